@@ -1,0 +1,99 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import { AuthError } from './errors.js';
+
+/** The environment variables the client reads. Passed in, so tests and library users control them. */
+export type Env = Record<string, string | undefined>;
+
+/** A sink for the SDK's own log lines (only used with `--verbose`). */
+export type LogSink = (level: 'error' | 'warn' | 'info' | 'debug', message: string) => void;
+
+/** How to reach the API. Every field is optional; the environment fills the gaps. */
+export interface ClientOptions {
+  /** Environment to read `ANTHROPIC_API_KEY`, `ANTHROPIC_AUTH_TOKEN` and `ANTHROPIC_BASE_URL` from. */
+  env?: Env;
+  /** Overrides `ANTHROPIC_BASE_URL`. */
+  baseUrl?: string | undefined;
+  /** Sent as `anthropic-workspace-id` on every call. */
+  workspace?: string | undefined;
+  /** The SDK's automatic retries for each call (default 2). */
+  maxRetries?: number;
+  /** Time to wait for response headers, in ms (the SDK's default is 10 minutes). */
+  timeoutMs?: number;
+  /** Where the SDK's debug log goes; nothing is logged without it. */
+  log?: LogSink | undefined;
+}
+
+/** An SDK client plus what the rest of the core needs to know about how it was made. */
+export interface BatchClient {
+  sdk: Anthropic;
+  baseUrl: string;
+  /** The credential in use, kept so that output can be scrubbed of it. Never print it. */
+  secret: string;
+}
+
+/** The public API host, used when neither `--base-url` nor `ANTHROPIC_BASE_URL` is given. */
+export const DEFAULT_BASE_URL = 'https://api.anthropic.com';
+
+/** Which credential the environment holds, without revealing it. */
+export function findCredential(env: Env): { kind: 'apiKey' | 'authToken'; value: string } | undefined {
+  const apiKey = env.ANTHROPIC_API_KEY?.trim();
+  if (apiKey) return { kind: 'apiKey', value: apiKey };
+  const token = env.ANTHROPIC_AUTH_TOKEN?.trim();
+  if (token) return { kind: 'authToken', value: token };
+  return undefined;
+}
+
+/** The base URL the client will use. */
+export function resolveBaseUrl(options: Pick<ClientOptions, 'env' | 'baseUrl'>): string {
+  const url = options.baseUrl?.trim() || options.env?.ANTHROPIC_BASE_URL?.trim() || DEFAULT_BASE_URL;
+  return url.replace(/\/+$/, '');
+}
+
+/**
+ * The one place that constructs the SDK client. The key is read from the environment only
+ * (never from a flag: it would show in `ps` and shell history). Without one, it throws an
+ * AuthError before anything is sent.
+ */
+export async function createClient(options: ClientOptions = {}): Promise<BatchClient> {
+  const env = options.env ?? {};
+  const credential = findCredential(env);
+  if (!credential) {
+    throw new AuthError(
+      'ANTHROPIC_API_KEY is not set',
+      'export ANTHROPIC_API_KEY=<your key> (or ANTHROPIC_AUTH_TOKEN); to try offline, run `claude-batch emulator`',
+    );
+  }
+  const baseUrl = resolveBaseUrl(options);
+  const { default: AnthropicClient } = await import('@anthropic-ai/sdk');
+  const log = options.log;
+  const sdk = new AnthropicClient({
+    ...(credential.kind === 'apiKey' ? { apiKey: credential.value } : { authToken: credential.value }),
+    baseURL: baseUrl,
+    maxRetries: options.maxRetries ?? 2,
+    ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+    ...(options.workspace ? { defaultHeaders: { 'anthropic-workspace-id': options.workspace } } : {}),
+    logLevel: log ? 'debug' : 'off',
+    logger: {
+      error: (...args: unknown[]) => log?.('error', args.map(String).join(' ')),
+      warn: (...args: unknown[]) => log?.('warn', args.map(String).join(' ')),
+      info: (...args: unknown[]) => log?.('info', args.map(String).join(' ')),
+      debug: (...args: unknown[]) => log?.('debug', args.map(stringifyLogArg).join(' ')),
+    },
+  });
+  return { sdk, baseUrl, secret: credential.value };
+}
+
+function stringifyLogArg(arg: unknown): string {
+  if (typeof arg === 'string') return arg;
+  try {
+    return JSON.stringify(arg);
+  } catch {
+    return String(arg);
+  }
+}
+
+/** Replaces every occurrence of a secret in a text (defence in depth for anything printed). */
+export function redact(text: string, secret: string | undefined): string {
+  if (!secret || secret.length < 4) return text;
+  return text.split(secret).join('[REDACTED]');
+}

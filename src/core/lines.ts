@@ -1,0 +1,79 @@
+import { isUtf8 } from 'node:buffer';
+
+/** One line of a byte stream: its 1-based number and its bytes, without `\n`, a trailing `\r` or a leading BOM. */
+export interface RawLine {
+  number: number;
+  bytes: Buffer;
+}
+
+const NL = 0x0a;
+const CR = 0x0d;
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/**
+ * Splits a byte stream into lines without decoding it first, so that a chunk boundary inside a
+ * multi-byte character or between `\r` and `\n` changes nothing. LF and CRLF are both line ends;
+ * a UTF-8 BOM at the very start is dropped. Memory holds one line at a time.
+ */
+export async function* readLines(
+  source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
+): AsyncGenerator<RawLine> {
+  let pending: Buffer[] = [];
+  let pendingLength = 0;
+  let number = 0;
+  let first = true;
+
+  const finish = (bytes: Buffer): RawLine => {
+    number += 1;
+    let b = bytes;
+    if (first) {
+      first = false;
+      if (b.length >= 3 && b[0] === BOM[0] && b[1] === BOM[1] && b[2] === BOM[2]) b = b.subarray(3);
+    }
+    if (b.length > 0 && b[b.length - 1] === CR) b = b.subarray(0, b.length - 1);
+    return { number, bytes: b };
+  };
+
+  for await (const input of source) {
+    const chunk =
+      typeof input === 'string'
+        ? Buffer.from(input)
+        : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    let start = 0;
+    let nl = chunk.indexOf(NL, start);
+    while (nl !== -1) {
+      let line: Buffer;
+      if (pendingLength > 0) {
+        pending.push(chunk.subarray(start, nl));
+        line = Buffer.concat(pending, pendingLength + (nl - start));
+        pending = [];
+        pendingLength = 0;
+      } else {
+        line = chunk.subarray(start, nl);
+      }
+      yield finish(line);
+      start = nl + 1;
+      nl = chunk.indexOf(NL, start);
+    }
+    if (start < chunk.length) {
+      // Copy: the caller may reuse the chunk's memory once we return to the loop.
+      const rest = Buffer.from(chunk.subarray(start));
+      pending.push(rest);
+      pendingLength += rest.length;
+    }
+  }
+  if (pendingLength > 0) yield finish(Buffer.concat(pending, pendingLength));
+}
+
+/** True when a line is empty or only spaces and tabs. */
+export function isBlank(bytes: Buffer): boolean {
+  for (const b of bytes) {
+    if (b !== 0x20 && b !== 0x09) return false;
+  }
+  return true;
+}
+
+/** Decodes a line as strict UTF-8; undefined when the bytes are not valid UTF-8. */
+export function decodeUtf8(bytes: Buffer): string | undefined {
+  return isUtf8(bytes) ? bytes.toString('utf8') : undefined;
+}

@@ -1,0 +1,71 @@
+/** What one line of a results file says, in flat form. */
+export interface ResultFacts {
+  custom_id: string;
+  type: 'succeeded' | 'errored' | 'canceled' | 'expired' | string;
+  model: string | null;
+  /** Every text block of the answer, joined. */
+  text: string | null;
+  stop_reason: string | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cache_read_input_tokens: number | null;
+  cache_creation_input_tokens: number | null;
+  error_type: string | null;
+  error_message: string | null;
+}
+
+type Json = Record<string, unknown>;
+
+const obj = (v: unknown): Json | undefined =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/**
+ * Flattens one parsed result line. Tolerates fields it does not know and missing ones. The error
+ * of an `errored` result is double-nested: its type is at `result.error.error.type`.
+ */
+export function resultFacts(line: unknown): ResultFacts {
+  const root = obj(line) ?? {};
+  const result = obj(root.result) ?? {};
+  const message = obj(result.message);
+  const usage = obj(message?.usage);
+  const outer = obj(result.error);
+  const inner = obj(outer?.error) ?? outer;
+  let text: string | null = null;
+  if (message && Array.isArray(message.content)) {
+    const parts: string[] = [];
+    for (const block of message.content) {
+      const b = obj(block);
+      if (b?.type === 'text' && typeof b.text === 'string') parts.push(b.text);
+    }
+    text = parts.join('');
+  }
+  return {
+    custom_id: str(root.custom_id) ?? '',
+    type: str(result.type) ?? 'unknown',
+    model: str(message?.model),
+    text,
+    stop_reason: str(message?.stop_reason),
+    input_tokens: num(usage?.input_tokens),
+    output_tokens: num(usage?.output_tokens),
+    cache_read_input_tokens: num(usage?.cache_read_input_tokens),
+    cache_creation_input_tokens: num(usage?.cache_creation_input_tokens),
+    error_type: inner ? str(inner.type) : null,
+    error_message: inner ? str(inner.message) : null,
+  };
+}
+
+/** The `compact` output line: one flat JSON object a result. */
+export function compactLine(f: ResultFacts): string {
+  return JSON.stringify({
+    custom_id: f.custom_id,
+    type: f.type,
+    text: f.text,
+    stop_reason: f.stop_reason,
+    input_tokens: f.input_tokens,
+    output_tokens: f.output_tokens,
+    error_type: f.error_type,
+    error_message: f.error_message,
+  });
+}

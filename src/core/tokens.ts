@@ -1,0 +1,41 @@
+/** Rough token arithmetic shared by estimates and the emulator: about four characters a token. */
+
+/** Characters per token assumed when no exact count is available. */
+export const CHARS_PER_TOKEN = 4;
+
+/** Tokens a text of this many characters is estimated to take (at least 1 for non-empty text). */
+export function estimateTokens(characters: number): number {
+  return characters <= 0 ? 0 : Math.max(1, Math.ceil(characters / CHARS_PER_TOKEN));
+}
+
+function textOfContent(content: unknown): string[] {
+  if (typeof content === 'string') return [content];
+  if (!Array.isArray(content)) return [];
+  const out: string[] = [];
+  for (const block of content) {
+    if (block && typeof block === 'object') {
+      const b = block as Record<string, unknown>;
+      if (typeof b.text === 'string') out.push(b.text);
+      else if (b.type === 'tool_result') out.push(...textOfContent(b.content));
+    }
+  }
+  return out;
+}
+
+/** Every piece of prompt text in a request's params: the system prompt and each message's text. */
+export function promptTexts(params: { messages?: unknown; system?: unknown }): string[] {
+  const out = textOfContent(params.system);
+  if (Array.isArray(params.messages)) {
+    for (const m of params.messages) {
+      if (m && typeof m === 'object') out.push(...textOfContent((m as Record<string, unknown>).content));
+    }
+  }
+  return out;
+}
+
+/** Total characters of prompt text in a request's params. */
+export function promptCharacters(params: { messages?: unknown; system?: unknown }): number {
+  let n = 0;
+  for (const t of promptTexts(params)) n += t.length;
+  return n;
+}
