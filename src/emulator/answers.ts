@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto';
+import { estimateTokens, promptTexts } from '../core/tokens.js';
+import { checkParams } from './validate.js';
+
+/** What the emulator keeps of one request: enough to answer it, not the whole prompt. */
+export interface StoredRequest {
+  customId: string;
+  model: string;
+  maxTokens: number;
+  outcome: 'succeeded' | 'errored' | 'expired';
+  errorType?: string;
+  errorMessage?: string;
+  /** The start of the prompt, quoted in the answer. */
+  excerpt: string;
+  /** A short hash of the whole prompt, so that every prompt gets its own answer. */
+  digest: string;
+  inputTokens: number;
+  cacheWriteTokens: number;
+  cacheReadTokens: number;
+}
+
+const ERROR_TRIGGER = /EMULATE_ERROR=([a-z_]+)/;
+const EXPIRE_TRIGGER = 'EMULATE_EXPIRE';
+
+/** Tokens of the prompt prefix marked with `cache_control` (system blocks, then messages), or 0. */
+function cachedPrefixTokens(params: Record<string, unknown>): number {
+  let chars = 0;
+  let cached = 0;
+  const visit = (content: unknown) => {
+    if (typeof content === 'string') {
+      chars += content.length;
+      return;
+    }
+    if (!Array.isArray(content)) return;
+    for (const block of content) {
+      if (block && typeof block === 'object') {
+        const b = block as Record<string, unknown>;
+        if (typeof b.text === 'string') chars += b.text.length;
+        if (b.cache_control) cached = chars;
+      }
+    }
+  };
+  visit(params.system);
+  if (Array.isArray(params.messages)) {
+    for (const m of params.messages)
+      if (m && typeof m === 'object') visit((m as Record<string, unknown>).content);
+  }
+  return estimateTokens(cached);
+}
+
+/**
+ * Reduces one request to what its result needs. `cachedPrefixes` is shared by the batch's
+ * requests: the first request with a cached prefix writes the cache, later ones read it.
+ */
+export function storeRequest(
+  request: { custom_id: string; params: Record<string, unknown> },
+  apiVersion: string,
+  cachedPrefixes: Set<string>,
+): StoredRequest {
+  const params = request.params;
+  const texts = promptTexts(params);
+  const joined = texts.join('\n');
+  const digest = createHash('sha256').update(joined).digest('hex').slice(0, 8);
+  const base = {
+    customId: request.custom_id,
+    model: typeof params.model === 'string' ? params.model : 'unknown',
+    maxTokens: typeof params.max_tokens === 'number' ? params.max_tokens : 1,
+    excerpt: joined.replace(/\s+/g, ' ').trim().slice(0, 60),
+    digest,
+    inputTokens: estimateTokens(joined.length),
+    cacheWriteTokens: 0,
+    cacheReadTokens: 0,
+  };
+  const invalid = checkParams(params, apiVersion);
+  if (invalid) {
+    return { ...base, outcome: 'errored', errorType: 'invalid_request_error', errorMessage: invalid };
+  }
+  const trigger = ERROR_TRIGGER.exec(joined);
+  if (trigger?.[1]) {
+    return {
+      ...base,
+      outcome: 'errored',
+      errorType: trigger[1],
+      errorMessage: `Emulated ${trigger[1]} (EMULATE_ERROR)`,
+    };
+  }
+  if (joined.includes(EXPIRE_TRIGGER)) return { ...base, outcome: 'expired' };
+  const cached = cachedPrefixTokens(params);
+  if (cached > 0) {
+    const key = `${base.model}\u0000${cached}\u0000${JSON.stringify(params.system ?? null).slice(0, 4096)}`;
+    if (cachedPrefixes.has(key)) base.cacheReadTokens = cached;
+    else {
+      cachedPrefixes.add(key);
+      base.cacheWriteTokens = cached;
+    }
+    base.inputTokens = Math.max(0, base.inputTokens - cached);
+  }
+  return { ...base, outcome: 'succeeded' };
+}
+
+const FILLER =
+  ' The emulator writes this sentence to give the answer the length that was asked for, and it repeats it as needed.';
+
+/** The answer text for a request: deterministic, quoting the prompt, padded to `answerSize` characters if set. */
+export function answerText(r: StoredRequest, answerSize: number | undefined): string {
+  let text = `Emulated answer ${r.digest} to: "${r.excerpt}"`;
+  if (answerSize !== undefined) {
+    while (text.length < answerSize) text += FILLER;
+    text = text.slice(0, answerSize);
+  }
+  return text;
+}
+
+/** The result line of a request, as the API writes it. */
+export function resultLine(
+  r: StoredRequest,
+  state: 'succeeded' | 'errored' | 'expired' | 'canceled',
+  batchId: string,
+  answerSize: number | undefined,
+): string {
+  if (state === 'canceled' || state === 'expired') {
+    return JSON.stringify({ custom_id: r.customId, result: { type: state } });
+  }
+  if (state === 'errored') {
+    return JSON.stringify({
+      custom_id: r.customId,
+      result: {
+        type: 'errored',
+        error: { type: 'error', error: { type: r.errorType, message: r.errorMessage }, request_id: null },
+      },
+    });
+  }
+  let text = answerText(r, answerSize);
+  let stopReason = 'end_turn';
+  if (estimateTokens(text.length) > r.maxTokens) {
+    text = text.slice(0, r.maxTokens * 4);
+    stopReason = 'max_tokens';
+  }
+  const id = `msg_01${createHash('sha256').update(`${batchId}/${r.customId}`).digest('base64url').slice(0, 22)}`;
+  return JSON.stringify({
+    custom_id: r.customId,
+    result: {
+      type: 'succeeded',
+      message: {
+        id,
+        type: 'message',
+        role: 'assistant',
+        model: r.model,
+        content: [{ type: 'text', text, citations: null }],
+        stop_reason: stopReason,
+        stop_sequence: null,
+        stop_details: null,
+        container: null,
+        usage: {
+          cache_creation:
+            r.cacheWriteTokens > 0
+              ? { ephemeral_5m_input_tokens: r.cacheWriteTokens, ephemeral_1h_input_tokens: 0 }
+              : null,
+          cache_creation_input_tokens: r.cacheWriteTokens,
+          cache_read_input_tokens: r.cacheReadTokens,
+          inference_geo: null,
+          input_tokens: r.inputTokens,
+          output_tokens: Math.min(r.maxTokens, estimateTokens(text.length)),
+          output_tokens_details: null,
+          server_tool_use: null,
+          service_tier: 'batch',
+        },
+      },
+    },
+  });
+}

@@ -1,0 +1,89 @@
+import { CUSTOM_ID_PATTERN } from '../core/limits.js';
+
+/** A create-time problem, worded as the API words it: `path: message`. */
+export class CreateError extends Error {}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * The checks the API makes when a batch is created (HTTP 400 on the first failure). Params are
+ * not checked here: like the API, the emulator checks them later and reports an `errored` result.
+ */
+export function checkCreateBody(
+  body: unknown,
+  maxRequests: number,
+): Array<{ custom_id: string; params: Record<string, unknown> }> {
+  if (!isObject(body)) throw new CreateError('body: Input should be a valid dictionary');
+  for (const key of Object.keys(body)) {
+    if (key !== 'requests') throw new CreateError(`${key}: Extra inputs are not permitted`);
+  }
+  const requests = body.requests;
+  if (requests === undefined) throw new CreateError('requests: Field required');
+  if (!Array.isArray(requests)) throw new CreateError('requests: Input should be a valid list');
+  if (requests.length === 0)
+    throw new CreateError('requests: List should have at least 1 item after validation, not 0');
+  if (requests.length > maxRequests) {
+    throw new CreateError(
+      `requests: List should have at most ${maxRequests} items after validation, not ${requests.length}`,
+    );
+  }
+  const seen = new Set<string>();
+  requests.forEach((item: unknown, i: number) => {
+    const at = `requests.${i}`;
+    if (!isObject(item)) throw new CreateError(`${at}: Input should be a valid dictionary`);
+    for (const key of Object.keys(item)) {
+      if (key !== 'custom_id' && key !== 'params')
+        throw new CreateError(`${at}.${key}: Extra inputs are not permitted`);
+    }
+    const id = item.custom_id;
+    if (id === undefined) throw new CreateError(`${at}.custom_id: Field required`);
+    if (typeof id !== 'string') throw new CreateError(`${at}.custom_id: Input should be a valid string`);
+    if (id.length > 64) throw new CreateError(`${at}.custom_id: String should have at most 64 characters`);
+    if (!CUSTOM_ID_PATTERN.test(id)) {
+      throw new CreateError(`${at}.custom_id: String should match pattern '${CUSTOM_ID_PATTERN.source}'`);
+    }
+    if (seen.has(id)) throw new CreateError(`${at}.custom_id: Duplicate custom_id '${id}' in this batch`);
+    seen.add(id);
+    if (item.params === undefined) throw new CreateError(`${at}.params: Field required`);
+    if (!isObject(item.params)) throw new CreateError(`${at}.params: Input should be a valid dictionary`);
+  });
+  return requests as Array<{ custom_id: string; params: Record<string, unknown> }>;
+}
+
+/** The API version that removed `temperature`, `top_p` and `top_k` from Messages params. */
+export const SAMPLING_REMOVED_IN = '2026-10-21';
+
+/**
+ * The checks the API makes on one request's params while processing; undefined when they pass.
+ * `apiVersion` is the `anthropic-version` header the batch was created with.
+ */
+export function checkParams(
+  params: Record<string, unknown>,
+  apiVersion = SAMPLING_REMOVED_IN,
+): string | undefined {
+  const { model, max_tokens: maxTokens, messages, stream } = params;
+  if (model === undefined) return 'model: Field required';
+  if (typeof model !== 'string' || model.length === 0) return 'model: Input should be a non-empty string';
+  if (maxTokens === undefined) return 'max_tokens: Field required';
+  if (typeof maxTokens !== 'number' || !Number.isInteger(maxTokens)) {
+    return 'max_tokens: Input should be a valid integer';
+  }
+  if (maxTokens < 1) return 'max_tokens: Input should be greater than or equal to 1';
+  if (messages === undefined) return 'messages: Field required';
+  if (!Array.isArray(messages) || messages.length === 0) return 'messages: List should have at least 1 item';
+  for (const [i, m] of messages.entries()) {
+    if (!isObject(m)) return `messages.${i}: Input should be a valid dictionary`;
+    if (m.role !== 'user' && m.role !== 'assistant')
+      return `messages.${i}.role: Input should be 'user' or 'assistant'`;
+    if (typeof m.content !== 'string' && !Array.isArray(m.content))
+      return `messages.${i}.content: Field required`;
+  }
+  if (stream === true) return 'stream: streaming is not supported in the Message Batches API';
+  if (apiVersion >= SAMPLING_REMOVED_IN) {
+    for (const gone of ['temperature', 'top_p', 'top_k']) {
+      if (gone in params) return `${gone}: Extra inputs are not permitted`;
+    }
+  }
+  return undefined;
+}
