@@ -1,0 +1,41 @@
+import { startEmulator } from '../../emulator/server.js';
+import type { Context } from '../context.js';
+import { println } from '../io.js';
+
+interface Options {
+  host: string;
+  port: number;
+  processingTime: number;
+  apiKey?: string;
+  answerSize?: number;
+}
+
+/** `emulator`: serves the local Batches API until Ctrl-C. */
+export async function run(ctx: Context, _args: string[], options: Options) {
+  const { io } = ctx;
+  const emulator = await startEmulator({
+    host: options.host,
+    port: options.port,
+    processingTimeMs: options.processingTime,
+    apiKey: options.apiKey,
+    answerSize: options.answerSize,
+  });
+  println(io.stdout, `Batches API emulator listening on ${emulator.url}`);
+  println(io.stdout, 'Use it from another shell with:');
+  println(io.stdout, `  export ANTHROPIC_BASE_URL=${emulator.url}`);
+  println(
+    io.stdout,
+    `  export ANTHROPIC_API_KEY=${options.apiKey === undefined ? 'emulator' : '<the key given to --api-key>'}`,
+  );
+  println(
+    io.stderr,
+    `Batches end ${options.processingTime} ms after they are created. Ctrl-C stops the emulator.`,
+  );
+  await new Promise<void>((resolve) => {
+    if (io.signal.aborted) resolve();
+    io.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await emulator.close();
+  println(io.stderr, 'Emulator stopped.');
+  return 0;
+}

@@ -1,0 +1,62 @@
+import { listBatches, totalRequests } from '../../core/batches.js';
+import type { Context } from '../context.js';
+import { n, table, when } from '../format.js';
+import { println } from '../io.js';
+
+/** `list`: newest first; `--limit` caps the rows, `--all` walks every page. */
+export async function run(
+  ctx: Context,
+  _args: string[],
+  options: { limit: number; all?: boolean; json?: boolean },
+) {
+  const client = await ctx.client();
+  const { batches, hasMore } = await listBatches(client, {
+    limit: options.limit,
+    all: options.all === true,
+    signal: ctx.io.signal,
+  });
+  if (options.json) {
+    println(ctx.io.stdout, JSON.stringify(batches, null, 2));
+    return 0;
+  }
+  if (batches.length === 0) {
+    println(ctx.io.stderr, 'No batches.');
+    return 0;
+  }
+  const rows = batches.map((b) => {
+    const c = b.request_counts;
+    return [
+      b.id,
+      b.processing_status,
+      n(totalRequests(b)),
+      n(c.processing),
+      n(c.succeeded),
+      n(c.errored),
+      n(c.canceled),
+      n(c.expired),
+      when(b.created_at),
+      when(b.ended_at),
+    ];
+  });
+  println(
+    ctx.io.stdout,
+    table(
+      [
+        'ID',
+        'STATUS',
+        'TOTAL',
+        'PROCESSING',
+        'SUCCEEDED',
+        'ERRORED',
+        'CANCELED',
+        'EXPIRED',
+        'CREATED',
+        'ENDED',
+      ],
+      rows,
+    ),
+  );
+  if (hasMore)
+    println(ctx.io.stderr, `Showing the ${n(batches.length)} newest; use --limit N or --all for more.`);
+  return 0;
+}

@@ -1,0 +1,63 @@
+import { openAtomicFile, type Sink, streamSink } from '../../core/atomic-file.js';
+import { UsageError } from '../../core/errors.js';
+import { downloadResults, type ResultsFormat } from '../../core/results.js';
+import type { ResultsSummary } from '../../core/results-summary.js';
+import type { Context } from '../context.js';
+import { n, pct } from '../format.js';
+import { println } from '../io.js';
+import { startProgress } from '../progress.js';
+
+interface Options {
+  output?: string;
+  format: ResultsFormat;
+  force?: boolean;
+  json?: boolean;
+}
+
+/** The summary block printed on stderr after a download. */
+export function summaryText(s: ResultsSummary): string {
+  const lines = [
+    `Results: ${n(s.total)} · ${n(s.succeeded)} succeeded · ${n(s.errored)} errored · ${n(s.canceled)} canceled · ${n(s.expired)} expired`,
+    `Success rate: ${pct(s.successRate)} · tokens: ${n(s.inputTokens)} in, ${n(s.outputTokens)} out` +
+      (s.cacheReadTokens || s.cacheWriteTokens
+        ? ` (cache: ${n(s.cacheReadTokens)} read, ${n(s.cacheWriteTokens)} written)`
+        : ''),
+  ];
+  for (const e of s.topErrors) lines.push(`  ${n(e.count)} × ${e.type}: ${e.message}`);
+  return lines.join('\n');
+}
+
+/** `results ID`: streams every result to a file (atomically) or stdout, then a summary on stderr. */
+export async function run(ctx: Context, [id]: string[], options: Options) {
+  const { io } = ctx;
+  const toStdout = options.output === undefined || options.output === '-';
+  if (options.json && toStdout) {
+    throw new UsageError('--json prints the summary on stdout, so it needs -o FILE for the results');
+  }
+  const client = await ctx.client();
+  const sink: Sink = toStdout
+    ? streamSink(io.stdout)
+    : await openAtomicFile(options.output as string, options);
+  const progress = await startProgress(io, `Downloading results of ${id}…`, options);
+  try {
+    const { summary } = await downloadResults(client, id as string, sink, {
+      format: options.format,
+      signal: io.signal,
+      onProgress: (count) => progress.update(`Downloading results of ${id}… ${n(count)}`),
+    });
+    progress.stop();
+    if (options.json)
+      println(io.stdout, JSON.stringify({ batch_id: id, output: sink.target, ...summary }, null, 2));
+    else {
+      println(io.stderr, summaryText(summary));
+      if (!toStdout) println(io.stderr, `Wrote ${sink.target}`);
+    }
+    if (summary.total > 0 && summary.succeeded === 0) {
+      println(io.stderr, 'warning: no request succeeded');
+      return 1;
+    }
+    return 0;
+  } finally {
+    progress.stop();
+  }
+}

@@ -1,0 +1,48 @@
+import { formatBytes } from '../../core/request-file.js';
+import { submitRequests } from '../../core/submit.js';
+import type { Context } from '../context.js';
+import { n, when } from '../format.js';
+import { println } from '../io.js';
+import { startProgress } from '../progress.js';
+
+/** `submit FILE`: validate, then create; stdout is only the batch id (or the MessageBatch with --json). */
+export async function run(ctx: Context, [file]: string[], options: { dryRun?: boolean; json?: boolean }) {
+  const { io } = ctx;
+  const source = file === '-' ? { stream: io.stdin, name: 'stdin' } : { path: file as string };
+  const client = options.dryRun ? undefined : await ctx.client();
+  const progress = await startProgress(io, `Checking ${source.name ?? file}…`, options);
+  try {
+    const { stats, batch } = await submitRequests(client, source, {
+      dryRun: options.dryRun,
+      signal: io.signal,
+      onValidated: (s) =>
+        progress.update(`Uploading ${n(s.requests)} requests (${formatBytes(s.bodyBytes)})…`),
+    });
+    progress.stop();
+    const models = Object.entries(stats.byModel)
+      .map(([model, m]) => `${model} ×${n(m.requests)}`)
+      .join(', ');
+    if (!batch) {
+      if (options.json) println(io.stdout, JSON.stringify({ dry_run: true, ...stats }, null, 2));
+      println(
+        io.stderr,
+        `✓ ${stats.file}: ${n(stats.requests)} valid requests, ${formatBytes(stats.bodyBytes)} (${models})`,
+      );
+      println(io.stderr, 'Dry run: nothing was sent.');
+      return 0;
+    }
+    println(io.stdout, options.json ? JSON.stringify(batch, null, 2) : batch.id);
+    println(
+      io.stderr,
+      `✓ Submitted ${n(stats.requests)} requests (${formatBytes(stats.bodyBytes)}; ${models})`,
+    );
+    println(io.stderr, `  Batch    ${batch.id}`);
+    println(io.stderr, `  Status   ${batch.processing_status}`);
+    println(io.stderr, `  Created  ${when(batch.created_at)}`);
+    println(io.stderr, `  Expires  ${when(batch.expires_at)}`);
+    println(io.stderr, `Next: claude-batch monitor ${batch.id}   (or: claude-batch status ${batch.id})`);
+    return 0;
+  } finally {
+    progress.stop();
+  }
+}

@@ -1,0 +1,45 @@
+import { type BatchClient, createClient, redact } from '../core/client.js';
+import type { Io } from './io.js';
+
+/** Options every command accepts (defined on the root command). */
+export interface GlobalOptions {
+  baseUrl?: string;
+  workspace?: string;
+  verbose?: boolean;
+}
+
+/** What a command receives: the world (io), the global options, and a lazily made API client. */
+export interface Context {
+  io: Io;
+  globals: GlobalOptions;
+  /** The SDK client; created on first use, so commands that need no API never require a key. */
+  client(options?: { maxRetries?: number }): Promise<BatchClient>;
+  /** The credential in use, once a client exists (for scrubbing output). */
+  secret(): string | undefined;
+  now(): number;
+}
+
+/** Builds the context for one run of the CLI. */
+export function createContext(io: Io, globals: GlobalOptions): Context {
+  let made: BatchClient | undefined;
+  return {
+    io,
+    globals,
+    now: () => Date.now(),
+    secret: () => made?.secret,
+    async client(options = {}) {
+      if (made && options.maxRetries === undefined) return made;
+      const client = await createClient({
+        env: io.env,
+        baseUrl: globals.baseUrl,
+        workspace: globals.workspace,
+        ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
+        log: globals.verbose
+          ? (level, message) => io.stderr.write(`[sdk ${level}] ${redact(message, made?.secret)}\n`)
+          : undefined,
+      });
+      made ??= client;
+      return client;
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import { totalRequests } from '../core/batches.js';
+import { formatDuration } from '../core/duration.js';
+import type { MessageBatch } from '../core/types.js';
+import { fields, n, pct, relative, since, when } from './format.js';
+
+/** The five counts in one line: `1,000 total · 0 processing · 990 succeeded · …`. */
+export function countsLine(batch: MessageBatch): string {
+  const c = batch.request_counts;
+  return [
+    `${n(totalRequests(batch))} total`,
+    `${n(c.processing)} processing`,
+    `${n(c.succeeded)} succeeded`,
+    `${n(c.errored)} errored`,
+    `${n(c.canceled)} canceled`,
+    `${n(c.expired)} expired`,
+  ].join(' · ');
+}
+
+/** Share of succeeded requests once a batch has ended. */
+export function successRate(batch: MessageBatch): number {
+  const total = totalRequests(batch);
+  return total === 0 ? 0 : batch.request_counts.succeeded / total;
+}
+
+/** The human view of one batch, as `status` prints it. */
+export function describeBatch(batch: MessageBatch, now: number): string {
+  const rows: Array<[string, string]> = [
+    ['Batch', batch.id],
+    ['Status', batch.processing_status],
+    ['Created', `${when(batch.created_at)} (${relative(batch.created_at, now)})`],
+  ];
+  if (batch.ended_at) {
+    const took = new Date(batch.ended_at).getTime() - new Date(batch.created_at).getTime();
+    rows.push(['Ended', `${when(batch.ended_at)} (after ${formatDuration(took)})`]);
+  } else {
+    rows.push(['Age', formatDuration(since(batch.created_at, now))]);
+    rows.push(['Expires', `${when(batch.expires_at)} (${relative(batch.expires_at, now)})`]);
+  }
+  if (batch.cancel_initiated_at) rows.push(['Cancel', `initiated ${when(batch.cancel_initiated_at)}`]);
+  if (batch.archived_at) rows.push(['Archived', when(batch.archived_at)]);
+  rows.push(['Requests', countsLine(batch)]);
+  if (batch.processing_status === 'ended') {
+    rows.push(['Success', pct(successRate(batch))]);
+    rows.push(['Results', batch.results_url ?? '-']);
+  }
+  return fields(rows);
+}
