@@ -3,6 +3,7 @@ import { examples, type Invoke } from './define.js';
 import type { Io } from './io.js';
 import { registerBatchCommands } from './register-batches.js';
 import { registerBuildCommands } from './register-build.js';
+import { registerMonitorCommands } from './register-monitor.js';
 
 export type { CommandModule, Invoke } from './define.js';
 
@@ -48,6 +49,7 @@ export function createProgram(io: Pick<Io, 'stdout' | 'stderr'>, invoke: Invoke,
 
   registerBatchCommands(program, invoke);
   registerBuildCommands(program, invoke);
+  registerMonitorCommands(program, invoke);
 
   return program;
 }

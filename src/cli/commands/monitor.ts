@@ -1,0 +1,146 @@
+import { appendFile, mkdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { assertWritable, openAtomicFile } from '../../core/atomic-file.js';
+import { type MonitorResult, monitorBatches, type PollSnapshot } from '../../core/monitor.js';
+import { downloadResults } from '../../core/results.js';
+import type { MessageBatch } from '../../core/types.js';
+import type { Context } from '../context.js';
+import { println } from '../io.js';
+import { startProgress } from '../progress.js';
+import { batchLine, batchRecord, batchSummary, totalsLine } from '../render-monitor.js';
+import { summaryText } from './results.js';
+
+interface Options {
+  interval?: number;
+  output?: string;
+  timeout?: number;
+  results?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+/** Where each batch's results go: FILE for one batch, DIR/<id>.jsonl for several (or when FILE is a folder). */
+async function resultPaths(
+  ids: string[],
+  target: string | undefined,
+  force: boolean,
+): Promise<Map<string, string>> {
+  const paths = new Map<string, string>();
+  if (target === undefined) return paths;
+  const isDir =
+    ids.length > 1 ||
+    target.endsWith('/') ||
+    (await stat(target)
+      .then((s) => s.isDirectory())
+      .catch(() => false));
+  if (isDir) await mkdir(target, { recursive: true });
+  for (const id of ids) {
+    const path = isDir ? join(target, `${id}.jsonl`) : target;
+    await assertWritable(path, force);
+    paths.set(id, path);
+  }
+  return paths;
+}
+
+/** The log line of one batch at one poll (appended, never truncated). */
+function logLine(b: MessageBatch, at: number): string {
+  return `${JSON.stringify({
+    timestamp: new Date(at).toISOString(),
+    batch_id: b.id,
+    elapsed_seconds: Math.round((at - Date.parse(b.created_at)) / 1000),
+    processing_status: b.processing_status,
+    ...b.request_counts,
+  })}\n`;
+}
+
+/** `monitor ID...`: polls until every batch has ended, then summarises and optionally downloads. */
+export async function run(ctx: Context, ids: string[], options: Options) {
+  const { io } = ctx;
+  const unique = [...new Set(ids)];
+  const paths = await resultPaths(unique, options.results, options.force === true);
+  const client = await ctx.client();
+  const live = io.stderrIsTTY && !options.json;
+  const progress = await startProgress(io, `Watching ${unique.length} batch(es)…`, options);
+  let last: Array<MessageBatch | undefined> = [];
+  const render = () =>
+    [
+      ...unique.map((id, i) => batchLine(id, last[i], ctx.now())),
+      ...(unique.length > 1 ? [totalsLine(last)] : []),
+    ].join('\n');
+  const ticker = live ? setInterval(() => progress.update(render()), 1000) : undefined;
+
+  const onPoll = async (poll: PollSnapshot) => {
+    last = poll.batches;
+    if (options.output) {
+      const lines = poll.polled
+        .map((id) => last[unique.indexOf(id)])
+        .filter((b): b is MessageBatch => !!b)
+        .map((b) => logLine(b, poll.at));
+      await appendFile(options.output, lines.join(''));
+    }
+    if (options.json) {
+      const batches = poll.batches.filter((b): b is MessageBatch => !!b).map((b) => batchRecord(b, poll.at));
+      println(
+        io.stdout,
+        JSON.stringify({ type: 'poll', timestamp: new Date(poll.at).toISOString(), batches }),
+      );
+    } else if (live) {
+      progress.update(render());
+    } else {
+      const stamp = new Date(poll.at).toISOString().slice(11, 19);
+      const changed = unique.filter((id) => poll.changed.includes(id));
+      for (const id of changed)
+        println(io.stderr, `[${stamp}] ${batchLine(id, last[unique.indexOf(id)], poll.at)}`);
+      if (changed.length === 0) {
+        println(
+          io.stderr,
+          `[${stamp}] ${unique.length > 1 ? totalsLine(last) : batchLine(unique[0] as string, last[0], poll.at)}`,
+        );
+      }
+    }
+  };
+
+  let result: MonitorResult;
+  try {
+    result = await monitorBatches(client, unique, {
+      intervalMs: options.interval,
+      timeoutMs: options.timeout,
+      signal: io.signal,
+      now: ctx.now,
+      onPoll,
+      onWarning: (message) => {
+        if (live) progress.update(`${render()}\nwarning: ${message}`);
+        else println(io.stderr, `warning: ${message}`);
+      },
+    });
+  } finally {
+    if (ticker) clearInterval(ticker);
+    progress.stop();
+  }
+
+  const downloads: Record<string, string> = {};
+  for (const batch of result.batches) {
+    const path = paths.get(batch.id);
+    if (!path) continue;
+    const sink = await openAtomicFile(path, { force: options.force === true });
+    const { summary } = await downloadResults(client, batch.id, sink, { signal: io.signal });
+    downloads[batch.id] = path;
+    if (!options.json) println(io.stderr, `${summaryText(summary)}\nWrote ${path}`);
+  }
+
+  if (options.json) {
+    const batches = result.batches.map((b) => ({
+      ...batchRecord(b, ctx.now()),
+      results_file: downloads[b.id] ?? null,
+    }));
+    println(
+      io.stdout,
+      JSON.stringify({ type: 'summary', polls: result.polls, requests: result.requests, batches }),
+    );
+  } else {
+    println(io.stderr, result.batches.map(batchSummary).join('\n'));
+    const missing = result.batches.filter((b) => !downloads[b.id]);
+    for (const b of missing) println(io.stderr, `Next: claude-batch results ${b.id} -o ${b.id}.jsonl`);
+  }
+  return 0;
+}
