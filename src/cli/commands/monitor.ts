@@ -66,7 +66,7 @@ export async function run(ctx: Context, ids: string[], options: Options) {
     [
       ...unique.map((id, i) => batchLine(id, last[i], ctx.now())),
       ...(unique.length > 1 ? [totalsLine(last)] : []),
-    ].join('\n');
+    ].join('\n  '); // later lines sit under the spinner's text
   const ticker = live ? setInterval(() => progress.update(render()), 1000) : undefined;
 
   const onPoll = async (poll: PollSnapshot) => {
