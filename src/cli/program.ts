@@ -3,6 +3,7 @@ import { examples, type Invoke } from './define.js';
 import type { Io } from './io.js';
 import { registerBatchCommands } from './register-batches.js';
 import { registerBuildCommands } from './register-build.js';
+import { registerJobCommands } from './register-jobs.js';
 import { registerMonitorCommands } from './register-monitor.js';
 
 export type { CommandModule, Invoke } from './define.js';
@@ -50,6 +51,7 @@ export function createProgram(io: Pick<Io, 'stdout' | 'stderr'>, invoke: Invoke,
   registerBatchCommands(program, invoke);
   registerBuildCommands(program, invoke);
   registerMonitorCommands(program, invoke);
+  registerJobCommands(program, invoke);
 
   return program;
 }

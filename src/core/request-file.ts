@@ -1,5 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { InputError, type InputProblem } from './errors.js';
+import { stat } from 'node:fs/promises';
+import { CliError, InputError, type InputProblem } from './errors.js';
+import { ExitCode } from './exit-codes.js';
 import { BODY_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from './limits.js';
 import { decodeUtf8, isBlank, readLines } from './lines.js';
 import { type BatchRequest, checkRequest } from './request-schema.js';
@@ -33,6 +35,17 @@ export interface ValidateOptions {
   maxProblems?: number;
   /** Called for each valid request, in file order. */
   onRequest?: (request: BatchRequest, line: number) => void;
+}
+
+/** Throws an exit-2 error naming the file when it cannot be read as a file. */
+export async function assertReadableFile(path: string, name = path): Promise<void> {
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    throw new CliError(`cannot read ${name}: ${error.code === 'ENOENT' ? 'no such file' : error.code}`, {
+      exitCode: ExitCode.USAGE,
+      hint: 'check the path (use - to read stdin)',
+    });
+  });
+  if (info.isDirectory()) throw new CliError(`${name} is a folder, not a file`, { exitCode: ExitCode.USAGE });
 }
 
 /** Opens a file (or the given stream) as a byte source. */
