@@ -43,17 +43,18 @@ export function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;
 }
 
-/** Adds a command whose action hands its arguments to `invoke`. */
+/** Adds a command whose action hands its arguments (after `prefix`, e.g. a sub-command's verb) to `invoke`. */
 export function action(
   cmd: Command,
   name: string,
   load: () => Promise<CommandModule>,
   invoke: Invoke,
+  prefix: string[] = [],
 ): Command {
   return cmd.action(async (...raw: unknown[]) => {
     const command = raw.pop() as Command;
     raw.pop();
     const args = raw.flat().filter((a): a is string => typeof a === 'string');
-    await invoke(name, load, args, command.optsWithGlobals(), command);
+    await invoke(name, load, [...prefix, ...args], command.optsWithGlobals(), command);
   });
 }

@@ -1,7 +1,15 @@
 import type { Command } from 'commander';
-import { action, examples, type Invoke, positiveInt } from './define.js';
+import { InvalidArgumentError } from 'commander';
+import { action, duration, examples, type Invoke, positiveInt } from './define.js';
 
-/** estimate (and, with jobs, run / job / retry). */
+function money(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError('give an amount in USD, such as 25 or 7.50.');
+  return n;
+}
+
+/** estimate, run, job, retry: work larger than one batch, and what it costs. */
 export function registerJobCommands(program: Command, invoke: Invoke): void {
   action(
     program
@@ -28,6 +36,150 @@ export function registerJobCommands(program: Command, invoke: Invoke): void {
       ),
     'estimate',
     () => import('./commands/estimate.js'),
+    invoke,
+  );
+
+  action(
+    program
+      .command('run')
+      .description('the whole flow for a request file of any size: split, submit, monitor, download, merge')
+      .argument('<file>', 'request file (JSONL); larger than one batch is fine')
+      .option('--state <dir>', 'job folder (default: .claude-batch/jobs/<job-id> here)')
+      .option(
+        '--results <file>',
+        'merged results, one line per custom_id (default: <job folder>/results.jsonl)',
+      )
+      .option(
+        '--max-requests <n>',
+        'requests per shard at most (default 99,000)',
+        positiveInt('--max-requests', 100_000),
+      )
+      .option(
+        '--max-bytes <n>',
+        'bytes per shard at most (default 248,320,000)',
+        positiveInt('--max-bytes', 256_000_000),
+      )
+      .option('--interval <duration>', 'poll at a fixed interval (default: adaptive)', duration)
+      .option(
+        '--timeout <duration>',
+        'stop waiting after this long (exit 5); run again to continue',
+        duration,
+      )
+      .option('--dry-run', 'validate, show the shards and the cost estimate; send nothing')
+      .option('--max-cost <usd>', 'refuse to send when the estimated ceiling is over this many USD', money)
+      .option('--prices <file>', 'a JSON price table over the built-in one (default: $CLAUDE_BATCH_PRICES)')
+      .option('--force', 'replace an existing --results file')
+      .option('--json', 'JSON lines on stdout: polls, then the summary')
+      .addHelpText(
+        'after',
+        examples([
+          'claude-batch run requests.jsonl --results results.jsonl',
+          'claude-batch run big.jsonl --dry-run                 # shards and cost, nothing sent',
+          'claude-batch run big.jsonl --max-cost 50',
+          'claude-batch run requests.jsonl --state jobs/reviews  # a job folder of your choice',
+          '',
+          'Running the same command again continues the job where it stopped (after Ctrl-C, a crash',
+          'or --timeout) and never creates a batch twice. It refuses if the input or options changed.',
+        ]),
+      ),
+    'run',
+    () => import('./commands/run.js'),
+    invoke,
+  );
+
+  const job = program
+    .command('job')
+    .description('see and steer jobs made by `run`: list, status, results, cancel')
+    .addHelpText(
+      'after',
+      examples([
+        'claude-batch job list',
+        'claude-batch job status job-3f2a9c1b7d4e',
+        'claude-batch job results job-3f2a9c1b7d4e -o results.jsonl',
+        'claude-batch job cancel job-3f2a9c1b7d4e',
+      ]),
+    );
+  const load = () => import('./commands/job.js');
+  action(
+    job.command('list').description('jobs in this folder, newest first').option('--json', 'print JSON'),
+    'job',
+    load,
+    invoke,
+    ['list'],
+  );
+  action(
+    job
+      .command('status')
+      .description('combined counts and one line per shard attempt')
+      .argument('<job>', 'job id or job folder')
+      .option('--json', 'print JSON'),
+    'job',
+    load,
+    invoke,
+    ['status'],
+  );
+  action(
+    job
+      .command('results')
+      .description('the merged results: one line per custom_id, from its latest attempt')
+      .argument('<job>', 'job id or job folder')
+      .option('-o, --output <file>', 'write to FILE (atomically); default stdout')
+      .option('--force', 'replace the output file if it exists')
+      .option('--prices <file>', 'a JSON price table for the cost line'),
+    'job',
+    load,
+    invoke,
+    ['results'],
+  );
+  action(
+    job
+      .command('cancel')
+      .description('cancel every running batch of the job')
+      .argument('<job>', 'job id or job folder')
+      .option('--json', 'print JSON'),
+    'job',
+    load,
+    invoke,
+    ['cancel'],
+  );
+
+  action(
+    program
+      .command('retry')
+      .description('send again the requests whose latest result failed in a retryable way')
+      .argument('<target>', 'a job id (from `run`), or a batch id with --requests')
+      .option('--requests <file>', 'with a batch id: the request file the batch was made from')
+      .option(
+        '--errored <types>',
+        'comma list of error types to retry',
+        'rate_limit_error,api_error,overloaded_error,timeout_error',
+      )
+      .option('--expired', 'also retry expired requests')
+      .option('--canceled', 'also retry canceled requests')
+      .option(
+        '--max-attempts <n>',
+        'attempts per shard at most, the first included',
+        positiveInt('--max-attempts'),
+        3,
+      )
+      .option('--results <file>', 'job: where the merged results go (default: <job folder>/results.jsonl)')
+      .option('--interval <duration>', 'job: poll at a fixed interval (default: adaptive)', duration)
+      .option('--timeout <duration>', 'job: stop waiting after this long (exit 5)', duration)
+      .option('--prices <file>', 'a JSON price table for the cost line')
+      .option('--force', 'replace an existing --results file')
+      .option('--json', 'print JSON on stdout')
+      .addHelpText(
+        'after',
+        examples([
+          'claude-batch retry job-3f2a9c1b7d4e',
+          'claude-batch retry job-3f2a9c1b7d4e --expired --canceled',
+          'claude-batch retry msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d --requests requests.jsonl',
+          '',
+          'invalid_request_error is never retried unless named in --errored: the same request fails again.',
+        ]),
+      ),
+    'retry',
+    () => import('./commands/retry.js'),
     invoke,
   );
 }

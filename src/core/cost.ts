@@ -1,4 +1,10 @@
-import { CACHE_MULTIPLIERS, type ModelPrice, STANDARD_MULTIPLIER } from './prices.js';
+import {
+  CACHE_MULTIPLIERS,
+  type ModelPrice,
+  type PriceTable,
+  priceOf,
+  STANDARD_MULTIPLIER,
+} from './prices.js';
 
 /** Tokens used by one model's requests, split the way they are billed. */
 export interface TokenUse {
@@ -38,4 +44,32 @@ export function usd(amount: number | undefined): string {
   if (amount < 0.000001) return '<$0.000001';
   if (amount < 1) return `$${Number(amount.toPrecision(3))}`;
   return `$${amount.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
+
+/** What the billed tokens of a results summary cost, per model and in all, at batch and standard prices. */
+export interface ActualCost {
+  models: Array<{ model: string; use: TokenUse; batch: number | undefined; standard: number | undefined }>;
+  /** Totals over the models with a known price. */
+  batch: number;
+  standard: number;
+  unknownModels: string[];
+}
+
+/** Prices the token use of each model; unknown models are listed, never guessed. */
+export function actualCost(byModel: Record<string, TokenUse>, table: PriceTable): ActualCost {
+  const models = Object.entries(byModel).map(([model, use]) => {
+    const price = priceOf(table, model);
+    return {
+      model,
+      use,
+      batch: price ? batchCost(use, price) : undefined,
+      standard: price ? standardCost(use, price) : undefined,
+    };
+  });
+  return {
+    models,
+    batch: models.reduce((s, m) => s + (m.batch ?? 0), 0),
+    standard: models.reduce((s, m) => s + (m.standard ?? 0), 0),
+    unknownModels: models.filter((m) => m.batch === undefined).map((m) => m.model),
+  };
 }

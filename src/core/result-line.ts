@@ -10,6 +10,8 @@ export interface ResultFacts {
   output_tokens: number | null;
   cache_read_input_tokens: number | null;
   cache_creation_input_tokens: number | null;
+  /** Of the cache writes, those with a 1-hour lifetime (billed 2×; the rest 1.25×). */
+  cache_write_1h_tokens: number | null;
   error_type: string | null;
   error_message: string | null;
 }
@@ -51,6 +53,7 @@ export function resultFacts(line: unknown): ResultFacts {
     output_tokens: num(usage?.output_tokens),
     cache_read_input_tokens: num(usage?.cache_read_input_tokens),
     cache_creation_input_tokens: num(usage?.cache_creation_input_tokens),
+    cache_write_1h_tokens: num(obj(usage?.cache_creation)?.ephemeral_1h_input_tokens),
     error_type: inner ? str(inner.type) : null,
     error_message: inner ? str(inner.message) : null,
   };

@@ -1,3 +1,4 @@
+import { noTokens, type TokenUse } from './cost.js';
 import type { ResultFacts } from './result-line.js';
 
 /** Totals over a results file. */
@@ -13,6 +14,8 @@ export interface ResultsSummary {
   outputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
+  /** Billed tokens by model (succeeded results only: the others are not billed). */
+  byModel: Record<string, TokenUse>;
   /** Errored results by error type. */
   errorTypes: Record<string, number>;
   /** The most common error messages, most frequent first (at most 5). */
@@ -24,6 +27,7 @@ export class SummaryBuilder {
   private counts = { total: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0 };
   private tokens = { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 };
   private errorTypes: Record<string, number> = {};
+  private byModel: Record<string, TokenUse> = {};
   private messages = new Map<string, { type: string; message: string; count: number }>();
 
   add(f: ResultFacts): void {
@@ -35,6 +39,17 @@ export class SummaryBuilder {
     this.tokens.output += f.output_tokens ?? 0;
     this.tokens.cacheRead += f.cache_read_input_tokens ?? 0;
     this.tokens.cacheWrite += f.cache_creation_input_tokens ?? 0;
+    if (f.type === 'succeeded' && f.model) {
+      const use = this.byModel[f.model] ?? noTokens();
+      const write = f.cache_creation_input_tokens ?? 0;
+      const write1h = Math.min(write, f.cache_write_1h_tokens ?? 0);
+      use.input += f.input_tokens ?? 0;
+      use.output += f.output_tokens ?? 0;
+      use.cacheRead += f.cache_read_input_tokens ?? 0;
+      use.cacheWrite1h += write1h;
+      use.cacheWrite5m += write - write1h;
+      this.byModel[f.model] = use;
+    }
     if (f.type === 'errored') {
       const type = f.error_type ?? 'unknown';
       this.errorTypes[type] = (this.errorTypes[type] ?? 0) + 1;
@@ -55,6 +70,7 @@ export class SummaryBuilder {
       outputTokens: this.tokens.output,
       cacheReadTokens: this.tokens.cacheRead,
       cacheWriteTokens: this.tokens.cacheWrite,
+      byModel: structuredClone(this.byModel),
       errorTypes: { ...this.errorTypes },
       topErrors: [...this.messages.values()].sort((a, b) => b.count - a.count).slice(0, 5),
     };

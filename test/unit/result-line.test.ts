@@ -98,6 +98,9 @@ describe('SummaryBuilder', () => {
       outputTokens: 5,
       cacheReadTokens: 3,
       cacheWriteTokens: 0,
+      byModel: {
+        'claude-haiku-4-5': { input: 10, output: 5, cacheRead: 3, cacheWrite5m: 0, cacheWrite1h: 0 },
+      },
       errorTypes: { overloaded_error: 2 },
       topErrors: [{ type: 'overloaded_error', message: 'Overloaded', count: 2 }],
     });

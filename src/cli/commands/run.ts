@@ -1,0 +1,139 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { openAtomicFile } from '../../core/atomic-file.js';
+import { usd } from '../../core/cost.js';
+import { CliError } from '../../core/errors.js';
+import { estimateCost } from '../../core/estimate.js';
+import { ExitCode } from '../../core/exit-codes.js';
+import { jobIdFor, jobsRoot, readManifest } from '../../core/job/manifest.js';
+import { runJob } from '../../core/job/run.js';
+import { planShards } from '../../core/job/split.js';
+import { loadPrices } from '../../core/prices.js';
+import { assertReadableFile, formatBytes, openSource, validateRequests } from '../../core/request-file.js';
+import type { Context } from '../context.js';
+import { n } from '../format.js';
+import { println } from '../io.js';
+import { costText } from '../render-cost.js';
+import { jobReporter } from '../render-job.js';
+import { estimateText, pricesPath } from './estimate.js';
+import { summaryText } from './results.js';
+
+/** Options of `run`. */
+export interface RunOptions {
+  state?: string;
+  results?: string;
+  maxRequests?: number;
+  maxBytes?: number;
+  interval?: number;
+  timeout?: number;
+  dryRun?: boolean;
+  maxCost?: number;
+  prices?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+/** Runs a job from a request file: the shared body of `run FILE` and `run <source> INPUT`. */
+export async function runRequestFile(
+  ctx: Context,
+  input: string,
+  options: RunOptions,
+  shapeOptions: Record<string, unknown> = {},
+) {
+  const { io } = ctx;
+  await assertReadableFile(input);
+  const limits = { maxRequests: options.maxRequests, maxBytes: options.maxBytes };
+  const dir = options.state ?? join(jobsRoot(io.cwd), jobIdFor(input));
+  const resuming = readManifest(resolve(io.cwd, dir));
+  const prices = await loadPrices(pricesPath(ctx, options.prices));
+
+  if (!resuming && (options.dryRun || options.maxCost !== undefined)) {
+    const stats = await validateRequests(openSource(input), {
+      file: input,
+      maxRequests: Number.POSITIVE_INFINITY,
+      maxBytes: Number.POSITIVE_INFINITY,
+    });
+    const estimate = await estimateCost(stats, prices);
+    if (
+      options.maxCost !== undefined &&
+      (estimate.costMax > options.maxCost || estimate.unknownModels.length > 0)
+    ) {
+      throw new CliError(
+        estimate.unknownModels.length > 0
+          ? `Cannot check --max-cost: no price for ${estimate.unknownModels.join(', ')}`
+          : `The estimated ceiling ${usd(estimate.costMax)} is over --max-cost ${usd(options.maxCost)}; nothing was sent`,
+        { exitCode: ExitCode.USAGE, hint: 'lower max_tokens, use a smaller model, or raise --max-cost' },
+      );
+    }
+    if (options.dryRun) {
+      const shards = await planShards(input, limits);
+      if (options.json) {
+        println(
+          io.stdout,
+          JSON.stringify({ dry_run: true, requests: stats.requests, shards, estimate }, null, 2),
+        );
+      } else {
+        println(io.stdout, `${input}: ${n(stats.requests)} requests in ${shards.length} shard(s)`);
+        shards.forEach((s, i) =>
+          println(io.stdout, `  shard ${i + 1}: ${n(s.requests)} requests, ${formatBytes(s.bytes)}`),
+        );
+        println(io.stdout, estimateText(estimate));
+        println(io.stderr, 'Dry run: nothing was sent.');
+      }
+      return ExitCode.OK;
+    }
+  }
+
+  const client = await ctx.client();
+  const output = options.results ?? join(resolve(io.cwd, dir), 'results.jsonl');
+  const ownOutput = options.results === undefined;
+  if (ownOutput) await mkdir(dirname(output), { recursive: true });
+  const sink = await openAtomicFile(output, { force: ownOutput || options.force === true });
+  try {
+    const {
+      dir: jobDir,
+      manifest,
+      summary,
+    } = await runJob(client, {
+      cwd: io.cwd,
+      input,
+      stateDir: options.state,
+      ...limits,
+      options: shapeOptions,
+      intervalMs: options.interval,
+      timeoutMs: options.timeout,
+      signal: io.signal,
+      onEvent: jobReporter(ctx, options),
+      output: sink,
+    });
+    if (!summary) return ExitCode.OK;
+    if (options.json) {
+      println(
+        io.stdout,
+        JSON.stringify({
+          type: 'summary',
+          job_id: manifest.job_id,
+          state: jobDir,
+          results: output,
+          ...summary,
+        }),
+      );
+    } else {
+      println(io.stderr, summaryText(summary));
+      println(io.stderr, costText(summary, prices));
+      println(io.stderr, `Wrote ${output} (one line per custom_id)`);
+      if (summary.errored + summary.expired + summary.canceled > 0) {
+        println(io.stderr, `Retry what failed: claude-batch retry ${manifest.job_id}`);
+      }
+    }
+    return ExitCode.OK;
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  }
+}
+
+/** `run FILE`: split, submit, monitor, download, merge; re-running continues the same job. */
+export async function run(ctx: Context, [input]: string[], options: RunOptions) {
+  return runRequestFile(ctx, input as string, options);
+}

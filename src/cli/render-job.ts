@@ -1,0 +1,82 @@
+import type { Manifest } from '../core/job/manifest.js';
+import { latestAttempt } from '../core/job/manifest.js';
+import type { JobEvent } from '../core/job/run.js';
+import type { Context } from './context.js';
+import { n } from './format.js';
+import { println } from './io.js';
+import { batchLine } from './render-monitor.js';
+
+/** `shard 2/3` */
+function shardName(index: number, manifest: Manifest): string {
+  return `shard ${index + 1}/${manifest.shards.length}`;
+}
+
+/** Turns job events into lines on stderr (or JSON lines on stdout with --json). */
+export function jobReporter(
+  ctx: Context,
+  options: { json?: boolean },
+  known?: Manifest,
+): (event: JobEvent) => void {
+  const { io } = ctx;
+  let manifest: Manifest | undefined = known;
+  const say = (text: string) => println(io.stderr, text);
+  return (event) => {
+    if (options.json) {
+      if (event.kind === 'poll') {
+        const batches = event.poll.batches.filter((b) => !!b);
+        println(
+          io.stdout,
+          JSON.stringify({ type: 'poll', timestamp: new Date(event.poll.at).toISOString(), batches }),
+        );
+      }
+      return;
+    }
+    switch (event.kind) {
+      case 'created':
+        manifest = event.manifest;
+        say(
+          `Job ${event.manifest.job_id}: ${n(event.manifest.shards.reduce((s, x) => s + x.requests, 0))} requests in ${event.manifest.shards.length} shard(s) (state: ${event.dir})`,
+        );
+        break;
+      case 'resumed': {
+        manifest = event.manifest;
+        const submitted = event.manifest.shards.filter((s) => latestAttempt(s)?.batch_id).length;
+        say(
+          `Resuming job ${event.manifest.job_id}: ${submitted} of ${event.manifest.shards.length} shard(s) submitted (state: ${event.dir})`,
+        );
+        break;
+      }
+      case 'reconciled':
+        say(
+          event.found
+            ? `${manifest ? shardName(event.shard.index, manifest) : 'shard'}: found batch ${event.attempt.batch_id} created before the interruption; not creating another`
+            : `${manifest ? shardName(event.shard.index, manifest) : 'shard'}: no batch was created before the interruption; creating it now`,
+        );
+        break;
+      case 'submitted':
+        say(
+          `${manifest ? shardName(event.shard.index, manifest) : 'shard'}: submitted ${event.attempt.batch_id} (${n(event.attempt.requests)} requests${event.attempt.number > 1 ? `, attempt ${event.attempt.number}` : ''})`,
+        );
+        break;
+      case 'poll': {
+        const stamp = new Date(event.poll.at).toISOString().slice(11, 19);
+        for (const b of event.poll.batches) {
+          if (b && event.poll.changed.includes(b.id)) say(`[${stamp}] ${batchLine(b.id, b, event.poll.at)}`);
+        }
+        if (event.poll.changed.length === 0) {
+          const running = event.poll.batches.filter((b) => b && b.processing_status !== 'ended').length;
+          say(`[${stamp}] ${running} batch(es) still running`);
+        }
+        break;
+      }
+      case 'downloaded':
+        say(
+          `${manifest ? shardName(event.shard.index, manifest) : 'shard'}: results of ${event.attempt.batch_id} downloaded (${n(event.summary.succeeded)} succeeded, ${n(event.summary.errored)} errored)`,
+        );
+        break;
+      case 'warning':
+        say(`warning: ${event.message}`);
+        break;
+    }
+  };
+}

@@ -1,0 +1,125 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { CliError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import type { MessageBatchRequestCounts } from '../types.js';
+
+/** One batch made for a shard: the first submission, or a retry of some of its requests. */
+export interface Attempt {
+  /** 1 for the first submission of the shard, then 2, 3… for retries. */
+  number: number;
+  /** The request file this attempt sent (relative to the job folder). */
+  file: string;
+  requests: number;
+  /** When the create was about to be sent (recorded before the call: the intent). */
+  intent_at: string;
+  /** Set right after the create answers (or once the batch is found after a lost answer). */
+  batch_id: string | null;
+  status: 'pending' | 'in_progress' | 'canceling' | 'ended';
+  request_counts: MessageBatchRequestCounts | null;
+  /** The downloaded results (relative to the job folder), once the batch has ended. */
+  results_file: string | null;
+}
+
+/** A part of the input small enough for one batch. */
+export interface Shard {
+  index: number;
+  /** The shard's request file (relative to the job folder). */
+  file: string;
+  /** Lines of the input this shard holds (1-based, inclusive). */
+  first_line: number;
+  last_line: number;
+  requests: number;
+  bytes: number;
+  attempts: Attempt[];
+}
+
+/** The state of a job, written atomically after every change. */
+export interface Manifest {
+  version: 1;
+  job_id: string;
+  created_at: string;
+  input: { path: string; size: number; sha256: string };
+  /** Options that shape the requests or the shards; resume refuses if they change. */
+  options: Record<string, unknown>;
+  shards: Shard[];
+}
+
+/** Where jobs live by default: `.claude-batch/jobs/` under the working folder. */
+export function jobsRoot(cwd: string): string {
+  return join(cwd, '.claude-batch', 'jobs');
+}
+
+/** A job's id: stable for the same input path, so re-running the same command finds the job. */
+export function jobIdFor(inputPath: string): string {
+  return `job-${createHash('sha256').update(resolve(inputPath)).digest('hex').slice(0, 12)}`;
+}
+
+/** The SHA-256 and size of a file, streamed. */
+export async function fingerprint(path: string): Promise<{ size: number; sha256: string }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    hash.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { size, sha256: hash.digest('hex') };
+}
+
+/** Reads a job's manifest, or undefined when the folder holds none. */
+export function readManifest(dir: string): Manifest | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new CliError(`cannot read ${join(dir, 'manifest.json')}: ${(error as Error).message}`, {
+      hint: 'the job state is damaged; start over with a new --state folder',
+    });
+  }
+}
+
+/**
+ * Writes the manifest atomically (temporary file + rename), synchronously, so that an intent is
+ * on disk before the create it announces is sent.
+ */
+export function writeManifest(dir: string, manifest: Manifest): void {
+  const path = join(dir, 'manifest.json');
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(manifest, null, 2)}\n`);
+  renameSync(temp, path);
+}
+
+/** Finds a job folder by id (under the jobs root) or by path. */
+export async function locateJob(cwd: string, job: string): Promise<{ dir: string; manifest: Manifest }> {
+  for (const dir of [join(jobsRoot(cwd), job), resolve(cwd, job)]) {
+    const manifest = readManifest(dir);
+    if (manifest) return { dir, manifest };
+  }
+  throw new CliError(`No job ${job} here`, {
+    exitCode: ExitCode.BATCH_STATE,
+    hint: 'list jobs with `claude-batch job list`, or give the job folder (--state) as a path',
+  });
+}
+
+/** Every job under the jobs root, newest first. */
+export async function listJobs(cwd: string): Promise<Array<{ dir: string; manifest: Manifest }>> {
+  const root = jobsRoot(cwd);
+  const names = await readdir(root).catch(() => [] as string[]);
+  const jobs = names
+    .map((name) => ({ dir: join(root, name), manifest: readManifest(join(root, name)) }))
+    .filter((j): j is { dir: string; manifest: Manifest } => j.manifest !== undefined);
+  return jobs.sort((a, b) => b.manifest.created_at.localeCompare(a.manifest.created_at));
+}
+
+/** Creates the job folder. */
+export async function makeJobDir(dir: string): Promise<void> {
+  await mkdir(join(dir, 'shards'), { recursive: true });
+  await mkdir(join(dir, 'results'), { recursive: true });
+}
+
+/** The latest attempt of a shard. */
+export function latestAttempt(shard: Shard): Attempt | undefined {
+  return shard.attempts.at(-1);
+}

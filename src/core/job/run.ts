@@ -1,0 +1,285 @@
+import { join, resolve } from 'node:path';
+import { openAtomicFile, type Sink } from '../atomic-file.js';
+import type { BatchClient } from '../client.js';
+import { CliError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import { monitorBatches, type PollSnapshot } from '../monitor.js';
+import { findCreatedBatches } from '../reconcile.js';
+import { openSource, validateRequests } from '../request-file.js';
+import { downloadResults } from '../results.js';
+import { type ResultsSummary, SummaryBuilder } from '../results-summary.js';
+import { submitRequests } from '../submit.js';
+import type { MessageBatch } from '../types.js';
+import { visitLatestResults } from './latest.js';
+import {
+  type Attempt,
+  fingerprint,
+  jobIdFor,
+  jobsRoot,
+  latestAttempt,
+  type Manifest,
+  makeJobDir,
+  readManifest,
+  type Shard,
+  writeManifest,
+} from './manifest.js';
+import { SHARD_MAX_BYTES, SHARD_MAX_REQUESTS, splitRequests } from './split.js';
+
+/** Something a job did, for the CLI to show. */
+export type JobEvent =
+  | { kind: 'created'; dir: string; manifest: Manifest }
+  | { kind: 'resumed'; dir: string; manifest: Manifest }
+  | { kind: 'submitted'; shard: Shard; attempt: Attempt }
+  | { kind: 'reconciled'; shard: Shard; attempt: Attempt; found: boolean }
+  | { kind: 'poll'; poll: PollSnapshot }
+  | { kind: 'downloaded'; shard: Shard; attempt: Attempt; summary: ResultsSummary }
+  | { kind: 'warning'; message: string };
+
+/** Options of {@link prepareJob} and {@link runJob}. */
+export interface JobOptions {
+  cwd: string;
+  /** The request file the job sends (for a build source, the file built from it). */
+  input: string;
+  /** The job folder (default `.claude-batch/jobs/<job-id>` under cwd). */
+  stateDir?: string | undefined;
+  maxRequests?: number | undefined;
+  maxBytes?: number | undefined;
+  /** Options that shape the requests (e.g. the build options); a resume with others is refused. */
+  options?: Record<string, unknown>;
+  intervalMs?: number | undefined;
+  timeoutMs?: number | undefined;
+  signal?: AbortSignal | undefined;
+  onEvent?: (event: JobEvent) => void;
+}
+
+/**
+ * Opens the job for an input: resumes the one already there (refusing if the input or the
+ * options changed), or validates the whole input (ids unique across every shard), splits it
+ * into shards and writes a new manifest. Sends nothing.
+ */
+export async function prepareJob(
+  opts: JobOptions,
+): Promise<{ dir: string; manifest: Manifest; resumed: boolean }> {
+  const dir = resolve(opts.cwd, opts.stateDir ?? join(jobsRoot(opts.cwd), jobIdFor(opts.input)));
+  const options = {
+    ...opts.options,
+    max_requests: opts.maxRequests ?? SHARD_MAX_REQUESTS,
+    max_bytes: opts.maxBytes ?? SHARD_MAX_BYTES,
+  };
+  const print = await fingerprint(opts.input);
+  const existing = readManifest(dir);
+  if (existing) {
+    const sameInput = existing.input.sha256 === print.sha256 && existing.input.size === print.size;
+    const sameOptions = JSON.stringify(existing.options) === JSON.stringify(options);
+    if (!sameInput || !sameOptions) {
+      throw new CliError(
+        `${sameInput ? 'The options' : 'The input'} changed since job ${existing.job_id} started; refusing to mix two runs`,
+        {
+          exitCode: ExitCode.USAGE,
+          hint: `restore them to continue the job, or start a new one with --state <new folder> (job folder: ${dir})`,
+        },
+      );
+    }
+    opts.onEvent?.({ kind: 'resumed', dir, manifest: existing });
+    return { dir, manifest: existing, resumed: true };
+  }
+  await validateRequests(openSource(opts.input), {
+    file: opts.input,
+    maxRequests: Number.POSITIVE_INFINITY,
+    maxBytes: Number.POSITIVE_INFINITY,
+  });
+  await makeJobDir(dir);
+  const shards = await splitRequests(opts.input, dir, {
+    maxRequests: options.max_requests,
+    maxBytes: options.max_bytes,
+  });
+  const manifest: Manifest = {
+    version: 1,
+    job_id: dir.split(/[\\/]/).at(-1) ?? jobIdFor(opts.input),
+    created_at: new Date().toISOString(),
+    input: { path: resolve(opts.input), ...print },
+    options,
+    shards,
+  };
+  writeManifest(dir, manifest);
+  opts.onEvent?.({ kind: 'created', dir, manifest });
+  return { dir, manifest, resumed: false };
+}
+
+/** Adds a first attempt to shards that have none. */
+function planFirstAttempts(manifest: Manifest): void {
+  for (const shard of manifest.shards) {
+    if (shard.attempts.length === 0) {
+      shard.attempts.push({
+        number: 1,
+        file: shard.file,
+        requests: shard.requests,
+        intent_at: '',
+        batch_id: null,
+        status: 'pending',
+        request_counts: null,
+        results_file: null,
+      });
+    }
+  }
+}
+
+/**
+ * Makes sure every latest attempt has its batch. An attempt whose intent was recorded but whose
+ * id was not (a crash between the two) is first looked for in the list (created since the
+ * intent, same request count, not claimed by another attempt); only if none is found is it
+ * created again. The intent is on disk before every create, the id right after.
+ */
+export async function submitPending(
+  client: BatchClient,
+  dir: string,
+  manifest: Manifest,
+  opts: JobOptions,
+): Promise<void> {
+  const claimed = () =>
+    new Set(
+      manifest.shards.flatMap((s) => s.attempts.map((a) => a.batch_id).filter((id): id is string => !!id)),
+    );
+  for (const shard of manifest.shards) {
+    const attempt = latestAttempt(shard);
+    if (!attempt || attempt.batch_id) continue;
+    if (attempt.intent_at) {
+      const { candidates } = await findCreatedBatches(
+        client,
+        attempt.requests,
+        Date.parse(attempt.intent_at),
+        {
+          exclude: claimed(),
+          signal: opts.signal,
+        },
+      );
+      const found = candidates.sort((a, b) => a.created_at.localeCompare(b.created_at))[0];
+      if (found) {
+        record(attempt, found);
+        writeManifest(dir, manifest);
+      }
+      opts.onEvent?.({ kind: 'reconciled', shard, attempt, found: !!found });
+      if (found) continue;
+    }
+    await submitRequests(
+      client,
+      { path: join(dir, attempt.file), name: `${manifest.job_id}/${attempt.file}` },
+      {
+        signal: opts.signal,
+        onValidated: () => {
+          attempt.intent_at = new Date().toISOString();
+          writeManifest(dir, manifest);
+        },
+        onCreated: (batch) => {
+          record(attempt, batch);
+          writeManifest(dir, manifest);
+        },
+        onNotice: (message) => opts.onEvent?.({ kind: 'warning', message }),
+      },
+    );
+    opts.onEvent?.({ kind: 'submitted', shard, attempt });
+  }
+}
+
+function record(attempt: Attempt, batch: MessageBatch): void {
+  attempt.batch_id = batch.id;
+  attempt.status = batch.processing_status;
+  attempt.request_counts = batch.request_counts;
+}
+
+/** Every attempt with a batch, paired with its shard. */
+function attemptsWithBatch(
+  manifest: Manifest,
+): Array<{ shard: Shard; attempt: Attempt & { batch_id: string } }> {
+  return manifest.shards.flatMap((shard) =>
+    shard.attempts
+      .filter((a): a is Attempt & { batch_id: string } => a.batch_id !== null)
+      .map((attempt) => ({ shard, attempt })),
+  );
+}
+
+/** Watches every unfinished batch of the job, recording statuses in the manifest, then downloads new results. */
+export async function finishAttempts(
+  client: BatchClient,
+  dir: string,
+  manifest: Manifest,
+  opts: JobOptions,
+): Promise<void> {
+  const running = attemptsWithBatch(manifest).filter(({ attempt }) => attempt.status !== 'ended');
+  if (running.length > 0) {
+    const byId = new Map(running.map((r) => [r.attempt.batch_id, r.attempt]));
+    await monitorBatches(
+      client,
+      running.map((r) => r.attempt.batch_id),
+      {
+        intervalMs: opts.intervalMs,
+        timeoutMs: opts.timeoutMs,
+        signal: opts.signal,
+        onPoll: (poll) => {
+          for (const batch of poll.batches) {
+            const attempt = batch && byId.get(batch.id);
+            if (attempt && batch) record(attempt, batch);
+          }
+          writeManifest(dir, manifest);
+          opts.onEvent?.({ kind: 'poll', poll });
+        },
+        onWarning: (message) => opts.onEvent?.({ kind: 'warning', message }),
+      },
+    );
+  }
+  for (const { shard, attempt } of attemptsWithBatch(manifest)) {
+    if (attempt.results_file) continue;
+    const file = join('results', `${attempt.batch_id}.jsonl`);
+    const sink = await openAtomicFile(join(dir, file), { force: true });
+    const { summary, batch } = await downloadResults(client, attempt.batch_id, sink, { signal: opts.signal });
+    record(attempt, batch);
+    attempt.results_file = file;
+    writeManifest(dir, manifest);
+    opts.onEvent?.({ kind: 'downloaded', shard, attempt, summary });
+  }
+}
+
+/**
+ * Writes the job's merged results: one line per custom_id, each from its latest attempt, exactly
+ * as the API sent it; returns the summary over them. Memory: the ids of one shard.
+ */
+export async function mergeResults(dir: string, manifest: Manifest, sink: Sink): Promise<ResultsSummary> {
+  const summary = new SummaryBuilder();
+  const newline = Buffer.from('\n');
+  try {
+    for (const shard of manifest.shards) {
+      await visitLatestResults(dir, shard, async (facts, line) => {
+        summary.add(facts);
+        await sink.write(line);
+        await sink.write(newline);
+      });
+    }
+    await sink.commit();
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  }
+  return summary.build();
+}
+
+/** True when every shard's latest attempt has its results downloaded. */
+export function jobComplete(manifest: Manifest): boolean {
+  return manifest.shards.every((s) => !!latestAttempt(s)?.results_file);
+}
+
+/**
+ * The whole flow: prepare (or resume) the job, submit what has no batch yet, watch, download,
+ * and merge into `output` when given. Re-running continues where it stopped.
+ */
+export async function runJob(
+  client: BatchClient,
+  opts: JobOptions & { output?: Sink },
+): Promise<{ dir: string; manifest: Manifest; summary?: ResultsSummary }> {
+  const { dir, manifest } = await prepareJob(opts);
+  planFirstAttempts(manifest);
+  writeManifest(dir, manifest);
+  await submitPending(client, dir, manifest, opts);
+  await finishAttempts(client, dir, manifest, opts);
+  const summary = opts.output ? await mergeResults(dir, manifest, opts.output) : undefined;
+  return { dir, manifest, ...(summary ? { summary } : {}) };
+}

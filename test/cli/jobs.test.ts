@@ -1,0 +1,196 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import { describe, expect, it } from 'vitest';
+import { readManifest, writeManifest } from '../../src/core/job/manifest.js';
+import { runCli } from '../helpers/cli.js';
+import { useEmulator } from '../helpers/emulator.js';
+import { request, tempDir } from '../helpers/files.js';
+
+const ctx = useEmulator({ processingTimeMs: 200 });
+const dir = tempDir();
+
+function writeJsonl(name: string, count: number, prompt = (i: number) => `Question ${i}`): string {
+  const path = join(dir, name);
+  const lines: string[] = [];
+  for (let i = 0; i < count; i += 1) lines.push(JSON.stringify(request(`r${i}`, prompt(i))));
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+const creates = () => ctx.emulator.counts['POST /v1/messages/batches'] ?? 0;
+
+describe('run: a job larger than one batch', () => {
+  it('runs 250,000 requests as 3 shards and merges 250,000 unique results', async () => {
+    const input = writeJsonl('quarter-million.jsonl', 250_000, (i) => `q${i}`);
+    const out = join(dir, 'big-results.jsonl');
+    const before = creates();
+    const r = await runCli(['run', input, '--results', out, '--interval', '100ms'], {
+      env: ctx.env,
+      cwd: dir,
+    });
+    expect(r.stderr).toContain('250,000 requests in 3 shard(s)');
+    expect(r.code).toBe(0);
+    expect(creates() - before).toBe(3);
+    const ids = new Set<string>();
+    let lines = 0;
+    for (const line of readFileSync(out, 'utf8').split('\n')) {
+      if (!line) continue;
+      lines += 1;
+      ids.add(JSON.parse(line).custom_id);
+    }
+    expect(lines).toBe(250_000);
+    expect(ids.size).toBe(250_000);
+    expect(r.stderr).toContain('Results: 250,000 · 250,000 succeeded');
+    expect(r.stderr).toMatch(/Cost: \$[\d.]+ at batch prices \(\$[\d.]+ at standard prices/);
+
+    const again = await runCli(['run', input, '--results', out, '--force', '--interval', '100ms'], {
+      env: ctx.env,
+      cwd: dir,
+    });
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('Resuming job');
+    expect(creates() - before).toBe(3);
+  }, 120_000);
+
+  it('a crash between the intent and the batch id does not create a second batch', async () => {
+    const input = writeJsonl('crash.jsonl', 6);
+    const state = join(dir, 'crash-job');
+    // Plan the job without sending anything, then play the crash: the intent is on disk and the
+    // batch exists at the API, but its id never reached the manifest.
+    expect(
+      (
+        await runCli(['run', input, '--state', state, '--max-requests', '3', '--dry-run'], {
+          env: ctx.env,
+          cwd: dir,
+        })
+      ).code,
+    ).toBe(0);
+    const first = await runCli(['run', input, '--state', state, '--max-requests', '3', '--timeout', '1ms'], {
+      env: ctx.env,
+      cwd: dir,
+    });
+    expect(first.code).toBe(5);
+    const manifest = readManifest(state);
+    if (!manifest) throw new Error('no manifest');
+    const attempt = manifest.shards[1]?.attempts[0];
+    if (!attempt?.batch_id) throw new Error('shard 2 was not submitted');
+    const lostId = attempt.batch_id;
+    attempt.batch_id = null;
+    attempt.status = 'pending';
+    writeManifest(state, manifest);
+
+    const before = creates();
+    const r = await runCli(
+      [
+        'run',
+        input,
+        '--state',
+        state,
+        '--max-requests',
+        '3',
+        '--interval',
+        '100ms',
+        '--results',
+        join(dir, 'crash-out.jsonl'),
+      ],
+      {
+        env: ctx.env,
+        cwd: dir,
+      },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      `shard 2/2: found batch ${lostId} created before the interruption; not creating another`,
+    );
+    expect(creates()).toBe(before);
+    expect(readManifest(state)?.shards[1]?.attempts[0]?.batch_id).toBe(lostId);
+    expect(readFileSync(join(dir, 'crash-out.jsonl'), 'utf8').trimEnd().split('\n')).toHaveLength(6);
+  });
+
+  it('an intent whose create never happened is created on resume', async () => {
+    const input = writeJsonl('never-sent.jsonl', 2);
+    const state = join(dir, 'never-sent');
+    const first = await runCli(['run', input, '--state', state, '--timeout', '1ms'], {
+      env: ctx.env,
+      cwd: dir,
+    });
+    expect(first.code).toBe(5);
+    const manifest = readManifest(state);
+    if (!manifest?.shards[0]?.attempts[0]) throw new Error('no attempt');
+    // The crash came after the intent was written but before the request left: delete the batch.
+    const sdk = new Anthropic({ apiKey: 'k', baseURL: ctx.emulator.url });
+    const id = manifest.shards[0].attempts[0].batch_id as string;
+    await sdk.messages.batches.cancel(id);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await sdk.messages.batches.delete(id);
+    manifest.shards[0].attempts[0].batch_id = null;
+    writeManifest(state, manifest);
+    const before = creates();
+    const r = await runCli(['run', input, '--state', state, '--interval', '100ms'], {
+      env: ctx.env,
+      cwd: dir,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('no batch was created before the interruption; creating it now');
+    expect(creates()).toBe(before + 1);
+  });
+
+  it('refuses to resume when the input changed', async () => {
+    const input = writeJsonl('changing.jsonl', 2);
+    const state = join(dir, 'changing');
+    expect(
+      (await runCli(['run', input, '--state', state, '--interval', '100ms'], { env: ctx.env, cwd: dir }))
+        .code,
+    ).toBe(0);
+    writeJsonl('changing.jsonl', 3);
+    const before = creates();
+    const r = await runCli(['run', input, '--state', state], { env: ctx.env, cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error: The input changed since job \S+ started; refusing to mix two runs\nhint: /,
+    );
+    expect(creates()).toBe(before);
+  });
+
+  it('--max-cost refuses to send when the ceiling is over it', async () => {
+    const input = writeJsonl('costly.jsonl', 10);
+    const before = creates();
+    const r = await runCli(['run', input, '--state', join(dir, 'costly'), '--max-cost', '0.0001'], {
+      env: ctx.env,
+      cwd: dir,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /error: The estimated ceiling \$[\d.]+ is over --max-cost \$0\.0001; nothing was sent/,
+    );
+    expect(creates()).toBe(before);
+  });
+});
+
+describe('job list | status | results | cancel', () => {
+  it('sees a job as one thing', async () => {
+    const input = writeJsonl('seen.jsonl', 4);
+    const state = join(dir, 'seen');
+    expect(
+      (
+        await runCli(['run', input, '--state', state, '--max-requests', '2', '--interval', '100ms'], {
+          env: ctx.env,
+          cwd: dir,
+        })
+      ).code,
+    ).toBe(0);
+    const status = await runCli(['job', 'status', state, '--json'], { env: ctx.env, cwd: dir });
+    expect(status.code).toBe(0);
+    const job = JSON.parse(status.stdout);
+    expect(job).toMatchObject({ state: 'done', totals: { requests: 4, succeeded: 4 } });
+    expect(job.shards).toHaveLength(2);
+    const results = await runCli(['job', 'results', state], { env: ctx.env, cwd: dir });
+    expect(results.stdout.trimEnd().split('\n')).toHaveLength(4);
+    expect(results.stderr).toContain('Results: 4 · 4 succeeded');
+    const human = await runCli(['job', 'status', state], { env: ctx.env, cwd: dir });
+    expect(human.stdout).toMatch(/^Job \S+ \(done\) · 4 requests · 2 shard\(s\)/);
+    const missing = await runCli(['job', 'status', 'job-nope'], { env: ctx.env, cwd: dir });
+    expect(missing.code).toBe(3);
+  });
+});
