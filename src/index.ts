@@ -4,6 +4,14 @@
  */
 export { openAtomicFile, type Sink, streamSink } from './core/atomic-file.js';
 export { cancelBatch, deleteBatch, getBatch, listBatches, totalRequests } from './core/batches.js';
+export {
+  type BuildOptions,
+  type BuildSource,
+  type BuildSummary,
+  buildRequestFile,
+  DEFAULT_OUTPUT,
+} from './core/build/build.js';
+export { DEFAULT_MODEL } from './core/build/request-shape.js';
 export { type BatchClient, type ClientOptions, createClient, DEFAULT_BASE_URL } from './core/client.js';
 export { formatDuration, parseDuration } from './core/duration.js';
 export {

@@ -74,9 +74,9 @@ export async function runRequestFile(
         );
       } else {
         println(io.stdout, `${input}: ${n(stats.requests)} requests in ${shards.length} shard(s)`);
-        shards.forEach((s, i) =>
-          println(io.stdout, `  shard ${i + 1}: ${n(s.requests)} requests, ${formatBytes(s.bytes)}`),
-        );
+        for (const [i, s] of shards.entries()) {
+          println(io.stdout, `  shard ${i + 1}: ${n(s.requests)} requests, ${formatBytes(s.bytes)}`);
+        }
         println(io.stdout, estimateText(estimate));
         println(io.stderr, 'Dry run: nothing was sent.');
       }

@@ -1,0 +1,101 @@
+import { type Sink, streamSink } from '../../core/atomic-file.js';
+import {
+  type BuildOptions,
+  type BuildSource,
+  type BuildSummary,
+  buildRequestFile,
+} from '../../core/build/build.js';
+import type { CacheTtl } from '../../core/build/request-shape.js';
+import type { SplitBy } from '../../core/build/text.js';
+import { UsageError } from '../../core/errors.js';
+import { formatBytes } from '../../core/request-file.js';
+import type { Context } from '../context.js';
+import { n } from '../format.js';
+import { println } from '../io.js';
+import { startProgress } from '../progress.js';
+
+/** The flags of `build <source>`, as commander hands them over. */
+interface Options {
+  output: string;
+  force?: boolean;
+  model?: string;
+  maxTokens?: number;
+  map?: string | false;
+  json?: boolean;
+  system?: string;
+  cacheSystem?: CacheTtl | true;
+  params?: string;
+  param?: string[];
+  idPrefix?: string;
+  hashIds?: boolean;
+  template?: string;
+  promptColumn?: string;
+  idColumn?: string;
+  delimiter?: string;
+  skipBadRows?: boolean;
+  splitBy?: SplitBy;
+  promptField?: string;
+  idField?: string;
+  jsonl?: boolean;
+}
+
+/** The summary block printed on stderr after a build. */
+export function summaryText(s: BuildSummary): string {
+  const lines = [
+    `✓ ${n(s.requests)} ${s.requests === 1 ? 'request' : 'requests'} written to ${s.output}${s.output === 'stdout' ? '' : ` (${formatBytes(s.bytes)})`}`,
+  ];
+  const skipped = Object.entries(s.skipped);
+  if (skipped.length > 0) {
+    lines.push(`  skipped: ${skipped.map(([reason, count]) => `${n(count)} ${reason}`).join(', ')}`);
+  }
+  if (s.hashedIds > 0) lines.push(`  ${n(s.hashedIds)} ids replaced by a hash (--hash-ids)`);
+  const models = Object.entries(s.models)
+    .map(([model, count]) => `${model} ×${n(count)}`)
+    .join(', ');
+  lines.push(`  models: ${models} · input ≈ ${n(s.inputTokensEstimate)} tokens (estimate)`);
+  if (s.map) lines.push(`  sidecar: ${s.map} (custom_id → input row)`);
+  for (const warning of s.warnings) lines.push(`warning: ${warning}`);
+  if (s.output !== 'stdout' && !s.overLimits) lines.push(`Next: claude-batch submit ${s.output}`);
+  return lines.join('\n');
+}
+
+/** `build <source> INPUT`: parse → core → render. */
+export function runner(source: BuildSource) {
+  return async (ctx: Context, [input]: string[], options: Options): Promise<number> => {
+    const { io } = ctx;
+    const toStdout = options.output === '-';
+    if (options.json && toStdout) {
+      throw new UsageError('--json prints the summary on stdout, so it needs -o FILE for the requests');
+    }
+    if (source === 'custom' && input === '-') {
+      throw new UsageError(
+        'build custom reads a module file, not stdin',
+        'pass the path to a .js or .mjs module',
+      );
+    }
+    const output: string | Sink = toStdout ? streamSink(io.stdout) : options.output;
+    const progress = await startProgress(io, `Building requests from ${input}…`, options);
+    try {
+      const build: BuildOptions = {
+        ...options,
+        source,
+        input: input === '-' ? { stream: io.stdin, name: 'stdin' } : (input as string),
+        output,
+        map: toStdout && typeof options.map !== 'string' ? false : options.map,
+        env: io.env,
+        cwd: io.cwd,
+        signal: io.signal,
+        onProgress: (rows) => progress.update(`Building requests from ${input}… ${n(rows)} rows`),
+      };
+      const summary = await buildRequestFile(build);
+      progress.stop();
+      if (options.json) {
+        println(io.stdout, JSON.stringify(summary, null, 2));
+        for (const warning of summary.warnings) println(io.stderr, `warning: ${warning}`);
+      } else println(io.stderr, summaryText(summary));
+      return 0;
+    } finally {
+      progress.stop();
+    }
+  };
+}

@@ -1,0 +1,266 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { extname, resolve } from 'node:path';
+import { assertWritable, openAtomicFile, type Sink } from '../atomic-file.js';
+import type { Env } from '../client.js';
+import { InputError, UsageError } from '../errors.js';
+import { BODY_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../limits.js';
+import { type CsvOptions, csvRows } from './csv.js';
+import { loadBuilder, writeCustom } from './custom.js';
+import { checkIdPrefix, type IdPolicy, IdRegistry } from './ids.js';
+import { type JsonOptions, jsonRows } from './json.js';
+import { type RowCounts, type RunHooks, writeRows } from './pipeline.js';
+import { chooseModel, DEFAULT_MAX_TOKENS, type RequestOptions, requestShape } from './request-shape.js';
+import type { RowSource } from './rows.js';
+import { mapPathFor } from './sidecar.js';
+import { compileTemplate } from './template.js';
+import { type SplitBy, textRows } from './text.js';
+import { RequestWriter } from './writer.js';
+
+/** The four kinds of input `build` reads. */
+export type BuildSource = 'csv' | 'json' | 'text' | 'custom';
+
+/** The request file written when no output is named (as the original script did). */
+export const DEFAULT_OUTPUT = 'batch_requests.jsonl';
+
+/** Everything one build needs; the CLI's flags map onto these one to one. */
+export interface BuildOptions extends RequestOptions, IdPolicy, RunHooks {
+  source: BuildSource;
+  /** A path (relative to `cwd`), or a stream (stdin) with the name used in messages. csv/json/text only. */
+  input: string | { stream: AsyncIterable<Uint8Array>; name: string };
+  /** Where the requests go: a path (default {@link DEFAULT_OUTPUT}), or a sink (e.g. stdout). */
+  output?: string | Sink | undefined;
+  /**
+   * The sidecar: a path, or false for none. Default: beside a file output (`X.map.jsonl`); none
+   * when the output is a sink.
+   */
+  map?: string | false | undefined;
+  /** Replace existing output files. */
+  force?: boolean | undefined;
+  /** Environment (for CLAUDE_BATCH_MODEL); never read from process.env here. */
+  env?: Env | undefined;
+  /** Folder relative paths are resolved against (default: the process's). */
+  cwd?: string | undefined;
+  /** `Classify: {{text}}`: columns (csv), dotted fields (json) or `{{text}}` (text). */
+  template?: string | undefined;
+  // csv
+  promptColumn?: string | undefined;
+  idColumn?: string | undefined;
+  delimiter?: string | undefined;
+  skipBadRows?: boolean | undefined;
+  // text
+  splitBy?: SplitBy | undefined;
+  // json
+  promptField?: string | undefined;
+  idField?: string | undefined;
+  /** JSON Lines input (also chosen by a `.jsonl` / `.ndjson` input name). */
+  jsonl?: boolean | undefined;
+}
+
+/** What a build did: the figures printed (or given as JSON) at the end. */
+export interface BuildSummary {
+  source: BuildSource;
+  input: string;
+  /** The request file (a path as given, or "stdout"). */
+  output: string;
+  /** The sidecar path, or null when none was written. */
+  map: string | null;
+  requests: number;
+  /** Rows left out, by reason (`empty prompt`, `wrong number of fields`). */
+  skipped: Record<string, number>;
+  /** Size of the request file in bytes. */
+  bytes: number;
+  /** Rough input tokens of all requests (about four characters a token). */
+  inputTokensEstimate: number;
+  /** Requests per model. */
+  models: Record<string, number>;
+  /** custom_ids replaced by a hash (--hash-ids). */
+  hashedIds: number;
+  /** True when the file holds more than one batch takes (100,000 requests or 256 MB). */
+  overLimits: boolean;
+  warnings: string[];
+}
+
+async function openInput(
+  input: BuildOptions['input'],
+  cwd: string,
+): Promise<{ stream: AsyncIterable<Uint8Array>; name: string }> {
+  if (typeof input !== 'string') return input;
+  const path = resolve(cwd, input);
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read ${input}: ${error.code ?? error.message}`, 'check the path');
+  });
+  if (!info.isFile()) throw new UsageError(`${input} is not a file`);
+  // 64 kB reads: csv-parse emits every row of a chunk at once, and smaller batches of rows die
+  // young (1 MB reads measured ~220 MB peak RSS on a 1,000,000-row CSV, 64 kB ~120 MB).
+  return { stream: createReadStream(path, { highWaterMark: 1 << 16 }), name: input };
+}
+
+function rowSource(options: BuildOptions, stream: AsyncIterable<Uint8Array>, name: string): RowSource {
+  const template = options.template === undefined ? undefined : compileTemplate(options.template);
+  switch (options.source) {
+    case 'csv': {
+      const csv: CsvOptions = { ...options, template };
+      return csvRows(stream, name, csv);
+    }
+    case 'text':
+      if (options.splitBy !== undefined && options.splitBy !== 'line' && options.splitBy !== 'paragraph') {
+        throw new UsageError(`--split-by ${options.splitBy}: use line or paragraph`);
+      }
+      return textRows(stream, name, { splitBy: options.splitBy, template });
+    case 'json': {
+      if (options.promptField !== undefined && template !== undefined) {
+        throw new UsageError('--prompt-field and --template cannot be used together', 'use one of them');
+      }
+      const ext = extname(name).toLowerCase();
+      const json: JsonOptions = {
+        ...options,
+        template,
+        jsonl: options.jsonl || ext === '.jsonl' || ext === '.ndjson',
+      };
+      return jsonRows(stream, name, json);
+    }
+    default:
+      throw new UsageError(`unknown source ${options.source}`);
+  }
+}
+
+/**
+ * Builds a request file from csv, json, text or a custom module, streaming: rows are read,
+ * turned into requests and written as they come, so memory does not grow with the input. The
+ * request file (and its sidecar) are written atomically and only when every row is valid;
+ * otherwise an InputError lists the problems (`FILE:LINE: field: message`) and nothing is left.
+ */
+export async function buildRequestFile(options: BuildOptions): Promise<BuildSummary> {
+  const cwd = options.cwd ?? process.cwd();
+  const env = options.env ?? {};
+  const custom = options.source === 'custom';
+  const inputName = typeof options.input === 'string' ? options.input : options.input.name;
+
+  // Everything that can be checked without reading the input is checked first.
+  const shape = custom ? undefined : await requestShape(options, { env, cwd });
+  const builderContext = {
+    model: chooseModel(options.model, env),
+    maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS,
+  };
+  if (!Number.isInteger(builderContext.maxTokens) || builderContext.maxTokens < 1) {
+    throw new UsageError(
+      `--max-tokens must be a whole number of at least 1, got ${builderContext.maxTokens}`,
+    );
+  }
+  const generatedIds = !custom && options.idColumn === undefined && options.idField === undefined;
+  // Room after the prefix: `text-para-` and ten digits, or a hash (`h-` and 16 hex digits).
+  checkIdPrefix(options.idPrefix, generatedIds ? 20 : options.hashIds ? 18 : 0);
+  const ids = new IdRegistry(options);
+
+  const outputOption = options.output ?? DEFAULT_OUTPUT;
+  const outputName = typeof outputOption === 'string' ? outputOption : outputOption.target;
+  const mapName =
+    options.map === false
+      ? undefined
+      : (options.map ?? (typeof outputOption === 'string' ? mapPathFor(outputOption) : undefined));
+  const outputPath = typeof outputOption === 'string' ? resolve(cwd, outputOption) : undefined;
+  const mapPath = mapName === undefined ? undefined : resolve(cwd, mapName);
+  if (mapPath !== undefined && mapPath === outputPath) {
+    throw new UsageError('the sidecar (--map) and the output (-o) are the same file');
+  }
+  if (outputPath) await assertWritable(outputPath, options.force).catch(renameError(outputName));
+  if (mapPath) await assertWritable(mapPath, options.force).catch(renameError(mapName as string));
+
+  const builder = custom
+    ? await loadBuilder(resolve(cwd, inputOptionPath(options.input)), inputName)
+    : undefined;
+  const input = custom ? undefined : await openInput(options.input, cwd);
+  const source = input ? rowSource(options, input.stream, input.name) : undefined;
+
+  const output = outputPath ? await openAtomicFile(outputPath, options) : (outputOption as Sink);
+  let map: Sink | undefined;
+  try {
+    map = mapPath ? await openAtomicFile(mapPath, options) : undefined;
+  } catch (error) {
+    await output.abort();
+    throw error;
+  }
+  const writer = new RequestWriter(output, map);
+  let counts: RowCounts;
+  try {
+    counts =
+      source && shape
+        ? await writeRows(source, shape, writer, { file: inputName, ids, ...hooks(options) })
+        : await writeCustom(builder, builderContext, writer, { display: inputName, ids, ...hooks(options) });
+    if (writer.requests === 0) {
+      const skipped = Object.entries(counts.skipped)
+        .map(([reason, n]) => `${n} ${reason}`)
+        .join(', ');
+      throw new InputError(
+        [
+          {
+            file: inputName,
+            field: 'input',
+            message: skipped
+              ? `no requests: every row was skipped (${skipped})`
+              : 'no requests: the input has no rows',
+          },
+        ],
+        1,
+        'nothing was written',
+      );
+    }
+    await writer.flush();
+    await output.commit();
+    await map?.commit();
+  } catch (error) {
+    await output.abort();
+    await map?.abort();
+    throw error;
+  } finally {
+    if (input && 'destroy' in input.stream && typeof input.stream.destroy === 'function')
+      input.stream.destroy();
+  }
+
+  const warnings: string[] = [];
+  const bodyBytes = writer.bytes + BODY_OVERHEAD_BYTES;
+  if (writer.requests > MAX_BATCH_REQUESTS) {
+    warnings.push(
+      `${writer.requests.toLocaleString('en-US')} requests: one batch takes at most ${MAX_BATCH_REQUESTS.toLocaleString('en-US')}; split the file, or use \`claude-batch run\``,
+    );
+  }
+  if (bodyBytes > MAX_BATCH_BYTES) {
+    warnings.push(
+      'the file is over 256 MB, the most one batch takes; split the file, or use `claude-batch run`',
+    );
+  }
+  return {
+    source: options.source,
+    input: inputName,
+    output: outputName,
+    map: mapName ?? null,
+    requests: writer.requests,
+    skipped: counts.skipped,
+    bytes: writer.bytes,
+    inputTokensEstimate: writer.inputTokens,
+    models: writer.models,
+    hashedIds: counts.hashedIds,
+    overLimits: warnings.length > 0,
+    warnings,
+  };
+}
+
+function hooks(options: RunHooks): RunHooks {
+  return { signal: options.signal, onProgress: options.onProgress };
+}
+
+function inputOptionPath(input: BuildOptions['input']): string {
+  if (typeof input !== 'string') throw new UsageError('custom needs a module path, not stdin');
+  return input;
+}
+
+/** Keeps the user's spelling of a path in an "already exists" error. */
+function renameError(name: string) {
+  return (error: unknown): never => {
+    if (error instanceof UsageError && error.message.endsWith('already exists')) {
+      throw new UsageError(`${name} already exists`, error.hint);
+    }
+    throw error;
+  };
+}

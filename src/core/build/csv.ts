@@ -1,0 +1,171 @@
+import { Readable } from 'node:stream';
+import { CsvError, parse } from 'csv-parse';
+import { InputError, UsageError } from '../errors.js';
+import { readBatches } from './read-batches.js';
+import { isBlankText, type RowSource, SKIP, type SourceEvent } from './rows.js';
+import { checkTemplateNames, type Template } from './template.js';
+
+/** How a CSV file is read and what makes the prompt. */
+export interface CsvOptions {
+  /** The column holding the prompt (or use `template`). */
+  promptColumn?: string | undefined;
+  /** The column holding each row's custom_id. */
+  idColumn?: string | undefined;
+  template?: Template | undefined;
+  /** Field separator: one character; `\t` or `tab` for TSV. Default `,`. */
+  delimiter?: string | undefined;
+  /** Skip rows whose field count differs from the header's (counted), instead of failing. */
+  skipBadRows?: boolean | undefined;
+}
+
+/** Reads a --delimiter value: `\t` (typed literally), `tab` or any single character. */
+export function parseDelimiter(value: string | undefined): string {
+  if (value === undefined) return ',';
+  if (value === '\\t' || value.toLowerCase() === 'tab') return '\t';
+  if ([...value].length !== 1 || value === '"' || value === '\n' || value === '\r') {
+    throw new UsageError(
+      `--delimiter ${JSON.stringify(value)}: use one character (e.g. ";" or "|"), or \\t / tab for TSV`,
+    );
+  }
+  return value;
+}
+
+function count(text: string, what: string): number {
+  let n = 0;
+  let at = text.indexOf(what);
+  while (at !== -1) {
+    n += 1;
+    at = text.indexOf(what, at + what.length);
+  }
+  return n;
+}
+
+const listHeader = (header: string[]) => `the header has: ${header.map((h) => JSON.stringify(h)).join(', ')}`;
+
+/**
+ * Streams a CSV file (RFC 4180: quoted fields with commas, quotes and newlines; UTF-8 with or
+ * without BOM; LF or CRLF) into prompt rows. The first record is the header. Rows are parsed as
+ * arrays, one at a time: memory does not grow with the file.
+ */
+export function csvRows(input: AsyncIterable<Uint8Array>, file: string, options: CsvOptions): RowSource {
+  return { idKind: 'csv-row', events: csvEvents(input, file, options) };
+}
+
+async function* csvEvents(
+  input: AsyncIterable<Uint8Array>,
+  file: string,
+  options: CsvOptions,
+): AsyncGenerator<SourceEvent[]> {
+  if (options.promptColumn !== undefined && options.template !== undefined) {
+    throw new UsageError('--prompt-column and --template cannot be used together', 'use one of them');
+  }
+  // No `info` and no skip_empty_lines: both cost time and memory per record. Line numbers are
+  // counted here instead: each record is one line break plus the line breaks inside its fields,
+  // and an empty line comes through as a record of one empty field.
+  const parser = parse({
+    bom: true,
+    delimiter: parseDelimiter(options.delimiter),
+    record_delimiter: ['\r\n', '\n', '\r'],
+    relax_column_count: true,
+  });
+  const stream = input instanceof Readable ? input : Readable.from(input);
+  stream.on('error', (error) => parser.destroy(error));
+  stream.pipe(parser);
+
+  let header: string[] | undefined;
+  let promptAt = -1;
+  let idAt = -1;
+  let templateAt = new Map<string, number>();
+  let row = 0;
+  let nextLine = 1;
+  try {
+    for await (const records of readBatches<string[]>(parser)) {
+      const events: SourceEvent[] = [];
+      for (const record of records) {
+        const line = nextLine;
+        nextLine += 1;
+        for (const field of record) if (field.includes('\n')) nextLine += count(field, '\n');
+        // An empty line, or one of only spaces, is not a row.
+        if (record.length === 1 && isBlankText(record[0] ?? '')) continue;
+        if (header === undefined) {
+          header = record;
+          if (options.template) {
+            checkTemplateNames(options.template, header, `${file} has no such column`);
+            const h = header;
+            templateAt = new Map(options.template.names.map((name) => [name, h.indexOf(name)]));
+          } else {
+            if (options.promptColumn === undefined) {
+              throw new UsageError(
+                `${file}: say which column holds the prompt: --prompt-column COL or --template`,
+                listHeader(header),
+              );
+            }
+            promptAt = header.indexOf(options.promptColumn);
+            if (promptAt === -1) {
+              throw new UsageError(
+                `${file}: no column ${JSON.stringify(options.promptColumn)} (--prompt-column)`,
+                listHeader(header),
+              );
+            }
+          }
+          if (options.idColumn !== undefined) {
+            idAt = header.indexOf(options.idColumn);
+            if (idAt === -1) {
+              throw new UsageError(
+                `${file}: no column ${JSON.stringify(options.idColumn)} (--id-column)`,
+                listHeader(header),
+              );
+            }
+          }
+          continue;
+        }
+        row += 1;
+        if (record.length !== header.length) {
+          if (options.skipBadRows) events.push({ kind: 'skip', reason: SKIP.BAD_ROW });
+          else
+            events.push({
+              kind: 'problem',
+              problem: {
+                file,
+                line,
+                field: 'row',
+                message: `${record.length} ${record.length === 1 ? 'field' : 'fields'}, but the header has ${header.length} (fix the row, or pass --skip-bad-rows)`,
+              },
+            });
+          continue;
+        }
+        let prompt: string;
+        if (options.template) {
+          const cell = (name: string) => record[templateAt.get(name) ?? -1] ?? '';
+          if (options.template.names.every((name) => isBlankText(cell(name)))) {
+            events.push({ kind: 'skip', reason: SKIP.EMPTY });
+            continue;
+          }
+          prompt = options.template.render(cell);
+        } else {
+          prompt = record[promptAt] ?? '';
+          if (isBlankText(prompt)) {
+            events.push({ kind: 'skip', reason: SKIP.EMPTY });
+            continue;
+          }
+        }
+        const key = idAt === -1 ? undefined : (record[idAt] ?? '');
+        // A quoted field of a CRLF file keeps its CRLFs; the prompt gets plain newlines.
+        const text = prompt.includes('\r') ? prompt.replace(/\r\n?/g, '\n') : prompt;
+        events.push({ kind: 'row', row, line, prompt: text.trim(), key, keyValue: key });
+      }
+      if (events.length > 0) yield events;
+    }
+  } catch (error) {
+    if (error instanceof CsvError) {
+      const where = (error as CsvError & { lines?: number }).lines;
+      throw new InputError([
+        { file, ...(where === undefined ? {} : { line: where }), field: 'csv', message: error.message },
+      ]);
+    }
+    throw error;
+  } finally {
+    stream.destroy();
+    parser.destroy();
+  }
+}

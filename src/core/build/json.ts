@@ -1,0 +1,154 @@
+import { InputError } from '../errors.js';
+import { decodeUtf8, isBlank, readLines } from '../lines.js';
+import { type JsonItem, jsonItems } from './json-scan.js';
+import { isBlankText, type RowSource, SKIP, type SourceEvent } from './rows.js';
+import type { Template } from './template.js';
+
+/** How JSON items become prompts. */
+export interface JsonOptions {
+  /** Dotted path to the prompt in each item (default `prompt`; a string item is its own prompt). */
+  promptField?: string | undefined;
+  /** Dotted path to each item's custom_id. */
+  idField?: string | undefined;
+  template?: Template | undefined;
+  /** Read one JSON value a line (JSON Lines) rather than one document. */
+  jsonl?: boolean | undefined;
+}
+
+const MISSING = Symbol('missing');
+
+/** The value at a dotted path (`a.b.0.c`); a key that itself contains dots is found too. */
+export function getPath(value: unknown, path: string): unknown {
+  if (value === null || typeof value !== 'object') return MISSING;
+  const record = value as Record<string, unknown>;
+  if (Object.hasOwn(record, path)) return record[path];
+  const dot = path.indexOf('.');
+  if (dot === -1) return MISSING;
+  const head = path.slice(0, dot);
+  return Object.hasOwn(record, head) ? getPath(record[head], path.slice(dot + 1)) : MISSING;
+}
+
+/** Whether a dotted path is absent from a value. */
+export function isMissing(found: unknown): found is typeof MISSING {
+  return found === MISSING;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function keysOf(value: unknown): string {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return `the item is ${describe(value)}`;
+  const keys = Object.keys(value);
+  return keys.length ? `its fields: ${keys.map((k) => JSON.stringify(k)).join(', ')}` : 'it has no fields';
+}
+
+/** A field as prompt text: strings and numbers as they are; null as empty; objects in template only (as JSON). */
+function asText(found: unknown, inTemplate: boolean): string | { wrong: string } {
+  if (typeof found === 'string') return found;
+  if (found === null || found === undefined) return '';
+  if (typeof found === 'number' || typeof found === 'boolean') return String(found);
+  return inTemplate ? JSON.stringify(found) : { wrong: `must be text, got ${describe(found)}` };
+}
+
+/**
+ * Streams JSON items (a top-level array, an object's `items` array, one object, or JSON Lines)
+ * into prompts. A missing field is a problem naming the item, never a fallback to the whole item.
+ */
+export function jsonRows(input: AsyncIterable<Uint8Array>, file: string, options: JsonOptions): RowSource {
+  return { idKind: 'json-item', events: jsonEvents(input, file, options) };
+}
+
+async function* jsonLinesItems(input: AsyncIterable<Uint8Array>, file: string): AsyncGenerator<JsonItem> {
+  for await (const { number, bytes } of readLines(input)) {
+    if (isBlank(bytes)) continue;
+    const text = decodeUtf8(bytes);
+    if (text === undefined) {
+      throw new InputError([
+        { file, line: number, field: 'encoding', message: 'not valid UTF-8 (save the file as UTF-8)' },
+      ]);
+    }
+    try {
+      yield { value: JSON.parse(text), line: number };
+    } catch (error) {
+      throw new InputError([
+        { file, line: number, field: 'json', message: `not valid JSON (${(error as Error).message})` },
+      ]);
+    }
+  }
+}
+
+async function* jsonEvents(
+  input: AsyncIterable<Uint8Array>,
+  file: string,
+  options: JsonOptions,
+): AsyncGenerator<SourceEvent> {
+  const items = options.jsonl ? jsonLinesItems(input, file) : jsonItems(input, file);
+  const field = options.promptField ?? 'prompt';
+  let row = 0;
+  for await (const { value, line } of items) {
+    row += 1;
+    const problem = (path: string, message: string): SourceEvent => ({
+      kind: 'problem',
+      problem: { file, line, field: `item ${row}: ${path}`, message },
+    });
+    let prompt: string;
+    if (options.template) {
+      let bad: SourceEvent | undefined;
+      const texts = new Map<string, string>();
+      for (const name of options.template.names) {
+        const found = getPath(value, name);
+        if (isMissing(found)) {
+          bad = problem(name, `missing (--template uses {{${name}}}; ${keysOf(value)})`);
+          break;
+        }
+        const text = asText(found, true);
+        texts.set(name, typeof text === 'string' ? text : '');
+      }
+      if (bad) {
+        yield bad;
+        continue;
+      }
+      if ([...texts.values()].every(isBlankText)) {
+        yield { kind: 'skip', reason: SKIP.EMPTY };
+        continue;
+      }
+      prompt = options.template.render((name) => texts.get(name) ?? '');
+    } else if (typeof value === 'string' && options.promptField === undefined) {
+      prompt = value;
+    } else {
+      const found = getPath(value, field);
+      if (isMissing(found)) {
+        yield problem(field, `missing (--prompt-field; ${keysOf(value)})`);
+        continue;
+      }
+      const text = asText(found, false);
+      if (typeof text !== 'string') {
+        yield problem(field, text.wrong);
+        continue;
+      }
+      prompt = text;
+    }
+    if (isBlankText(prompt)) {
+      yield { kind: 'skip', reason: SKIP.EMPTY };
+      continue;
+    }
+    let key: string | undefined;
+    let keyValue: unknown;
+    if (options.idField !== undefined) {
+      keyValue = getPath(value, options.idField);
+      if (isMissing(keyValue) || keyValue === null) {
+        yield problem(
+          options.idField,
+          `${keyValue === null ? 'null' : 'missing'} (--id-field; ${keysOf(value)})`,
+        );
+        continue;
+      }
+      key = typeof keyValue === 'string' ? keyValue : JSON.stringify(keyValue);
+    }
+    yield { kind: 'row', row, line, prompt: prompt.trim(), key, keyValue };
+  }
+}

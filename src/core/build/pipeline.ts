@@ -1,0 +1,109 @@
+import { InputError, type InputProblem, InterruptedError } from '../errors.js';
+import type { IdRegistry } from './ids.js';
+import type { RequestShape } from './request-shape.js';
+import type { RowSource } from './rows.js';
+import { mapLine } from './sidecar.js';
+import type { RequestWriter } from './writer.js';
+
+/** Problems kept in full; the rest are counted. */
+const MAX_PROBLEMS = 20;
+
+/** Rows between progress reports and interruption checks. */
+const PROGRESS_EVERY = 10_000;
+
+/** Problems found while building: the first few kept, all counted; thrown together at the end. */
+export class Problems {
+  readonly list: InputProblem[] = [];
+  count = 0;
+
+  add(problem: InputProblem): void {
+    this.count += 1;
+    if (this.list.length < MAX_PROBLEMS) this.list.push(problem);
+  }
+
+  /** Throws an InputError when there is any problem. */
+  throwIfAny(): void {
+    if (this.count === 0) return;
+    const error = new InputError(this.list, this.count, 'fix the input; nothing was written');
+    // InputError's summary line is worded for submit; a build sends nothing either way.
+    error.message = error.message.replace('nothing was sent', 'nothing was written');
+    throw error;
+  }
+}
+
+/** What happened to the rows: skipped ones by reason, hashed ids. */
+export interface RowCounts {
+  skipped: Record<string, number>;
+  hashedIds: number;
+}
+
+/** Hooks of a long build: an abort signal and a progress callback (rows read so far). */
+export interface RunHooks {
+  signal?: AbortSignal | undefined;
+  onProgress?: ((rows: number) => void) | undefined;
+}
+
+/** Throws an InterruptedError when the signal is aborted. */
+export function checkSignal(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new InterruptedError('Interrupted: nothing was written');
+}
+
+/**
+ * Turns a source's rows into request lines: a custom_id for each (generated, or from the id
+ * column with the registry's checks), the request from `shape`, and a sidecar line. After a
+ * problem, nothing more is written but the rest is still read, to report every problem at once.
+ */
+export async function writeRows(
+  source: RowSource,
+  shape: RequestShape,
+  writer: RequestWriter,
+  context: { file: string; ids: IdRegistry } & RunHooks,
+): Promise<RowCounts> {
+  const { file, ids, signal, onProgress } = context;
+  const problems = new Problems();
+  const skipped: Record<string, number> = {};
+  let hashedIds = 0;
+  let seen = 0;
+  for await (const item of source.events) {
+    const events = Array.isArray(item) ? item : [item];
+    let full = false;
+    for (const event of events) {
+      seen += 1;
+      if (seen % PROGRESS_EVERY === 0) {
+        checkSignal(signal);
+        onProgress?.(seen);
+      }
+      if (event.kind === 'skip') {
+        skipped[event.reason] = (skipped[event.reason] ?? 0) + 1;
+        continue;
+      }
+      if (event.kind === 'problem') {
+        problems.add(event.problem);
+        continue;
+      }
+      let id: string;
+      if (event.key === undefined) id = ids.generated(source.idKind, event.row);
+      else {
+        const outcome = ids.fromValue(event.key, event.row, 'row');
+        if ('problem' in outcome) {
+          problems.add({ file, line: event.line, field: 'custom_id', message: outcome.problem });
+          continue;
+        }
+        id = outcome.id;
+        if (outcome.hashed) hashedIds += 1;
+      }
+      if (problems.count > 0) continue;
+      full =
+        writer.add(
+          shape.line(id, event.prompt),
+          mapLine(id, event.row, event.line, event.keyValue),
+          shape.model,
+          shape.systemChars + event.prompt.length,
+        ) || full;
+    }
+    if (full) await writer.flush();
+  }
+  checkSignal(signal);
+  problems.throwIfAny();
+  return { skipped, hashedIds };
+}

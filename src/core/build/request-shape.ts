@@ -1,0 +1,122 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Env } from '../client.js';
+import { UsageError } from '../errors.js';
+import { type BatchRequest, checkRequest } from '../request-schema.js';
+import { parseExtraParams } from './params.js';
+
+/** The model used when neither --model nor CLAUDE_BATCH_MODEL says otherwise: the cheapest current one. */
+export const DEFAULT_MODEL = 'claude-haiku-4-5';
+
+/** The environment variable that overrides {@link DEFAULT_MODEL}. */
+export const MODEL_ENV = 'CLAUDE_BATCH_MODEL';
+
+/** max_tokens when --max-tokens is not given. */
+export const DEFAULT_MAX_TOKENS = 1024;
+
+/** Prompt-caching lifetime for the system prompt: 5 minutes (the API's default) or 1 hour. */
+export type CacheTtl = '5m' | '1h';
+
+/** The flags that shape every request of a build (csv, json, text). */
+export interface RequestOptions {
+  model?: string | undefined;
+  maxTokens?: number | undefined;
+  /** The system prompt, or `@FILE` to read it from a file. */
+  system?: string | undefined;
+  /** Mark the system prompt for prompt caching; `true` means the default lifetime (5m). */
+  cacheSystem?: CacheTtl | boolean | undefined;
+  /** `--params`: a JSON object of other Messages parameters. */
+  params?: string | undefined;
+  /** `--param key=json`, repeatable. */
+  param?: string[] | undefined;
+}
+
+/** Turns a prompt and an id into one request line; every line has the same shape. */
+export interface RequestShape {
+  model: string;
+  maxTokens: number;
+  /** Characters of system prompt in each request (for the token estimate). */
+  systemChars: number;
+  /** The `params` object without its messages (for display and for custom modules). */
+  params: Record<string, unknown>;
+  /** The JSON line (no newline) of the request with this id and prompt. */
+  line(customId: string, prompt: string): string;
+}
+
+/** The model to use: the flag, else $CLAUDE_BATCH_MODEL, else {@link DEFAULT_MODEL}. */
+export function chooseModel(flag: string | undefined, env: Env): string {
+  const model = flag ?? env[MODEL_ENV] ?? DEFAULT_MODEL;
+  if (!model.trim()) throw new UsageError('--model must not be empty');
+  return model;
+}
+
+/** Reads `--system`: the text itself, or `@FILE` (relative to `cwd`). */
+export async function readSystem(value: string, cwd: string): Promise<string> {
+  if (!value.startsWith('@')) return value;
+  const file = value.slice(1);
+  try {
+    return await readFile(resolve(cwd, file), 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `--system ${value}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+      'pass the text itself, or @FILE naming a readable file',
+    );
+  }
+}
+
+/**
+ * Resolves the request flags into a {@link RequestShape}: model, max_tokens, the system prompt
+ * (a string, or one text block with `cache_control` when caching), and the extra parameters.
+ * temperature, top_p and top_k are never added unless asked for. A sample request is checked
+ * against the same schema `submit` uses, so a bad flag fails before any input is read.
+ */
+export async function requestShape(
+  options: RequestOptions,
+  context: { env: Env; cwd: string },
+): Promise<RequestShape> {
+  const model = chooseModel(options.model, context.env);
+  const maxTokens = options.maxTokens ?? DEFAULT_MAX_TOKENS;
+  if (!Number.isInteger(maxTokens) || maxTokens < 1) {
+    throw new UsageError(`--max-tokens must be a whole number of at least 1, got ${maxTokens}`);
+  }
+  const params: Record<string, unknown> = { model, max_tokens: maxTokens };
+  let systemChars = 0;
+  if (options.system !== undefined) {
+    const text = await readSystem(options.system, context.cwd);
+    if (!text.trim()) throw new UsageError('--system is empty');
+    systemChars = text.length;
+    if (options.cacheSystem) {
+      const ttl = options.cacheSystem === true ? '5m' : options.cacheSystem;
+      params.system = [
+        {
+          type: 'text',
+          text,
+          cache_control: ttl === '1h' ? { type: 'ephemeral', ttl: '1h' } : { type: 'ephemeral' },
+        },
+      ];
+    } else {
+      params.system = text;
+    }
+  } else if (options.cacheSystem) {
+    throw new UsageError('--cache-system needs a system prompt', 'add --system TEXT or --system @FILE');
+  }
+  Object.assign(params, parseExtraParams(options.params, options.param));
+
+  // Every line is `{"custom_id":ID,"params":{…,"messages":[{"role":"user","content":PROMPT}]}}`:
+  // the parts around ID and PROMPT are serialised once, so each row costs two JSON.stringify of strings.
+  const mark = '\u0000PROMPT\u0000';
+  const full = JSON.stringify({ ...params, messages: [{ role: 'user', content: mark }] });
+  const at = full.lastIndexOf(JSON.stringify(mark));
+  const head = full.slice(0, at);
+  const tail = full.slice(at + JSON.stringify(mark).length);
+  const line = (customId: string, prompt: string) =>
+    `{"custom_id":${JSON.stringify(customId)},"params":${head}${JSON.stringify(prompt)}${tail}}`;
+
+  const sample = JSON.parse(line('sample', 'sample')) as BatchRequest;
+  const issues = checkRequest(sample);
+  if (issues.length > 0) {
+    const first = issues[0];
+    throw new UsageError(`${first?.field}: ${first?.message}`, 'check --model, --max-tokens and --params');
+  }
+  return { model, maxTokens, systemChars, params, line };
+}

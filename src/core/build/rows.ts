@@ -1,0 +1,51 @@
+import type { InputProblem } from '../errors.js';
+
+/** One prompt read from the input, before it becomes a request. */
+export interface PromptRow {
+  kind: 'row';
+  /** 1-based number of the row, line, paragraph or item: the N of a generated id. */
+  row: number;
+  /** 1-based line of the input where it starts, when known. */
+  line?: number | undefined;
+  prompt: string;
+  /** The value of the id column or field, as text, when one was asked for. */
+  key?: string | undefined;
+  /** That value as it was in the input (kept in the sidecar). */
+  keyValue?: unknown;
+}
+
+/** A row left out, and why (counted by reason in the summary). */
+export interface SkippedRow {
+  kind: 'skip';
+  reason: string;
+}
+
+/** A row that is wrong: reported with the others, and nothing is written. */
+export interface ProblemRow {
+  kind: 'problem';
+  problem: InputProblem;
+}
+
+/** What a source yields, in input order. */
+export type SourceEvent = PromptRow | SkippedRow | ProblemRow;
+
+/**
+ * A source of prompts: its rows, and the word used in generated ids (`csv-row`, `text-line`…).
+ * Events come one at a time or in arrays (csv hands over every row parsed from a chunk at once,
+ * which saves a promise per row).
+ */
+export interface RowSource {
+  idKind: string;
+  events: AsyncIterable<SourceEvent | SourceEvent[]>;
+}
+
+/** Reasons a row is skipped. */
+export const SKIP = {
+  EMPTY: 'empty prompt',
+  BAD_ROW: 'wrong number of fields',
+} as const;
+
+/** Whether a text is empty once trimmed. */
+export function isBlankText(text: string): boolean {
+  return text.trim().length === 0;
+}

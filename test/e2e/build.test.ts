@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runBin } from '../helpers/cli.js';
+import { sleep, useEmulator } from '../helpers/emulator.js';
+import { tempDir } from '../helpers/files.js';
+
+// The built binary: build a request file from a real CSV, submit it to the emulator, and join
+// every result back to its input row through the sidecar.
+const ctx = useEmulator({ processingTimeMs: 300 });
+const dir = tempDir();
+const FIX = resolve('test/fixtures/build');
+
+const jsonl = (path: string) =>
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+
+describe('build, then submit, then results (spawned binary, emulator)', () => {
+  it('one result per row, joined back to the input through the sidecar', async () => {
+    const out = join(dir, 'reviews.jsonl');
+    const build = await runBin(
+      [
+        'build',
+        'csv',
+        `${FIX}/reviews.csv`,
+        '--template',
+        '{{product}}: {{text}}',
+        '--id-column',
+        'review_id',
+        '--system',
+        'Answer in one word.',
+        '--cache-system',
+        '-o',
+        out,
+      ],
+      { env: ctx.env },
+    );
+    expect(build.stderr).toMatch(/^✓ 5 requests written/);
+    expect(build.code).toBe(0);
+    expect(build.stdout).toBe('');
+
+    const dry = await runBin(['submit', out, '--dry-run'], { env: {} });
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toContain('5 valid requests');
+
+    const submit = await runBin(['submit', out], { env: ctx.env });
+    expect(submit.code).toBe(0);
+    const id = submit.stdout.trim();
+    expect(id).toMatch(/^msgbatch_\w+$/);
+
+    while (!(await runBin(['status', id], { env: ctx.env })).stdout.includes('ended')) await sleep(100);
+    const resultsPath = join(dir, 'results.jsonl');
+    const results = await runBin(['results', id, '-o', resultsPath], { env: ctx.env });
+    expect(results.code).toBe(0);
+    const byId = new Map(jsonl(resultsPath).map((r) => [r.custom_id as string, r]));
+    expect(byId.size).toBe(5);
+
+    const map = jsonl(join(dir, 'reviews.map.jsonl'));
+    expect(map.map((m) => m.id)).toEqual(['r-001', 'r-002', 'r-003', 'r-004', 'r_005']);
+    for (const entry of map) expect(byId.get(entry.custom_id)?.result.type).toBe('succeeded');
+  });
+
+  it('stdin to stdout: a pipe from build into submit', async () => {
+    const built = await runBin(['build', 'text', '-', '-o', '-'], { input: 'one\ntwo\nthree\n' });
+    expect(built.code).toBe(0);
+    expect(built.stderr).toContain('✓ 3 requests written to stdout');
+    const submit = await runBin(['submit', '-', '--dry-run'], { input: built.stdout });
+    expect(submit.code).toBe(0);
+    expect(submit.stderr).toContain('3 valid requests');
+  });
+
+  it('a TypeScript module runs where Node strips types; otherwise the error says what to do', async () => {
+    const out = join(dir, 'typed.jsonl');
+    const r = await runBin(['build', 'custom', `${FIX}/typed.ts`, '-o', out]);
+    const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+    if (major > 22 || (major === 22 && minor >= 18)) {
+      expect(r.code).toBe(0);
+      expect((await runBin(['submit', out, '--dry-run'])).code).toBe(0);
+    } else {
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('does not run TypeScript');
+      expect(r.stderr).toContain('hint: use Node 22.18+');
+    }
+  });
+});
