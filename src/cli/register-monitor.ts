@@ -41,4 +41,25 @@ export function registerMonitorCommands(program: Command, invoke: Invoke): void 
     () => import('./commands/monitor.js'),
     invoke,
   );
+
+  action(
+    program
+      .command('demo')
+      .description('the whole flow offline in one command: build, submit, monitor, results (no key needed)')
+      .option('--dir <dir>', 'where to write the demo files (default: a new temporary folder)')
+      .option('--processing-time <duration>', 'how long the emulated batch takes', duration, 5000)
+      .addHelpText(
+        'after',
+        examples([
+          'claude-batch demo',
+          'claude-batch demo --dir demo-files --processing-time 10s',
+          '',
+          'Starts the emulator in-process on a free port, builds requests from the bundled',
+          'examples/reviews.csv (one row is set to fail), submits, watches, downloads and shows answers.',
+        ]),
+      ),
+    'demo',
+    () => import('./commands/demo.js'),
+    invoke,
+  );
 }

@@ -19,6 +19,12 @@ export interface StoredRequest {
   cacheReadTokens: number;
 }
 
+/** The end of the prompt (where the item to work on usually is), on one line, at most 60 characters. */
+function excerptOf(prompt: string): string {
+  const flat = prompt.replace(/\s+/g, ' ').trim();
+  return flat.length <= 60 ? flat : `…${flat.slice(-59)}`;
+}
+
 const ERROR_TRIGGER = /EMULATE_ERROR=([a-z_]+)/;
 const EXPIRE_TRIGGER = 'EMULATE_EXPIRE';
 
@@ -65,7 +71,7 @@ export function storeRequest(
     customId: request.custom_id,
     model: typeof params.model === 'string' ? params.model : 'unknown',
     maxTokens: typeof params.max_tokens === 'number' ? params.max_tokens : 1,
-    excerpt: joined.replace(/\s+/g, ' ').trim().slice(0, 60),
+    excerpt: excerptOf(joined),
     digest,
     inputTokens: estimateTokens(joined.length),
     cacheWriteTokens: 0,
