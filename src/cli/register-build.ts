@@ -7,13 +7,18 @@ const load = (source: Source) => () => import('./commands/build.js').then((m) =>
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** Options every source has: output, model, max tokens, sidecar, summary. */
-function outputOptions(cmd: Command): Command {
+/** Options every source has for the requests themselves: model and max tokens. */
+export function modelOptions(cmd: Command): Command {
   return cmd
+    .option('--model <model>', 'model of each request (default: $CLAUDE_BATCH_MODEL, else claude-haiku-4-5)')
+    .option('--max-tokens <n>', 'max_tokens of each request', positiveInt('--max-tokens'), 1024);
+}
+
+/** Options every source has for where the request file goes: output, sidecar, summary. */
+function outputOptions(cmd: Command): Command {
+  return modelOptions(cmd)
     .option('-o, --output <file>', 'request file to write (atomically); - for stdout', 'batch_requests.jsonl')
     .option('--force', 'replace the output file (and sidecar) if they exist')
-    .option('--model <model>', 'model of each request (default: $CLAUDE_BATCH_MODEL, else claude-haiku-4-5)')
-    .option('--max-tokens <n>', 'max_tokens of each request', positiveInt('--max-tokens'), 1024)
     .option(
       '--map <file>',
       'sidecar mapping each custom_id to its input row (default: OUTPUT with .map.jsonl; none with -o -)',
@@ -23,7 +28,7 @@ function outputOptions(cmd: Command): Command {
 }
 
 /** Options of the sources that make the prompt themselves (csv, json, text). */
-function requestOptions(cmd: Command): Command {
+export function requestOptions(cmd: Command): Command {
   return cmd
     .option('--system <text>', 'system prompt of each request, or @FILE to read it from a file')
     .addOption(
@@ -38,7 +43,7 @@ function requestOptions(cmd: Command): Command {
     )
     .option(
       '--param <key=json>',
-      "one other Messages parameter (repeatable), e.g. 'temperature=0.2'",
+      `one other Messages parameter (repeatable), e.g. 'metadata={"user_id":"u1"}'`,
       collect,
     )
     .option('--id-prefix <prefix>', 'put PREFIX before every custom_id')
@@ -47,6 +52,80 @@ function requestOptions(cmd: Command): Command {
       'replace invalid or repeated ids with a short stable hash (h-…) instead of failing',
     );
 }
+
+/** The input argument and the options of each source (shared by `build` and `run`). */
+export const sourceOptions: Record<Source, (cmd: Command) => Command> = {
+  csv: (cmd) =>
+    requestOptions(
+      cmd
+        .argument('<input>', 'CSV file, or - for stdin')
+        .option('--prompt-column <col>', 'column holding the prompt')
+        .option('--template <text>', "prompt made from columns, e.g. 'Classify: {{text}}'")
+        .option('--id-column <col>', 'column holding each custom_id (default: csv-row-N)')
+        .option('--delimiter <char>', 'field separator: one character, or tab / \\t for TSV', ',')
+        .option('--skip-bad-rows', 'skip rows with the wrong number of fields (counted) instead of failing'),
+    ),
+  json: (cmd) =>
+    requestOptions(
+      cmd
+        .argument('<input>', 'JSON or JSON Lines file, or - for stdin')
+        .option('--prompt-field <path>', 'field (dotted path) holding the prompt (default: prompt)')
+        .option('--template <text>', "prompt made from fields, e.g. 'Summarise: {{doc.body}}'")
+        .option('--id-field <path>', 'field (dotted path) holding each custom_id (default: json-item-N)')
+        .option('--jsonl', 'read one JSON value a line (implied by a .jsonl or .ndjson name)'),
+    ),
+  text: (cmd) =>
+    requestOptions(
+      cmd
+        .argument('<input>', 'UTF-8 text file, or - for stdin')
+        .addOption(
+          new Option('--split-by <unit>', 'line: each non-blank line; paragraph: blocks between blank lines')
+            .choices(['line', 'paragraph'])
+            .default('line'),
+        )
+        .option('--template <text>', "prompt around the text, e.g. 'Translate to French: {{text}}'"),
+    ),
+  custom: (cmd) =>
+    cmd
+      .argument('<module>', 'module exporting buildRequests (or a default)')
+      .option('--hash-ids', 'replace invalid or repeated custom_ids with a short stable hash'),
+};
+
+/** One line describing each source. */
+export const SOURCE_DESCRIPTIONS: Record<Source, string> = {
+  csv: 'one request per CSV row (RFC 4180; header row first)',
+  json: 'one request per item: a top-level array, an object\'s "items", one object, or JSON Lines',
+  text: 'one request per non-blank line, or per paragraph',
+  custom: 'requests made by your own module (.js / .mjs; .ts where Node can strip types)',
+};
+
+const SOURCE_EXAMPLES: Record<Source, string[]> = {
+  csv: [
+    'claude-batch build csv reviews.csv --prompt-column text',
+    "claude-batch build csv reviews.csv --template 'Rate 1-5: {{title}} {{text}}' --id-column review_id",
+    'cat data.tsv | claude-batch build csv - --delimiter tab --prompt-column text -o - > requests.jsonl',
+  ],
+  json: [
+    'claude-batch build json questions.json --prompt-field question',
+    "claude-batch build json events.jsonl --template 'Summarise: {{payload.text}}' --id-field id",
+    'producer | claude-batch build json - --jsonl -o requests.jsonl',
+  ],
+  text: [
+    'claude-batch build text questions.txt',
+    "claude-batch build text essays.txt --split-by paragraph --template 'Grade this: {{text}}'",
+  ],
+  custom: [
+    'claude-batch build custom make-requests.mjs -o requests.jsonl',
+    '',
+    '// make-requests.mjs: sync or async; an array, an iterable or an async iterable',
+    'export async function* buildRequests({ model, maxTokens }) {',
+    "  yield { custom_id: 'q1', params: { messages: [{ role: 'user', content: 'Hi' }] } };",
+    '}',
+    '',
+    '--model and --max-tokens fill in what a request leaves out; every request is checked.',
+    '.ts modules need a Node that runs TypeScript (22.18+); otherwise compile them to .js.',
+  ],
+};
 
 /** `build csv | json | text | custom`: turn data into a request file (issue 3). */
 export function registerBuildCommands(program: Command, invoke: Invoke): void {
@@ -69,114 +148,14 @@ export function registerBuildCommands(program: Command, invoke: Invoke): void {
       ]),
     );
 
-  action(
-    requestOptions(
+  for (const source of ['csv', 'json', 'text', 'custom'] as const) {
+    action(
       outputOptions(
-        build
-          .command('csv')
-          .description('one request per CSV row (RFC 4180; header row first)')
-          .argument('<input>', 'CSV file, or - for stdin')
-          .option('--prompt-column <col>', 'column holding the prompt')
-          .option('--template <text>', "prompt made from columns, e.g. 'Classify: {{text}}'")
-          .option('--id-column <col>', 'column holding each custom_id (default: csv-row-N)')
-          .option('--delimiter <char>', 'field separator: one character, or tab / \\t for TSV', ',')
-          .option(
-            '--skip-bad-rows',
-            'skip rows with the wrong number of fields (counted) instead of failing',
-          ),
-      ),
-    ).addHelpText(
-      'after',
-      examples([
-        'claude-batch build csv reviews.csv --prompt-column text',
-        "claude-batch build csv reviews.csv --template 'Rate 1-5: {{title}}. {{text}}' --id-column review_id",
-        'cat data.tsv | claude-batch build csv - --delimiter tab --prompt-column text -o - > requests.jsonl',
-      ]),
-    ),
-    'build csv',
-    load('csv'),
-    invoke,
-  );
-
-  action(
-    requestOptions(
-      outputOptions(
-        build
-          .command('json')
-          .description(
-            'one request per item: a top-level array, an object\'s "items", one object, or JSON Lines',
-          )
-          .argument('<input>', 'JSON or JSON Lines file, or - for stdin')
-          .option('--prompt-field <path>', 'field (dotted path) holding the prompt (default: prompt)')
-          .option('--template <text>', "prompt made from fields, e.g. 'Summarise: {{doc.body}}'")
-          .option('--id-field <path>', 'field (dotted path) holding each custom_id (default: json-item-N)')
-          .option('--jsonl', 'read one JSON value a line (implied by a .jsonl or .ndjson name)'),
-      ),
-    ).addHelpText(
-      'after',
-      examples([
-        'claude-batch build json questions.json --prompt-field question',
-        "claude-batch build json events.jsonl --template 'Summarise: {{payload.text}}' --id-field id",
-        'producer | claude-batch build json - --jsonl -o requests.jsonl',
-      ]),
-    ),
-    'build json',
-    load('json'),
-    invoke,
-  );
-
-  action(
-    requestOptions(
-      outputOptions(
-        build
-          .command('text')
-          .description('one request per non-blank line, or per paragraph')
-          .argument('<input>', 'UTF-8 text file, or - for stdin')
-          .addOption(
-            new Option(
-              '--split-by <unit>',
-              'line: each non-blank line; paragraph: blocks between blank lines',
-            )
-              .choices(['line', 'paragraph'])
-              .default('line'),
-          )
-          .option('--template <text>', "prompt around the text, e.g. 'Translate to French: {{text}}'"),
-      ),
-    ).addHelpText(
-      'after',
-      examples([
-        'claude-batch build text questions.txt',
-        "claude-batch build text essays.txt --split-by paragraph --template 'Grade this: {{text}}'",
-      ]),
-    ),
-    'build text',
-    load('text'),
-    invoke,
-  );
-
-  action(
-    outputOptions(
-      build
-        .command('custom')
-        .description('requests made by your own module (.js / .mjs; .ts where Node can strip types)')
-        .argument('<module>', 'module exporting buildRequests (or a default)')
-        .option('--hash-ids', 'replace invalid or repeated custom_ids with a short stable hash'),
-    ).addHelpText(
-      'after',
-      examples([
-        'claude-batch build custom make-requests.mjs -o requests.jsonl',
-        '',
-        '// make-requests.mjs: sync or async; an array, an iterable or an async iterable',
-        'export async function* buildRequests({ model, maxTokens }) {',
-        "  yield { custom_id: 'q1', params: { messages: [{ role: 'user', content: 'Hi' }] } };",
-        '}',
-        '',
-        '--model and --max-tokens fill in what a request leaves out; every request is checked.',
-        '.ts modules need a Node that runs TypeScript (22.18+); otherwise compile them to .js.',
-      ]),
-    ),
-    'build custom',
-    load('custom'),
-    invoke,
-  );
+        sourceOptions[source](build.command(source).description(SOURCE_DESCRIPTIONS[source])),
+      ).addHelpText('after', examples(SOURCE_EXAMPLES[source])),
+      `build ${source}`,
+      load(source),
+      invoke,
+    );
+  }
 }

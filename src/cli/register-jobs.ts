@@ -1,12 +1,39 @@
-import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { action, duration, examples, type Invoke, positiveInt } from './define.js';
+import { modelOptions, SOURCE_DESCRIPTIONS, sourceOptions } from './register-build.js';
 
 function money(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0)
     throw new InvalidArgumentError('give an amount in USD, such as 25 or 7.50.');
   return n;
+}
+
+/** The options of every form of `run`. */
+function runOptions(cmd: Command): Command {
+  return cmd
+    .option('--state <dir>', 'job folder (default: .claude-batch/jobs/<job-id> here)')
+    .option(
+      '--results <file>',
+      'merged results, one line per custom_id (default: <job folder>/results.jsonl)',
+    )
+    .option(
+      '--max-requests <n>',
+      'requests per shard at most (default 99,000)',
+      positiveInt('--max-requests', 100_000),
+    )
+    .option(
+      '--max-bytes <n>',
+      'bytes per shard at most (default 248,320,000)',
+      positiveInt('--max-bytes', 256_000_000),
+    )
+    .option('--interval <duration>', 'poll at a fixed interval (default: adaptive)', duration)
+    .option('--timeout <duration>', 'stop waiting after this long (exit 5); run again to continue', duration)
+    .option('--dry-run', 'validate, show the shards and the cost estimate; send nothing')
+    .option('--max-cost <usd>', 'refuse to send when the estimated ceiling is over this many USD', money)
+    .option('--prices <file>', 'a JSON price table over the built-in one (default: $CLAUDE_BATCH_PRICES)')
+    .option('--force', 'replace an existing --results file')
+    .option('--json', 'JSON lines on stdout: polls, then the summary');
 }
 
 /** estimate, run, job, retry: work larger than one batch, and what it costs. */
@@ -39,53 +66,68 @@ export function registerJobCommands(program: Command, invoke: Invoke): void {
     invoke,
   );
 
+  const runCmd = program
+    .command('run')
+    .description('the whole flow for input of any size: (build,) split, submit, monitor, download, merge')
+    .addHelpText(
+      'after',
+      examples([
+        'claude-batch run requests.jsonl --results results.jsonl',
+        'claude-batch run csv reviews.csv --prompt-column text --results results.jsonl',
+        'claude-batch run big.jsonl --dry-run                 # shards and cost, nothing sent',
+        'claude-batch run big.jsonl --max-cost 50',
+        '',
+        'Running the same command again continues the job where it stopped (after Ctrl-C, a crash',
+        'or --timeout) and never creates a batch twice. It refuses if the input or options changed.',
+      ]),
+    );
   action(
-    program
-      .command('run')
-      .description('the whole flow for a request file of any size: split, submit, monitor, download, merge')
-      .argument('<file>', 'request file (JSONL); larger than one batch is fine')
-      .option('--state <dir>', 'job folder (default: .claude-batch/jobs/<job-id> here)')
-      .option(
-        '--results <file>',
-        'merged results, one line per custom_id (default: <job folder>/results.jsonl)',
-      )
-      .option(
-        '--max-requests <n>',
-        'requests per shard at most (default 99,000)',
-        positiveInt('--max-requests', 100_000),
-      )
-      .option(
-        '--max-bytes <n>',
-        'bytes per shard at most (default 248,320,000)',
-        positiveInt('--max-bytes', 256_000_000),
-      )
-      .option('--interval <duration>', 'poll at a fixed interval (default: adaptive)', duration)
-      .option(
-        '--timeout <duration>',
-        'stop waiting after this long (exit 5); run again to continue',
-        duration,
-      )
-      .option('--dry-run', 'validate, show the shards and the cost estimate; send nothing')
-      .option('--max-cost <usd>', 'refuse to send when the estimated ceiling is over this many USD', money)
-      .option('--prices <file>', 'a JSON price table over the built-in one (default: $CLAUDE_BATCH_PRICES)')
-      .option('--force', 'replace an existing --results file')
-      .option('--json', 'JSON lines on stdout: polls, then the summary')
-      .addHelpText(
-        'after',
-        examples([
-          'claude-batch run requests.jsonl --results results.jsonl',
-          'claude-batch run big.jsonl --dry-run                 # shards and cost, nothing sent',
-          'claude-batch run big.jsonl --max-cost 50',
-          'claude-batch run requests.jsonl --state jobs/reviews  # a job folder of your choice',
-          '',
-          'Running the same command again continues the job where it stopped (after Ctrl-C, a crash',
-          'or --timeout) and never creates a batch twice. It refuses if the input or options changed.',
-        ]),
-      ),
+    runOptions(
+      runCmd
+        .command('file', { isDefault: true })
+        .description('run a request file (JSONL); the default: `run FILE` is `run file FILE`')
+        .argument('<file>', 'request file (JSONL); larger than one batch is fine'),
+    ).addHelpText(
+      'after',
+      examples([
+        'claude-batch run requests.jsonl --results results.jsonl',
+        'claude-batch run requests.jsonl --state jobs/reviews  # a job folder of your choice',
+      ]),
+    ),
     'run',
     () => import('./commands/run.js'),
     invoke,
   );
+  for (const source of ['csv', 'json', 'text', 'custom'] as const) {
+    action(
+      runOptions(
+        modelOptions(
+          sourceOptions[source](
+            runCmd
+              .command(source)
+              .description(`build from ${source}, then run: ${SOURCE_DESCRIPTIONS[source]}`),
+          ),
+        ),
+      ).addHelpText(
+        'after',
+        examples([
+          source === 'csv'
+            ? 'claude-batch run csv reviews.csv --prompt-column text --id-column review_id --results results.jsonl'
+            : source === 'json'
+              ? 'claude-batch run json items.json --prompt-field question --results results.jsonl'
+              : source === 'text'
+                ? 'claude-batch run text notes.txt --split-by paragraph --results results.jsonl'
+                : 'claude-batch run custom make-requests.mjs --results results.jsonl',
+          '',
+          'The requests are built into the job folder; the build options are part of the job, so a',
+          're-run with other options is refused rather than mixed with the first run.',
+        ]),
+      ),
+      'run',
+      () => import('./commands/run.js').then((m) => ({ run: m.runSource(source) })),
+      invoke,
+    );
+  }
 
   const job = program
     .command('job')

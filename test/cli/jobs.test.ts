@@ -194,3 +194,58 @@ describe('job list | status | results | cancel', () => {
     expect(missing.code).toBe(3);
   });
 });
+
+describe('run <source>', () => {
+  it('builds from a CSV into the job folder, runs it, and refuses a re-run with other build options', async () => {
+    const csv = join(dir, 'people.csv');
+    writeFileSync(csv, 'id,text\np1,Hello\np2,"Bonjour, monde"\np3,EMULATE_ERROR=api_error\n');
+    const out = join(dir, 'people-results.jsonl');
+    const r = await runCli(
+      [
+        'run',
+        'csv',
+        csv,
+        '--prompt-column',
+        'text',
+        '--id-column',
+        'id',
+        '--results',
+        out,
+        '--interval',
+        '100ms',
+      ],
+      {
+        env: ctx.env,
+        cwd: dir,
+      },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('Built 3 requests from');
+    expect(r.stderr).toContain('Results: 3 · 2 succeeded · 1 errored');
+    expect(r.stderr).toMatch(/Retry what failed: claude-batch retry job-[0-9a-f]{12}/);
+    const ids = readFileSync(out, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l).custom_id)
+      .sort();
+    expect(ids).toEqual(['p1', 'p2', 'p3']);
+
+    const other = await runCli(['run', 'csv', csv, '--prompt-column', 'text', '--results', out, '--force'], {
+      env: ctx.env,
+      cwd: dir,
+    });
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('refusing to mix two runs');
+  });
+
+  it('--dry-run shows the shards and the estimate, and sends nothing', async () => {
+    const input = writeJsonl('dry.jsonl', 5);
+    const before = creates();
+    const r = await runCli(['run', input, '--max-requests', '2', '--dry-run'], { env: {}, cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('5 requests in 3 shard(s)');
+    expect(r.stdout).toContain('claude-haiku-4-5');
+    expect(r.stderr).toContain('Dry run: nothing was sent.');
+    expect(creates()).toBe(before);
+  });
+});

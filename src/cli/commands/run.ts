@@ -1,8 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { openAtomicFile } from '../../core/atomic-file.js';
+import { type BuildOptions, type BuildSource, buildRequestFile } from '../../core/build/build.js';
 import { usd } from '../../core/cost.js';
-import { CliError } from '../../core/errors.js';
+import { CliError, UsageError } from '../../core/errors.js';
 import { estimateCost } from '../../core/estimate.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { jobIdFor, jobsRoot, readManifest } from '../../core/job/manifest.js';
@@ -47,7 +48,7 @@ export async function runRequestFile(
   const resuming = readManifest(resolve(io.cwd, dir));
   const prices = await loadPrices(pricesPath(ctx, options.prices));
 
-  if (!resuming && (options.dryRun || options.maxCost !== undefined)) {
+  if (options.dryRun || (!resuming && options.maxCost !== undefined)) {
     const stats = await validateRequests(openSource(input), {
       file: input,
       maxRequests: Number.POSITIVE_INFINITY,
@@ -136,4 +137,58 @@ export async function runRequestFile(
 /** `run FILE`: split, submit, monitor, download, merge; re-running continues the same job. */
 export async function run(ctx: Context, [input]: string[], options: RunOptions) {
   return runRequestFile(ctx, input as string, options);
+}
+
+/** Flags of `run` itself, which do not shape the requests. */
+const RUN_ONLY = new Set([
+  'state',
+  'results',
+  'maxRequests',
+  'maxBytes',
+  'interval',
+  'timeout',
+  'dryRun',
+  'maxCost',
+  'prices',
+  'force',
+  'json',
+  'baseUrl',
+  'workspace',
+  'verbose',
+]);
+
+/**
+ * `run <source> INPUT …`: builds the requests into the job folder (the same options as `build`),
+ * then runs them as a job. The build options are part of the job: a re-run with others is refused.
+ */
+export function runSource(source: BuildSource) {
+  return async (ctx: Context, [input]: string[], options: RunOptions & Record<string, unknown>) => {
+    const { io } = ctx;
+    const path = input as string;
+    if (path === '-')
+      throw new UsageError('run reads its input twice (to build, and to resume): give a file, not -');
+    await assertReadableFile(path);
+    const dir = resolve(io.cwd, options.state ?? join(jobsRoot(io.cwd), jobIdFor(`${path}#${source}`)));
+    await mkdir(dir, { recursive: true });
+    const requests = join(dir, 'input.jsonl');
+    const shape = Object.fromEntries(Object.entries(options).filter(([key]) => !RUN_ONLY.has(key)));
+    const built = await buildRequestFile({
+      ...(shape as Partial<BuildOptions>),
+      source,
+      input: path,
+      output: requests,
+      map: join(dir, 'input.map.jsonl'),
+      force: true,
+      env: io.env,
+      cwd: io.cwd,
+      signal: io.signal,
+    });
+    println(io.stderr, `Built ${n(built.requests)} requests from ${path} (map: ${built.map})`);
+    return runRequestFile(
+      ctx,
+      requests,
+      { ...options, state: dir },
+      { source, input: resolve(io.cwd, path), ...shape },
+    );
+  };
 }
