@@ -1,4 +1,5 @@
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { FaultSpecError, parseFaults } from '../emulator/faults.js';
 import { action, duration, examples, type Invoke, positiveInt } from './define.js';
 
 /** submit, status, list, cancel, delete, results and emulator. */
@@ -124,10 +125,17 @@ export function registerBatchCommands(program: Command, invoke: Invoke): void {
       .option('--processing-time <duration>', 'how long each batch takes to end', duration, 2000)
       .option('--api-key <key>', 'accept only this key (default: any non-empty key)')
       .option('--answer-size <chars>', 'characters of text in each answer', positiveInt('--answer-size'))
+      .option(
+        '--faults <spec>',
+        'inject faults: a comma list of kind=value (429=0.1, 500=0.05, 529=0.1, slow=200ms, notfound-after-create=2s, reset=0.3, truncate=0.2, result-error=0.1, result-expire=0.05, lost-create=0.5, retry-after=20ms)',
+        faultSpec,
+      )
+      .option('--seed <n>', 'seed of the fault decisions: the same seed, the same faults', seedNumber, 1)
       .addHelpText(
         'after',
         examples([
           'claude-batch emulator --port 8787 --processing-time 5s',
+          'claude-batch emulator --faults 429=0.1,529=0.05,reset=0.3,slow=100ms --seed 7',
           'export ANTHROPIC_BASE_URL=http://127.0.0.1:8787 ANTHROPIC_API_KEY=emulator',
           '',
           'Test triggers in a prompt: EMULATE_ERROR=<error_type> comes back errored with that type;',
@@ -138,4 +146,24 @@ export function registerBatchCommands(program: Command, invoke: Invoke): void {
     () => import('./commands/emulator.js'),
     invoke,
   );
+}
+
+/** Parses `--faults`, with the problem named on a bad SPEC. */
+function faultSpec(value: string): string {
+  try {
+    parseFaults(value);
+  } catch (error) {
+    if (error instanceof FaultSpecError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
+  return value;
+}
+
+/** Parses `--seed`: a whole number from 0 to 2^32 - 1. */
+function seedNumber(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n > 0xffffffff) {
+    throw new InvalidArgumentError('--seed must be a whole number from 0 to 4294967295.');
+  }
+  return n;
 }

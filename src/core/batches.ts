@@ -1,6 +1,7 @@
 import { callApi } from './api-errors.js';
 import type { BatchClient } from './client.js';
 import { BatchStateError } from './errors.js';
+import { backoff, isNotFound, READ_TIMEOUT_MS, sleep } from './retry.js';
 import type { DeletedMessageBatch, MessageBatch } from './types.js';
 
 /** Options every API call takes. */
@@ -8,16 +9,70 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
 
+/**
+ * How long after its creation a batch that answers 404 is waited for: the API can briefly not
+ * know a batch it has just created. Past this, a 404 is final.
+ */
+export const NOT_FOUND_GRACE_MS = 60_000;
+
+/** Options of {@link getBatch}. */
+export interface GetBatchOptions extends CallOptions {
+  /**
+   * How long after creation a 404 is retried (default {@link NOT_FOUND_GRACE_MS}); 0 makes a
+   * 404 final at once. On a 404, the newest batches are listed once to learn whether the batch
+   * exists and when it was created; an unknown id costs that one extra request.
+   */
+  notFoundGraceMs?: number;
+  /** First wait between tries after a 404 (doubling, at most 2 s; default 250 ms). */
+  notFoundDelayMs?: number;
+}
+
 const ctx = (client: BatchClient, batchId?: string) => ({
   baseUrl: client.baseUrl,
   ...(batchId === undefined ? {} : { batchId }),
 });
 
-/** Fetches one batch. A 404 becomes `Batch not found: ID` (exit 3). */
-export function getBatch(client: BatchClient, id: string, options: CallOptions = {}): Promise<MessageBatch> {
-  return callApi(ctx(client, id), () =>
-    client.sdk.messages.batches.retrieve(id, {}, { signal: options.signal }),
-  );
+/**
+ * Fetches one batch. A 404 for a batch created less than a minute ago (it shows in the list)
+ * is retried until the API knows it; otherwise a 404 becomes `Batch not found: ID` (exit 3).
+ * 429, 5xx and network failures are retried by the SDK.
+ */
+export function getBatch(
+  client: BatchClient,
+  id: string,
+  options: GetBatchOptions = {},
+): Promise<MessageBatch> {
+  const grace = options.notFoundGraceMs ?? NOT_FOUND_GRACE_MS;
+  const retrieve = () =>
+    client.sdk.messages.batches.retrieve(id, {}, { signal: options.signal, timeout: READ_TIMEOUT_MS });
+  return callApi(ctx(client, id), async () => {
+    let createdAt: number | undefined;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await retrieve();
+      } catch (error) {
+        if (!isNotFound(error) || grace <= 0) throw error;
+        if (createdAt === undefined) {
+          const listed = await recentBatch(client, id, options.signal);
+          if (!listed) throw error;
+          createdAt = Date.parse(listed.created_at);
+        }
+        const left = createdAt + grace - Date.now();
+        if (!(left > 0)) throw error;
+        await sleep(Math.min(left, backoff(attempt, options.notFoundDelayMs ?? 250, 2000)), options.signal);
+      }
+    }
+  });
+}
+
+/** The batch with this id among the 100 newest, if it is there. */
+async function recentBatch(
+  client: BatchClient,
+  id: string,
+  signal: AbortSignal | undefined,
+): Promise<MessageBatch | undefined> {
+  const page = await client.sdk.messages.batches.list({ limit: 100 }, { signal, timeout: READ_TIMEOUT_MS });
+  return page.data.find((b) => b.id === id);
 }
 
 /** One page of the batch list plus whether there is more. */
@@ -42,7 +97,7 @@ export async function listBatches(
     const page = await callApi(ctx(client), () =>
       client.sdk.messages.batches.list(
         { limit: pageSize, ...(afterId ? { after_id: afterId } : {}) },
-        { signal: options.signal },
+        { signal: options.signal, timeout: READ_TIMEOUT_MS },
       ),
     );
     const taken = page.data.slice(0, wanted - batches.length);
@@ -62,7 +117,7 @@ export function cancelBatch(
   options: CallOptions = {},
 ): Promise<MessageBatch> {
   return callApi(ctx(client, id), () =>
-    client.sdk.messages.batches.cancel(id, {}, { signal: options.signal }),
+    client.sdk.messages.batches.cancel(id, {}, { signal: options.signal, timeout: READ_TIMEOUT_MS }),
   );
 }
 
@@ -87,7 +142,7 @@ export async function deleteBatch(
     );
   }
   return callApi(ctx(client, id), () =>
-    client.sdk.messages.batches.delete(id, {}, { signal: options.signal }),
+    client.sdk.messages.batches.delete(id, {}, { signal: options.signal, timeout: READ_TIMEOUT_MS }),
   );
 }
 

@@ -1,5 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { AuthError } from './errors.js';
+import { READ_RETRIES } from './retry.js';
 
 /** The environment variables the client reads. Passed in, so tests and library users control them. */
 export type Env = Record<string, string | undefined>;
@@ -15,7 +16,10 @@ export interface ClientOptions {
   baseUrl?: string | undefined;
   /** Sent as `anthropic-workspace-id` on every call. */
   workspace?: string | undefined;
-  /** The SDK's automatic retries for each call (default 2). */
+  /**
+   * The SDK's automatic retries for each call (default 3: 429, 5xx and network failures, with
+   * backoff or the API's retry-after). Creates are never retried automatically (see submit).
+   */
   maxRetries?: number;
   /** Time to wait for response headers, in ms (the SDK's default is 10 minutes). */
   timeoutMs?: number;
@@ -69,7 +73,7 @@ export async function createClient(options: ClientOptions = {}): Promise<BatchCl
   const sdk = new AnthropicClient({
     ...(credential.kind === 'apiKey' ? { apiKey: credential.value } : { authToken: credential.value }),
     baseURL: baseUrl,
-    maxRetries: options.maxRetries ?? 2,
+    maxRetries: options.maxRetries ?? READ_RETRIES,
     ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
     ...(options.workspace ? { defaultHeaders: { 'anthropic-workspace-id': options.workspace } } : {}),
     logLevel: log ? 'debug' : 'off',

@@ -5,7 +5,7 @@ import { formatDuration } from './duration.js';
 import { BatchStateError, CliError, InterruptedError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import { nextPollDelay, retryDelay } from './schedule.js';
-import { isTransient, sleep as realSleep } from './transient.js';
+import { isTransient, sleep as realSleep } from './retry.js';
 import type { MessageBatch } from './types.js';
 
 /** What one poll saw. */

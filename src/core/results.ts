@@ -1,11 +1,12 @@
-import { callApi } from './api-errors.js';
+import { callApi, toCliError } from './api-errors.js';
 import type { Sink } from './atomic-file.js';
 import { getBatch, totalRequests } from './batches.js';
 import type { BatchClient } from './client.js';
-import { BatchStateError, CliError } from './errors.js';
+import { BatchStateError, CliError, InterruptedError } from './errors.js';
 import { decodeUtf8, readLines } from './lines.js';
 import { compactLine, resultFacts } from './result-line.js';
 import { type ResultsSummary, SummaryBuilder } from './results-summary.js';
+import { backoff, describeFailure, isNotFound, isTransient, READ_TIMEOUT_MS, sleep } from './retry.js';
 import type { MessageBatch } from './types.js';
 
 /** How results are written: `jsonl` is every line as the API sent it; `compact` is one flat object a result. */
@@ -17,6 +18,23 @@ export interface DownloadOptions {
   signal?: AbortSignal | undefined;
   /** Called now and then with the number of results written so far. */
   onProgress?: (results: number) => void;
+  /** Called with a line saying what happened when a broken download is restarted. */
+  onNotice?: (message: string) => void;
+  /**
+   * Give up after this many downloads in a row that add no result (default 5); downloads that
+   * make progress do not count, but there are never more than four times as many in all.
+   */
+  maxAttempts?: number;
+  /** First wait before a restart, doubling (while no progress is made) up to 2 s (default 100 ms). */
+  retryDelayMs?: number;
+}
+
+/** Default bound on download attempts in a row that make no progress. */
+export const MAX_DOWNLOAD_ATTEMPTS = 5;
+
+/** The results stream broke while it was being read (a reset, a line that is not JSON). */
+class BrokenDownload extends Error {
+  override name = 'BrokenDownload';
 }
 
 /** What a download produced. */
@@ -48,30 +66,57 @@ export function assertResultsReady(batch: MessageBatch): string {
 }
 
 /** Opens the raw results stream of an ended batch. */
-export async function openResultsStream(
+export function openResultsStream(
   client: BatchClient,
   batch: MessageBatch,
   options: { signal?: AbortSignal | undefined } = {},
 ): Promise<AsyncIterable<Uint8Array>> {
+  return callApi({ baseUrl: client.baseUrl, batchId: batch.id }, () => openRaw(client, batch, options));
+}
+
+/** Opens the results stream; SDK errors are thrown as they are. */
+async function openRaw(
+  client: BatchClient,
+  batch: MessageBatch,
+  options: { signal?: AbortSignal | undefined },
+): Promise<AsyncIterable<Uint8Array>> {
   const url = assertResultsReady(batch);
-  const response = await callApi({ baseUrl: client.baseUrl, batchId: batch.id }, () =>
-    client.sdk
-      .get(url, {
-        headers: { accept: 'application/binary' },
-        __binaryResponse: true,
-        signal: options.signal,
-      })
-      .asResponse(),
-  );
+  const response = await client.sdk
+    .get(url, {
+      headers: { accept: 'application/binary' },
+      __binaryResponse: true,
+      signal: options.signal,
+      timeout: READ_TIMEOUT_MS,
+    })
+    .asResponse();
   if (!response.body) throw new CliError(`The results of batch ${batch.id} came back empty`);
   return response.body as unknown as AsyncIterable<Uint8Array>;
+}
+
+/** Passes a stream's chunks through, turning a failure of the stream itself into a BrokenDownload. */
+async function* tagged(stream: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const iterator = stream[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<Uint8Array>;
+    try {
+      next = await iterator.next();
+    } catch (error) {
+      throw new BrokenDownload(describeFailure(error), { cause: error });
+    }
+    if (next.done) return;
+    yield next.value;
+  }
 }
 
 /**
  * Streams every result of an ended batch into a sink, line by line, in bounded memory:
  * `jsonl` keeps each line exactly as the API sent it; `compact` writes one flat object a result.
- * Checks that the file holds one result per request (no more, no fewer, no repeat) before
- * committing; on any failure the sink is aborted, so no partial file is left.
+ * A download that breaks (a reset, a line cut short, fewer results than the batch's
+ * request_counts, a 404 or a 5xx) is restarted from the beginning, skipping the custom_ids
+ * already written, until `maxAttempts` downloads in a row add nothing (at most 4 × that in
+ * all). Checks that the file holds one result per request
+ * (no more, no fewer, no repeat) before committing; on any failure the sink is aborted, so no
+ * partial file is left.
  */
 export async function downloadResults(
   client: BatchClient,
@@ -80,41 +125,65 @@ export async function downloadResults(
   options: DownloadOptions = {},
 ): Promise<DownloadResult> {
   const format = options.format ?? 'jsonl';
+  const maxAttempts = Math.max(1, options.maxAttempts ?? MAX_DOWNLOAD_ATTEMPTS);
   try {
     const batch = await getBatch(client, id, options);
-    const stream = await openResultsStream(client, batch, options);
+    const expected = totalRequests(batch);
     const summary = new SummaryBuilder();
     const seen = new Set<string>();
     const newline = Buffer.from('\n');
-    for await (const { number, bytes } of readLines(stream)) {
-      if (bytes.length === 0) continue;
-      const text = decodeUtf8(bytes);
-      let parsed: unknown;
+    let stalled = 0;
+    for (let attempt = 1; ; attempt += 1) {
+      let why: string;
+      const before = seen.size;
       try {
-        parsed = JSON.parse(text ?? '');
-      } catch {
-        throw new CliError(`The results of batch ${id} have a line that is not JSON (line ${number})`, {
-          hint: 'download them again; if it persists, report it with the batch id',
-        });
+        const stream = await openRaw(client, batch, options);
+        for await (const { number, bytes } of readLines(tagged(stream))) {
+          if (bytes.length === 0) continue;
+          const text = decodeUtf8(bytes);
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text ?? '');
+          } catch {
+            throw new BrokenDownload(`line ${number} is not JSON`);
+          }
+          const facts = resultFacts(parsed);
+          if (seen.has(facts.custom_id)) continue;
+          seen.add(facts.custom_id);
+          summary.add(facts);
+          if (format === 'jsonl') {
+            await sink.write(bytes);
+            await sink.write(newline);
+          } else {
+            await sink.write(`${compactLine(facts)}\n`);
+          }
+          if (seen.size % 10_000 === 0) options.onProgress?.(seen.size);
+        }
+        if (seen.size > expected) {
+          throw new CliError(
+            `The results of batch ${id} hold ${seen.size} results, more than its ${expected} requests`,
+            { hint: 'report it with the batch id' },
+          );
+        }
+        if (seen.size === expected) break;
+        why = `it ended after ${seen.size} of ${expected} results`;
+      } catch (error) {
+        if (options.signal?.aborted) throw error instanceof CliError ? error : new InterruptedError();
+        if (error instanceof BrokenDownload) why = error.message;
+        else if (isTransient(error) || isNotFound(error)) why = describeFailure(error);
+        else throw toCliError(error, { baseUrl: client.baseUrl, batchId: id });
       }
-      const facts = resultFacts(parsed);
-      if (seen.has(facts.custom_id)) continue;
-      seen.add(facts.custom_id);
-      summary.add(facts);
-      if (format === 'jsonl') {
-        await sink.write(bytes);
-        await sink.write(newline);
-      } else {
-        await sink.write(`${compactLine(facts)}\n`);
+      stalled = seen.size > before ? 0 : stalled + 1;
+      if (stalled >= maxAttempts || attempt >= maxAttempts * 4) {
+        throw new CliError(
+          `The results download of batch ${id} was incomplete: ${seen.size} of ${expected} results after ${attempt} attempts (last: ${why})`,
+          { hint: 'run the command again to download them afresh; nothing was kept' },
+        );
       }
-      if (seen.size % 10_000 === 0) options.onProgress?.(seen.size);
-    }
-    const expected = totalRequests(batch);
-    if (seen.size !== expected) {
-      throw new CliError(
-        `The results download of batch ${id} was incomplete: ${seen.size} of ${expected} results`,
-        { hint: 'run the command again to download them afresh' },
+      options.onNotice?.(
+        `The results download broke (${why}); restarting (attempt ${attempt + 1}), skipping the ${seen.size.toLocaleString('en-US')} results already written.`,
       );
+      await sleep(backoff(Math.max(1, stalled), options.retryDelayMs ?? 100, 2000), options.signal);
     }
     await sink.commit();
     return { batch, summary: summary.build() };

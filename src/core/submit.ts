@@ -1,9 +1,11 @@
 import { stat } from 'node:fs/promises';
-import { callApi } from './api-errors.js';
+import { toCliError } from './api-errors.js';
 import type { BatchClient } from './client.js';
-import { CliError } from './errors.js';
+import { CliError, InterruptedError } from './errors.js';
 import { isBlank, readLines } from './lines.js';
+import { findCreatedBatches } from './reconcile.js';
 import { openSource, type RequestFileStats, validateRequests } from './request-file.js';
+import { apiErrorOf, backoff, describeFailure, isTransient, sleep } from './retry.js';
 import { spoolToFile } from './spool.js';
 import type { MessageBatch } from './types.js';
 
@@ -19,13 +21,29 @@ export interface SubmitOptions {
   signal?: AbortSignal | undefined;
   /** Called once the file is known to be valid, before anything is sent. */
   onValidated?: (stats: RequestFileStats) => void;
+  /**
+   * Called as soon as the batch is known to exist (from the create's answer, or found after a
+   * lost answer), before anything else can fail or be interrupted: the place to print its id.
+   */
+  onCreated?: (batch: MessageBatch) => void;
+  /** Called with a line saying what happened when a create is retried or its batch is looked for. */
+  onNotice?: (message: string) => void;
+  /** Most creates sent when their answers are lost and no batch turns up (default 3). */
+  maxCreateAttempts?: number;
+  /** First wait before looking for the batch after a lost answer, doubling (default 1000 ms). */
+  reconcileDelayMs?: number;
 }
 
 /** What a submit did: the file's figures, and the batch unless it was a dry run. */
 export interface SubmitResult {
   stats: RequestFileStats;
   batch?: MessageBatch;
+  /** True when the create's answer was lost and the batch was found in the list instead. */
+  recovered?: boolean;
 }
+
+/** Default bound on create attempts (each after a check that the previous one created nothing). */
+export const MAX_CREATE_ATTEMPTS = 3;
 
 const CHUNK_BYTES = 1 << 20;
 
@@ -59,16 +77,63 @@ export async function* requestBody(path: string): AsyncGenerator<Buffer> {
 }
 
 /**
+ * Yields a source's chunks until the signal is aborted, then throws an InterruptedError at once,
+ * even while waiting for the next chunk (a Ctrl-C stops a long validation or a wait on stdin).
+ */
+export async function* abortable<T>(
+  source: AsyncIterable<T>,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<T> {
+  if (!signal) {
+    yield* source;
+    return;
+  }
+  const iterator = source[Symbol.asyncIterator]();
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new InterruptedError());
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => {});
+  let finished = false;
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), aborted]);
+      if (next.done) {
+        finished = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    if (!finished) {
+      // A stream is destroyed (stdin must not keep the process alive); iterator.return() would
+      // wait for the pending read, which may never settle.
+      const stream = source as { destroy?: unknown };
+      if (typeof stream.destroy === 'function') (stream.destroy as () => void).call(source);
+      else iterator.return?.()?.catch(() => {});
+    }
+  }
+}
+
+/**
  * Validates a request file, then creates one batch from it with a streamed body. Nothing is
- * sent unless every line is valid. The create is never retried automatically: a retry after a
- * lost answer could create a second batch.
+ * sent unless every line is valid. One call never creates two batches: the SDK's automatic
+ * retries are off for the create, and when its answer is lost (no answer, a timeout, a 5xx),
+ * the list is checked for a batch created since with the same request count before creating
+ * again (at most `maxCreateAttempts` creates). A 429 is retried after a wait (nothing was
+ * created). If interrupted while a create is in flight, the list is checked briefly so that a
+ * batch that was created is still reported through `onCreated`.
  */
 export async function submitRequests(
   client: BatchClient | undefined,
   source: RequestSource,
   options: SubmitOptions = {},
 ): Promise<SubmitResult> {
-  const spooled = 'stream' in source ? await spoolToFile(source.stream) : undefined;
+  const spooled =
+    'stream' in source ? await spoolToFile(abortable(source.stream, options.signal)) : undefined;
   const path = spooled?.path ?? (source as { path: string }).path;
   const name = source.name ?? ('path' in source ? source.path : 'stdin');
   try {
@@ -79,7 +144,7 @@ export async function submitRequests(
       });
     });
     if (before.isDirectory()) throw new CliError(`${name} is a folder, not a request file`, { exitCode: 2 });
-    const stats = await validateRequests(openSource(path), { file: name });
+    const stats = await validateRequests(abortable(openSource(path), options.signal), { file: name });
     options.onValidated?.(stats);
     if (options.dryRun || !client) return { stats };
 
@@ -90,19 +155,137 @@ export async function submitRequests(
         hint: 'run the command again once the file is complete',
       });
     }
-    const batch = await callApi({ baseUrl: client.baseUrl }, () =>
-      client.sdk.messages.batches.create(
+    const batch = await createOnce(client, path, stats, options);
+    return { stats, batch: batch.batch, ...(batch.recovered ? { recovered: true } : {}) };
+  } finally {
+    await spooled?.remove();
+  }
+}
+
+/** Creates the batch, never twice: see {@link submitRequests}. */
+async function createOnce(
+  client: BatchClient,
+  path: string,
+  stats: RequestFileStats,
+  options: SubmitOptions,
+): Promise<{ batch: MessageBatch; recovered: boolean }> {
+  const { signal } = options;
+  if (signal?.aborted) throw new InterruptedError('Interrupted before anything was sent');
+  const firstSentAt = Date.now();
+  try {
+    return await createLoop(client, path, stats, options, firstSentAt);
+  } catch (error) {
+    if (!signal?.aborted) throw error;
+    // Interrupted once something was sent: the create may have gone through. Look briefly
+    // (without the aborted signal), so that a batch that exists is still reported.
+    const found = await findCreatedBatches(client, stats.requests, firstSentAt, {
+      signal: AbortSignal.timeout(3000),
+      maxRetries: 0,
+    }).catch(() => undefined);
+    const only = found?.candidates.length === 1 ? found.candidates[0] : undefined;
+    if (only) {
+      options.onCreated?.(only);
+      throw new InterruptedError(
+        `Interrupted; batch ${only.id} had been created (its id is on stdout)`,
+        `follow it with: claude-batch status ${only.id}`,
+      );
+    }
+    throw new InterruptedError(
+      'Interrupted while the batch was being created',
+      found
+        ? found.candidates.length > 1
+          ? `batches that may be this one: ${found.candidates.map((b) => b.id).join(', ')}`
+          : 'no batch was created'
+        : 'a batch may have been created: check `claude-batch list` before submitting again',
+    );
+  }
+}
+
+/** The creates, each after a check that the one before created nothing. */
+async function createLoop(
+  client: BatchClient,
+  path: string,
+  stats: RequestFileStats,
+  options: SubmitOptions,
+  firstSentAt: number,
+): Promise<{ batch: MessageBatch; recovered: boolean }> {
+  const { signal } = options;
+  const maxAttempts = Math.max(1, options.maxCreateAttempts ?? MAX_CREATE_ATTEMPTS);
+  const context = { baseUrl: client.baseUrl };
+  const notice = (message: string) => options.onNotice?.(message);
+  const created = (batch: MessageBatch, recovered: boolean) => {
+    options.onCreated?.(batch);
+    return { batch, recovered };
+  };
+  let lookups = 0;
+  for (let attempt = 1; ; attempt += 1) {
+    let failure: unknown;
+    try {
+      const batch = await client.sdk.messages.batches.create(
         { requests: [] },
         {
           body: requestBody(path),
           headers: { 'content-type': 'application/json' },
           maxRetries: 0,
-          signal: options.signal,
+          signal,
         },
-      ),
-    );
-    return { stats, batch };
-  } finally {
-    await spooled?.remove();
+      );
+      return created(batch, false);
+    } catch (error) {
+      failure = error;
+    }
+    if (signal?.aborted) throw failure;
+    if (!isTransient(failure)) throw toCliError(failure, context);
+    const reason = describeFailure(failure);
+    const api = apiErrorOf(failure);
+    if (api?.status === 429) {
+      // Refused before any work: nothing was created.
+      if (attempt >= maxAttempts) throw toCliError(failure, context);
+      const retryAfter = Number(api.headers?.get('retry-after-ms') ?? Number.NaN);
+      const wait = Number.isFinite(retryAfter) && retryAfter >= 0 ? Math.min(retryAfter, 60_000) : 1000;
+      notice(
+        `The create was rate limited (${reason}); nothing was created. Trying again (attempt ${attempt + 1} of ${maxAttempts}).`,
+      );
+      await sleep(wait, signal);
+      continue;
+    }
+    lookups += 1;
+    notice(`The create's answer was lost (${reason}); checking whether the batch was created…`);
+    await sleep(backoff(lookups, options.reconcileDelayMs ?? 1000, 8000), signal);
+    let found: Awaited<ReturnType<typeof findCreatedBatches>>;
+    try {
+      found = await findCreatedBatches(client, stats.requests, firstSentAt, { signal });
+    } catch (error) {
+      if (error instanceof CliError || signal?.aborted) throw error;
+      throw new CliError(
+        `The create's answer was lost (${reason}) and the API could not be checked for the batch (${describeFailure(error)})`,
+        {
+          hint: 'a batch may have been created: check `claude-batch list` before submitting again',
+          cause: error,
+        },
+      );
+    }
+    const [only, ...more] = found.candidates;
+    if (only && more.length === 0) {
+      notice(
+        `Found batch ${only.id} (created ${only.created_at}, ${stats.requests} request${stats.requests === 1 ? '' : 's'}): the create had gone through; not creating another.`,
+      );
+      return created(only, true);
+    }
+    if (only) {
+      throw new CliError(
+        `The create's answer was lost (${reason}) and ${found.candidates.length} batches of ${stats.requests} requests were created since: ${found.candidates.map((b) => b.id).join(', ')}`,
+        {
+          hint: "one is probably this submit's: check them with `claude-batch status`; nothing more was created",
+        },
+      );
+    }
+    if (attempt >= maxAttempts) {
+      throw new CliError(`The create failed ${attempt} times (last: ${reason}); no batch was created`, {
+        hint: 'the API is busy or failing: try again in a few minutes',
+        cause: failure,
+      });
+    }
+    notice(`No batch was created; creating it again (attempt ${attempt + 1} of ${maxAttempts}).`);
   }
 }

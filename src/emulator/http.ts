@@ -73,3 +73,10 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
 export function timestamp(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
+
+/** Reads and discards a request body (so that the client can read an early answer cleanly). */
+export async function drain(req: IncomingMessage): Promise<void> {
+  for await (const _ of req) {
+    // Discard.
+  }
+}

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../core/limits.js';
 import { estimateTokens, promptCharacters } from '../core/tokens.js';
-import { BodyTooLarge, randomId, readBody, sendError, sendJson } from './http.js';
+import { type DownloadCut, FaultPlan, type FaultSpec, noFaults, parseFaults } from './faults.js';
+import { BodyTooLarge, drain, randomId, readBody, sendError, sendJson } from './http.js';
 import { BatchStore } from './store.js';
 import { CreateError, checkCreateBody, SAMPLING_REMOVED_IN } from './validate.js';
 
@@ -25,6 +26,13 @@ export interface EmulatorOptions {
   maxRequests?: number;
   /** Characters of text in each answer. */
   answerSize?: number | undefined;
+  /**
+   * Faults to inject: a SPEC such as `429=0.1,slow=200ms,reset=0.3` (see `parseFaults`) or a
+   * parsed FaultSpec. Default: none.
+   */
+  faults?: string | FaultSpec | undefined;
+  /** Seed of the fault decisions: the same seed gives the same faults (default 1). */
+  seed?: number | undefined;
 }
 
 /** One HTTP request the emulator answered. */
@@ -32,6 +40,8 @@ export interface LoggedRequest {
   method: string;
   path: string;
   status: number;
+  /** The fault injected into this answer, if any (`429`, `lost-create`, `reset`, `truncate`…). */
+  fault?: string;
 }
 
 /** A running emulator. */
@@ -43,6 +53,10 @@ export interface Emulator {
   readonly log: LoggedRequest[];
   /** How many requests were answered, by `METHOD route` (e.g. `GET /v1/messages/batches/{id}`). */
   readonly counts: Record<string, number>;
+  /** How many faults were injected so far, by kind (`429`, `reset`, `lost-create`…). */
+  readonly injected: Record<string, number>;
+  /** The faults in effect. */
+  readonly faults: FaultSpec;
   close(): Promise<void>;
 }
 
@@ -72,7 +86,13 @@ function credentialOf(req: IncomingMessage): string | undefined {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const now = options.now ?? Date.now;
   const processingMs = options.processingTimeMs ?? 2000;
+  const faults =
+    typeof options.faults === 'string' ? parseFaults(options.faults) : (options.faults ?? noFaults());
+  const plan = new FaultPlan(faults, options.seed ?? 1);
+  const slow = () =>
+    faults.slowMs > 0 ? new Promise((resolve) => setTimeout(resolve, faults.slowMs)) : undefined;
   const store = new BatchStore({
+    resultFault: (customId) => plan.resultFault(customId),
     now,
     processingMs,
     cancelMs: options.cancelTimeMs ?? Math.min(1000, processingMs / 10),
@@ -89,9 +109,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     const method = (req.method ?? 'GET').toUpperCase();
     const { route, id } = routeOf(method, url.pathname);
     counts[route] = (counts[route] ?? 0) + 1;
-    res.on('finish', () => {
-      log.push({ method, path: url.pathname, status: res.statusCode });
+    let fault: string | undefined;
+    const record = () => {
+      log.push({ method, path: url.pathname, status: res.statusCode, ...(fault ? { fault } : {}) });
       if (log.length > 10_000) log.shift();
+    };
+    res.on('finish', () => {
+      if (!fault) record();
+    });
+    res.on('close', () => {
+      if (fault) record();
     });
 
     const key = credentialOf(req);
@@ -105,6 +132,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       );
     }
     const base = `http://${req.headers.host ?? 'localhost'}`;
+
+    const injected = plan.httpFault();
+    if (injected) {
+      fault = String(injected.status);
+      await drain(req);
+      await slow();
+      return sendError(res, injected.status, injected.type, injected.message, injected.headers);
+    }
+    if (route !== `POST ${BATCHES}`) await slow();
 
     if (route === `POST ${BATCHES}`) {
       let body: unknown;
@@ -129,7 +165,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       try {
         const requests = checkCreateBody(body, maxRequests);
         const version = String(req.headers['anthropic-version'] ?? SAMPLING_REMOVED_IN);
-        return sendJson(res, 200, store.view(store.create(requests, version), base));
+        const created = store.create(requests, version);
+        await slow();
+        if (plan.loseCreate()) {
+          // The batch exists, but its answer never arrives: the client cannot tell whether it was created.
+          fault = 'lost-create';
+          res.destroy();
+          return;
+        }
+        return sendJson(res, 200, store.view(created, base));
       } catch (error) {
         if (error instanceof CreateError) return sendError(res, 400, 'invalid_request_error', error.message);
         throw error;
@@ -154,7 +198,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (id === undefined)
       return sendError(res, 404, 'not_found_error', `Not found: ${method} ${url.pathname}`);
     const batch = store.get(id);
-    if (!batch) return sendError(res, 404, 'not_found_error', `No message batch found with id '${id}'.`);
+    const hidden =
+      batch !== undefined &&
+      (route === `GET ${BATCHES}/{id}` || route === `GET ${BATCHES}/{id}/results`) &&
+      plan.hidden(batch.createdAt, now());
+    if (hidden) fault = 'notfound-after-create';
+    if (!batch || hidden)
+      return sendError(res, 404, 'not_found_error', `No message batch found with id '${id}'.`);
 
     switch (route) {
       case `GET ${BATCHES}/{id}`:
@@ -181,7 +231,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
             `Message batch ${id} is still processing; results are not ready.`,
           );
         }
-        return streamResults(res, store.resultLines(batch));
+        {
+          const cut = plan.downloadCut(batch.requests.length);
+          if (cut) fault = cut.kind;
+          return streamResults(res, store.resultLines(batch), cut);
+        }
       default:
         return sendError(res, 405, 'invalid_request_error', `Method ${method} is not allowed here`);
     }
@@ -237,6 +291,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     port: address.port,
     log,
     counts,
+    injected: plan.injected,
+    faults,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -245,14 +301,34 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 }
 
-/** Writes result lines with backpressure, in chunks of about 64 KB. */
-async function streamResults(res: ServerResponse, lines: Iterable<string>): Promise<void> {
+/**
+ * Writes result lines with backpressure, in chunks of about 64 KB. With a `cut` (fault
+ * injection), stops after `cut.lines` lines: a `truncate` ends the answer cleanly there; a
+ * `reset` also sends half of the next line, then resets the connection.
+ */
+async function streamResults(
+  res: ServerResponse,
+  lines: Iterable<string>,
+  cut?: DownloadCut | undefined,
+): Promise<void> {
   res.writeHead(200, {
     'content-type': 'application/x-jsonl',
     'request-id': res.getHeader('request-id') as string,
   });
   let chunk = '';
+  let written = 0;
   for (const line of lines) {
+    if (cut && written === cut.lines) {
+      if (cut.kind === 'truncate') break;
+      await new Promise<void>((resolve) =>
+        res.write(chunk + line.slice(0, line.length >> 1), () => resolve()),
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      res.socket?.resetAndDestroy();
+      res.destroy();
+      return;
+    }
+    written += 1;
     chunk += `${line}\n`;
     if (chunk.length >= 65_536) {
       const ok = res.write(chunk);

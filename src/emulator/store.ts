@@ -1,6 +1,7 @@
 import { BATCH_EXPIRY_MS } from '../core/limits.js';
 import type { MessageBatch } from '../core/types.js';
 import { resultLine, type StoredRequest, storeRequest } from './answers.js';
+import type { ResultFault } from './faults.js';
 import { randomId, timestamp } from './http.js';
 
 type Outcome = 'succeeded' | 'errored' | 'expired' | 'canceled';
@@ -24,6 +25,8 @@ export interface StoreOptions {
   cancelMs: number;
   /** Characters of text in each answer (default: a short sentence). */
   answerSize?: number | undefined;
+  /** A fault to impose on a request that would succeed (fault injection), asked once per request. */
+  resultFault?: ((customId: string) => ResultFault | undefined) | undefined;
 }
 
 /** The emulator's batches, kept in memory. */
@@ -44,7 +47,11 @@ export class BatchStore {
       seq: this.seq++,
       createdAt: this.options.now(),
       processingMs: this.options.processingMs,
-      requests: requests.map((r) => storeRequest(r, apiVersion, cached)),
+      requests: requests.map((r) => {
+        const stored = storeRequest(r, apiVersion, cached);
+        const fault = this.options.resultFault?.(r.custom_id);
+        return fault && stored.outcome === 'succeeded' ? { ...stored, ...fault } : stored;
+      }),
     };
     this.batches.set(record.id, record);
     return record;

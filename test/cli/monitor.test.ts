@@ -9,7 +9,11 @@ const ctx = useEmulator({ processingTimeMs: 300 });
 const slow = useEmulator({ processingTimeMs: 60_000 });
 const dir = tempDir();
 
-async function submit(env: Record<string, string>, count = 3, prompt?: (i: number) => string): Promise<string> {
+async function submit(
+  env: Record<string, string>,
+  count = 3,
+  prompt?: (i: number) => string,
+): Promise<string> {
   const file = writeRequests(dir, `m${Math.random().toString(36).slice(2)}.jsonl`, count, prompt);
   const r = await runCli(['submit', file], { env });
   expect(r.code).toBe(0);
@@ -27,7 +31,9 @@ describe('monitor', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).not.toMatch(CONTROL);
-    expect(r.stderr).toMatch(new RegExp(`^\\[\\d\\d:\\d\\d:\\d\\d\\] ${id}  in_progress · 4 requests · age `));
+    expect(r.stderr).toMatch(
+      new RegExp(`^\\[\\d\\d:\\d\\d:\\d\\d\\] ${id}  in_progress · 4 requests · age `),
+    );
     expect(r.stderr).toContain(`${id}  ended after`);
     expect(r.stderr).toMatch(/ {2}Total {7}4\n {2}Succeeded {3}3 \(75\.0%\)\n {2}Errored {5}1 \(25\.0%\)/);
     expect(r.stderr).toMatch(/ {2}Processing {2}300ms \(created /);
@@ -46,7 +52,11 @@ describe('monitor', () => {
       canceled: 0,
       expired: 0,
     });
-    expect(JSON.parse(first.at(-1) as string)).toMatchObject({ processing_status: 'ended', succeeded: 3, errored: 1 });
+    expect(JSON.parse(first.at(-1) as string)).toMatchObject({
+      processing_status: 'ended',
+      succeeded: 3,
+      errored: 1,
+    });
 
     await runCli(['monitor', id, '--interval', '50ms', '-o', log], { env: ctx.env });
     expect(readFileSync(log, 'utf8').trimEnd().split('\n')).toHaveLength(first.length + 1);
@@ -56,26 +66,45 @@ describe('monitor', () => {
     const ids = [await submit(ctx.env), await submit(ctx.env), await submit(ctx.env)];
     const before = { ...ctx.emulator.counts };
     const out = join(dir, 'several');
-    const r = await runCli(['monitor', ...ids, '--interval', '50ms', '--json', '--results', out], { env: ctx.env });
+    const r = await runCli(['monitor', ...ids, '--interval', '50ms', '--json', '--results', out], {
+      env: ctx.env,
+    });
     expect(r.code).toBe(0);
-    const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const polls = lines.filter((l) => l.type === 'poll');
     const summary = lines.at(-1);
     expect(summary).toMatchObject({ type: 'summary', polls: polls.length, requests: polls.length });
     expect(summary.batches.map((b: { id: string }) => b.id)).toEqual(ids);
-    expect(summary.batches[0]).toMatchObject({ processing_status: 'ended', total: 3, results_file: join(out, `${ids[0]}.jsonl`) });
-    const lists = (ctx.emulator.counts['GET /v1/messages/batches'] ?? 0) - (before['GET /v1/messages/batches'] ?? 0);
-    const gets = (ctx.emulator.counts['GET /v1/messages/batches/{id}'] ?? 0) - (before['GET /v1/messages/batches/{id}'] ?? 0);
+    expect(summary.batches[0]).toMatchObject({
+      processing_status: 'ended',
+      total: 3,
+      results_file: join(out, `${ids[0]}.jsonl`),
+    });
+    const lists =
+      (ctx.emulator.counts['GET /v1/messages/batches'] ?? 0) - (before['GET /v1/messages/batches'] ?? 0);
+    const gets =
+      (ctx.emulator.counts['GET /v1/messages/batches/{id}'] ?? 0) -
+      (before['GET /v1/messages/batches/{id}'] ?? 0);
     expect(lists).toBe(polls.length);
     expect(gets).toBe(3); // one retrieve per batch, by the results download at the end
-    for (const id of ids) expect(readFileSync(join(out, `${id}.jsonl`), 'utf8').trimEnd().split('\n')).toHaveLength(3);
+    for (const id of ids)
+      expect(
+        readFileSync(join(out, `${id}.jsonl`), 'utf8')
+          .trimEnd()
+          .split('\n'),
+      ).toHaveLength(3);
     expect(r.stderr).toBe('');
   });
 
   it('reports a canceled batch with its canceled requests', async () => {
     const id = await submit(slow.env, 5);
     expect((await runCli(['cancel', id], { env: slow.env })).code).toBe(0);
-    const r = await runCli(['monitor', id, '--interval', '100ms', '--results', join(dir, 'canceled.jsonl')], { env: slow.env });
+    const r = await runCli(['monitor', id, '--interval', '100ms', '--results', join(dir, 'canceled.jsonl')], {
+      env: slow.env,
+    });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/ {2}Canceled {4}5\n/);
     expect(r.stderr).toContain('Results: 5 · 0 succeeded · 0 errored · 5 canceled · 0 expired');
@@ -84,10 +113,14 @@ describe('monitor', () => {
   it('stops at --timeout with exit 5, leaving the batch running, and says how to resume', async () => {
     const id = await submit(slow.env, 2);
     const out = join(dir, 'never.jsonl');
-    const r = await runCli(['monitor', id, '--interval', '50ms', '--timeout', '300ms', '--results', out], { env: slow.env });
+    const r = await runCli(['monitor', id, '--interval', '50ms', '--timeout', '300ms', '--results', out], {
+      env: slow.env,
+    });
     expect(r.code).toBe(5);
     expect(r.stderr).toContain(`error: Timed out after 300ms; still running: ${id}`);
-    expect(r.stderr).toContain(`hint: the batches keep running; watch again with: claude-batch monitor ${id}`);
+    expect(r.stderr).toContain(
+      `hint: the batches keep running; watch again with: claude-batch monitor ${id}`,
+    );
     expect(existsSync(out)).toBe(false);
     const status = await runCli(['status', id, '--json'], { env: slow.env });
     expect(JSON.parse(status.stdout).processing_status).toBe('in_progress');
@@ -97,7 +130,10 @@ describe('monitor', () => {
     const id = await submit(slow.env, 2);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 200);
-    const r = await runCli(['monitor', id, '--interval', '50ms'], { env: slow.env, signal: controller.signal });
+    const r = await runCli(['monitor', id, '--interval', '50ms'], {
+      env: slow.env,
+      signal: controller.signal,
+    });
     expect(r.code).toBe(130);
     expect(r.stderr).toContain('error: Monitoring stopped (the batches keep running)');
     expect(r.stderr).toContain(`hint: watch again with: claude-batch monitor ${id}`);

@@ -22,7 +22,9 @@ function files(root: string): string[] {
 describe('the API key never shows', () => {
   it('in the output of any command, on success or failure, with --verbose and --json, nor in any file written', async () => {
     const env = { ANTHROPIC_API_KEY: CANARY, ANTHROPIC_BASE_URL: ctx.emulator.url };
-    const requests = writeRequests(dir, 'requests.jsonl', 3, (i) => (i === 0 ? 'EMULATE_ERROR=api_error' : `hi ${i}`));
+    const requests = writeRequests(dir, 'requests.jsonl', 3, (i) =>
+      i === 0 ? 'EMULATE_ERROR=api_error' : `hi ${i}`,
+    );
     const csv = writeText(dir, 'rows.csv', 'id,text\na,hello\nb,world\n');
     const outputs: string[] = [];
     const run = async (argv: string[], e: Record<string, string> = env) => {
@@ -40,7 +42,17 @@ describe('the API key never shows', () => {
     await run(['list', '--verbose']);
     await run(['list', '--json']);
     await run(['results', id]);
-    await run(['monitor', id, '--interval', '50ms', '-o', join(dir, 'monitor.log'), '--results', join(dir, 'res.jsonl'), '--verbose']);
+    await run([
+      'monitor',
+      id,
+      '--interval',
+      '50ms',
+      '-o',
+      join(dir, 'monitor.log'),
+      '--results',
+      join(dir, 'res.jsonl'),
+      '--verbose',
+    ]);
     await run(['results', id, '--format', 'compact', '-o', join(dir, 'compact.jsonl'), '--json']);
     await run(['build', 'csv', csv, '--prompt-column', 'text', '-o', join(dir, 'built.jsonl'), '--json']);
     await run(['estimate', requests, '--exact-sample', '2', '--json']);
@@ -52,7 +64,10 @@ describe('the API key never shows', () => {
     // Failure paths: unknown batch, refused key, unreachable API, bad input, a usage error.
     await run(['status', 'msgbatch_nope', '--verbose']);
     await run(['list', '--verbose'], { ANTHROPIC_API_KEY: CANARY, ANTHROPIC_BASE_URL: strict.emulator.url });
-    await run(['status', 'msgbatch_x', '--verbose'], { ANTHROPIC_API_KEY: CANARY, ANTHROPIC_BASE_URL: await closedPortUrl() });
+    await run(['status', 'msgbatch_x', '--verbose'], {
+      ANTHROPIC_API_KEY: CANARY,
+      ANTHROPIC_BASE_URL: await closedPortUrl(),
+    });
     await run(['submit', writeText(dir, 'bad.jsonl', '{oops\n'), '--verbose']);
     await run(['results', id, '--bogus']);
     // The spawned binary too (its real process.env, its signal handlers).

@@ -45,7 +45,11 @@ describe('monitorBatches on a simulated clock', () => {
     let clock = Date.now();
     const emulator = await startEmulator({ now: () => clock });
     try {
-      const client = await createClient({ env: { ANTHROPIC_API_KEY: 'k' }, baseUrl: emulator.url, maxRetries: 0 });
+      const client = await createClient({
+        env: { ANTHROPIC_API_KEY: 'k' },
+        baseUrl: emulator.url,
+        maxRetries: 0,
+      });
       const warnings: string[] = [];
       await expect(
         monitorBatches(client, ['msgbatch_missing'], {

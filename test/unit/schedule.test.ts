@@ -30,7 +30,9 @@ describe('nextPollDelay', () => {
 
 describe('retryDelay', () => {
   it('doubles from 2 s and stops at the cap', () => {
-    expect([1, 2, 3, 4, 5, 6].map((n) => retryDelay(n, 30_000))).toEqual([2000, 4000, 8000, 16_000, 30_000, 30_000]);
+    expect([1, 2, 3, 4, 5, 6].map((n) => retryDelay(n, 30_000))).toEqual([
+      2000, 4000, 8000, 16_000, 30_000, 30_000,
+    ]);
     expect(retryDelay(3, 1000)).toBe(1000);
   });
 });

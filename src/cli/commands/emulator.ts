@@ -1,3 +1,4 @@
+import { formatFaults, hasFaults } from '../../emulator/faults.js';
 import { startEmulator } from '../../emulator/server.js';
 import type { Context } from '../context.js';
 import { println } from '../io.js';
@@ -8,6 +9,8 @@ interface Options {
   processingTime: number;
   apiKey?: string;
   answerSize?: number;
+  faults?: string;
+  seed: number;
 }
 
 /** `emulator`: serves the local Batches API until Ctrl-C. */
@@ -19,6 +22,8 @@ export async function run(ctx: Context, _args: string[], options: Options) {
     processingTimeMs: options.processingTime,
     apiKey: options.apiKey,
     answerSize: options.answerSize,
+    faults: options.faults,
+    seed: options.seed,
   });
   println(io.stdout, `Batches API emulator listening on ${emulator.url}`);
   println(io.stdout, 'Use it from another shell with:');
@@ -31,6 +36,9 @@ export async function run(ctx: Context, _args: string[], options: Options) {
     io.stderr,
     `Batches end ${options.processingTime} ms after they are created. Ctrl-C stops the emulator.`,
   );
+  if (hasFaults(emulator.faults)) {
+    println(io.stderr, `Injecting faults: ${formatFaults(emulator.faults)} (seed ${options.seed}).`);
+  }
   await new Promise<void>((resolve) => {
     if (io.signal.aborted) resolve();
     io.signal.addEventListener('abort', () => resolve(), { once: true });

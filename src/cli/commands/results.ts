@@ -44,6 +44,10 @@ export async function run(ctx: Context, [id]: string[], options: Options) {
       format: options.format,
       signal: io.signal,
       onProgress: (count) => progress.update(`Downloading results of ${id}… ${n(count)}`),
+      onNotice: (message) => {
+        progress.stop();
+        println(io.stderr, `note: ${message}`);
+      },
     });
     progress.stop();
     if (options.json)

@@ -1,3 +1,4 @@
+import { ExitCode } from '../../core/exit-codes.js';
 import { formatBytes } from '../../core/request-file.js';
 import { submitRequests } from '../../core/submit.js';
 import type { Context } from '../context.js';
@@ -17,6 +18,12 @@ export async function run(ctx: Context, [file]: string[], options: { dryRun?: bo
       signal: io.signal,
       onValidated: (s) =>
         progress.update(`Uploading ${n(s.requests)} requests (${formatBytes(s.bodyBytes)})…`),
+      // The id goes out the moment the batch exists, so that even a Ctrl-C right after cannot lose it.
+      onCreated: (b) => println(io.stdout, options.json ? JSON.stringify(b, null, 2) : b.id),
+      onNotice: (message) => {
+        progress.stop();
+        println(io.stderr, `note: ${message}`);
+      },
     });
     progress.stop();
     const models = Object.entries(stats.byModel)
@@ -31,7 +38,6 @@ export async function run(ctx: Context, [file]: string[], options: { dryRun?: bo
       println(io.stderr, 'Dry run: nothing was sent.');
       return 0;
     }
-    println(io.stdout, options.json ? JSON.stringify(batch, null, 2) : batch.id);
     println(
       io.stderr,
       `✓ Submitted ${n(stats.requests)} requests (${formatBytes(stats.bodyBytes)}; ${models})`,
@@ -41,6 +47,10 @@ export async function run(ctx: Context, [file]: string[], options: { dryRun?: bo
     println(io.stderr, `  Created  ${when(batch.created_at)}`);
     println(io.stderr, `  Expires  ${when(batch.expires_at)}`);
     println(io.stderr, `Next: claude-batch monitor ${batch.id}   (or: claude-batch status ${batch.id})`);
+    if (io.signal.aborted) {
+      println(io.stderr, `Interrupted; batch ${batch.id} had been created (its id is on stdout).`);
+      return ExitCode.INTERRUPTED;
+    }
     return 0;
   } finally {
     progress.stop();

@@ -1,0 +1,49 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { Env } from '../../src/core/client.js';
+import { BIN, type RunResult } from './cli.js';
+
+/** A running instance of the built binary: its output so far, a way to signal it, and its end. */
+export interface Spawned {
+  child: ChildProcessWithoutNullStreams;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves when the process has exited (killed with SIGKILL after `timeoutMs`). */
+  done: Promise<RunResult>;
+}
+
+/** Spawns the built binary without waiting for it; stdin stays open unless `input` is given. */
+export function spawnBin(
+  argv: string[],
+  options: { env?: Env; cwd?: string; input?: string | Buffer; timeoutMs?: number } = {},
+): Spawned {
+  const child = spawn(process.execPath, [BIN, ...argv], {
+    env: { PATH: process.env.PATH, ...options.env } as NodeJS.ProcessEnv,
+    cwd: options.cwd,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout.on('data', (c: Buffer) => out.push(c));
+  child.stderr.on('data', (c: Buffer) => err.push(c));
+  if (options.input !== undefined) child.stdin.end(options.input);
+  const stdout = () => Buffer.concat(out).toString('utf8');
+  const stderr = () => Buffer.concat(err).toString('utf8');
+  const done = new Promise<RunResult>((resolve, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : 1), stdout: stdout(), stderr: stderr() });
+    });
+  });
+  return { child, stdout, stderr, done };
+}
+
+/** Polls `check` every 10 ms until it is true; throws after `timeoutMs`. */
+export async function waitFor(check: () => boolean, timeoutMs = 10_000, what = 'a condition'): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

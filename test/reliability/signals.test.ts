@@ -1,0 +1,91 @@
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/server.js';
+import { requestsTo, sleep } from '../helpers/emulator.js';
+import { request, tempDir, writeRequests } from '../helpers/files.js';
+import { spawnBin, waitFor } from '../helpers/spawn.js';
+
+// Spawns the built binary (bin/claude-batch.js → dist): run `npm run build` first (`npm test` does).
+const root = tempDir();
+let n = 0;
+const started: Emulator[] = [];
+async function emulator(options: EmulatorOptions): Promise<{ emu: Emulator; env: Record<string, string> }> {
+  const emu = await startEmulator({ processingTimeMs: 20, ...options });
+  started.push(emu);
+  // TMPDIR too, so that the temporary files the binary makes can be checked.
+  n += 1;
+  const tmp = join(root, `tmp-${n}`);
+  mkdirSync(tmp);
+  return { emu, env: { ANTHROPIC_BASE_URL: emu.url, ANTHROPIC_API_KEY: 'test-key', TMPDIR: tmp } };
+}
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((e) => e.close()));
+});
+
+async function endedBatch(emu: Emulator, count: number): Promise<string> {
+  const r = await fetch(`${emu.url}/v1/messages/batches`, {
+    method: 'POST',
+    headers: { 'x-api-key': 'k' },
+    body: JSON.stringify({ requests: Array.from({ length: count }, (_, i) => request(`r-${i}`)) }),
+  });
+  const { id } = (await r.json()) as { id: string };
+  await sleep(40);
+  return id;
+}
+
+async function listIds(emu: Emulator): Promise<string[]> {
+  const r = await fetch(`${emu.url}/v1/messages/batches?limit=1000`, { headers: { 'x-api-key': 'k' } });
+  return ((await r.json()) as { data: Array<{ id: string }> }).data.map((b) => b.id);
+}
+
+beforeAll(() => {
+  expect(readdirSync(join(import.meta.dirname, '../../dist')).length).toBeGreaterThan(0);
+});
+
+describe.each(['SIGINT', 'SIGTERM'] as const)('%s', (signal) => {
+  it('during results -o: exit 130, no output file, no temporary file', async () => {
+    const { emu, env } = await emulator({ faults: 'slow=400ms' });
+    const id = await endedBatch(emu, 5);
+    const dir = join(root, `out-${signal}`);
+    mkdirSync(dir);
+    const run = spawnBin(['results', id, '-o', 'results.jsonl'], { env, cwd: dir, input: '' });
+    await waitFor(() => readdirSync(dir).some((f) => f.endsWith('.tmp')), 10_000, 'the temporary file');
+    run.child.kill(signal);
+    const r = await run.done;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('Interrupted');
+    expect(readdirSync(dir)).toEqual([]);
+    expect(readdirSync(env.TMPDIR as string)).toEqual([]);
+  });
+
+  it('during a submit whose batch was created: its id is on stdout, exit 130, one batch', async () => {
+    // The emulator creates the batch at once, then waits before answering: the signal comes in that wait.
+    const { emu, env } = await emulator({ faults: 'slow=700ms', processingTimeMs: 60_000 });
+    const file = writeRequests(root, `sig-${signal}.jsonl`, 3);
+    const run = spawnBin(['submit', file], { env, input: '' });
+    await waitFor(() => (emu.counts['POST /v1/messages/batches'] ?? 0) > 0, 10_000, 'the create');
+    await sleep(200);
+    run.child.kill(signal);
+    const r = await run.done;
+    const ids = await listIds(emu);
+    expect(ids).toHaveLength(1);
+    expect(r.code).toBe(130);
+    expect(r.stdout).toBe(`${ids[0]}\n`);
+    expect(r.stderr).toContain(`Interrupted; batch ${ids[0]} had been created (its id is on stdout)`);
+    expect(requestsTo(emu, /^POST/)).toBe(1);
+  });
+
+  it('while submit - waits on stdin: exit 130 at once, nothing sent, the spool removed', async () => {
+    const { emu, env } = await emulator({});
+    const run = spawnBin(['submit', '-'], { env });
+    run.child.stdin.write(`${JSON.stringify(request('a'))}\n`);
+    await waitFor(() => readdirSync(env.TMPDIR as string).length > 0, 10_000, 'the stdin spool');
+    run.child.kill(signal);
+    const r = await run.done;
+    expect(r.code).toBe(130);
+    expect(r.stdout).toBe('');
+    expect(requestsTo(emu, /./)).toBe(0);
+    expect(readdirSync(env.TMPDIR as string)).toEqual([]);
+  });
+});
