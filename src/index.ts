@@ -14,6 +14,8 @@ export {
 export { DEFAULT_MODEL } from './core/build/request-shape.js';
 export { type BatchClient, type ClientOptions, createClient, DEFAULT_BASE_URL } from './core/client.js';
 export { formatDuration, parseDuration } from './core/duration.js';
+export { joinBatchResults } from './core/join/batch.js';
+export { type JoinOptions, type JoinSummary, joinResults } from './core/join/join.js';
 export {
   AuthError,
   BatchStateError,

@@ -96,19 +96,40 @@ export function registerBatchCommands(program: Command, invoke: Invoke): void {
       .addOption(
         new Option(
           '--format <format>',
-          'jsonl: every line as the API sent it; compact: one flat line a result',
+          'jsonl: every line as the API sent it; compact: one flat line a result; csv: with --join',
         )
-          .choices(['jsonl', 'compact'])
+          .choices(['jsonl', 'compact', 'csv'])
           .default('jsonl'),
       )
       .option('--force', 'replace the output file if it exists')
       .option('--json', 'print the summary as JSON on stdout (with -o FILE)')
+      .option('--prices <file>', 'a JSON price table for the cost line (default: $CLAUDE_BATCH_PRICES)')
+      .option('--join <input>', 'write the rows of the input build read, in order, each with its result')
+      .option('--map <file>', 'with --join: the sidecar build wrote (requests.map.jsonl)')
+      .option('--requests <file>', 'with --join: the request file build wrote (its sidecar is read)')
+      .addOption(
+        new Option(
+          '--join-source <kind>',
+          'with --join: how to read the input (default: from its extension)',
+        ).choices(['csv', 'json', 'jsonl', 'text']),
+      )
+      .option(
+        '--delimiter <char>',
+        'with --join on CSV: the separator given to build (default , or tab for .tsv)',
+      )
+      .addOption(
+        new Option('--split-by <unit>', 'with --join on text: as given to build').choices([
+          'line',
+          'paragraph',
+        ]),
+      )
       .addHelpText(
         'after',
         examples([
           'claude-batch results "$id" -o results.jsonl',
           'claude-batch results "$id" --format compact | jq -r .text',
           'claude-batch results "$id" -o out.jsonl --json   # summary as JSON on stdout',
+          'claude-batch results "$id" --join data.csv --requests requests.jsonl --format csv -o joined.csv',
         ]),
       ),
     'results',

@@ -1,17 +1,22 @@
 import { openAtomicFile, type Sink, streamSink } from '../../core/atomic-file.js';
 import { UsageError } from '../../core/errors.js';
+import { loadPrices } from '../../core/prices.js';
 import { downloadResults, type ResultsFormat } from '../../core/results.js';
 import type { ResultsSummary } from '../../core/results-summary.js';
 import type { Context } from '../context.js';
 import { n, pct } from '../format.js';
 import { println } from '../io.js';
 import { startProgress } from '../progress.js';
+import { costText } from '../render-cost.js';
+import { pricesPath } from './estimate.js';
+import { checkJoinFlags, type JoinCliOptions, joinToOutput } from './join.js';
 
-interface Options {
+interface Options extends Partial<Omit<JoinCliOptions, 'format'>> {
   output?: string;
-  format: ResultsFormat;
+  format: ResultsFormat | 'csv';
   force?: boolean;
   json?: boolean;
+  prices?: string;
 }
 
 /** The summary block printed on stderr after a download. */
@@ -30,6 +35,11 @@ export function summaryText(s: ResultsSummary): string {
 /** `results ID`: streams every result to a file (atomically) or stdout, then a summary on stderr. */
 export async function run(ctx: Context, [id]: string[], options: Options) {
   const { io } = ctx;
+  if (options.join !== undefined) {
+    return joinToOutput(ctx, id as string, { ...options, join: options.join } as JoinCliOptions);
+  }
+  checkJoinFlags(options as Partial<JoinCliOptions>);
+  const format = options.format as ResultsFormat;
   const toStdout = options.output === undefined || options.output === '-';
   if (options.json && toStdout) {
     throw new UsageError('--json prints the summary on stdout, so it needs -o FILE for the results');
@@ -41,7 +51,7 @@ export async function run(ctx: Context, [id]: string[], options: Options) {
   const progress = await startProgress(io, `Downloading results of ${id}…`, options);
   try {
     const { summary } = await downloadResults(client, id as string, sink, {
-      format: options.format,
+      format,
       signal: io.signal,
       onProgress: (count) => progress.update(`Downloading results of ${id}… ${n(count)}`),
       onNotice: (message) => {
@@ -54,6 +64,7 @@ export async function run(ctx: Context, [id]: string[], options: Options) {
       println(io.stdout, JSON.stringify({ batch_id: id, output: sink.target, ...summary }, null, 2));
     else {
       println(io.stderr, summaryText(summary));
+      println(io.stderr, costText(summary, await loadPrices(pricesPath(ctx, options.prices))));
       if (!toStdout) println(io.stderr, `Wrote ${sink.target}`);
     }
     if (summary.total > 0 && summary.succeeded === 0) {

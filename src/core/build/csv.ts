@@ -30,6 +30,16 @@ export function parseDelimiter(value: string | undefined): string {
   return value;
 }
 
+/** The csv-parse settings `build csv` reads with (also used to read the input back for `--join`). */
+export function csvParseOptions(delimiter: string | undefined) {
+  return {
+    bom: true,
+    delimiter: parseDelimiter(delimiter),
+    record_delimiter: ['\r\n', '\n', '\r'],
+    relax_column_count: true,
+  };
+}
+
 function count(text: string, what: string): number {
   let n = 0;
   let at = text.indexOf(what);
@@ -62,12 +72,7 @@ async function* csvEvents(
   // No `info` and no skip_empty_lines: both cost time and memory per record. Line numbers are
   // counted here instead: each record is one line break plus the line breaks inside its fields,
   // and an empty line comes through as a record of one empty field.
-  const parser = parse({
-    bom: true,
-    delimiter: parseDelimiter(options.delimiter),
-    record_delimiter: ['\r\n', '\n', '\r'],
-    relax_column_count: true,
-  });
+  const parser = parse(csvParseOptions(options.delimiter));
   const stream = input instanceof Readable ? input : Readable.from(input);
   stream.on('error', (error) => parser.destroy(error));
   stream.pipe(parser);

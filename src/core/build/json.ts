@@ -62,7 +62,11 @@ export function jsonRows(input: AsyncIterable<Uint8Array>, file: string, options
   return { idKind: 'json-item', events: jsonEvents(input, file, options) };
 }
 
-async function* jsonLinesItems(input: AsyncIterable<Uint8Array>, file: string): AsyncGenerator<JsonItem> {
+/** Streams the values of a JSON Lines file (blank lines skipped), with their line numbers. */
+export async function* jsonLinesItems(
+  input: AsyncIterable<Uint8Array>,
+  file: string,
+): AsyncGenerator<JsonItem> {
   for await (const { number, bytes } of readLines(input)) {
     if (isBlank(bytes)) continue;
     const text = decodeUtf8(bytes);

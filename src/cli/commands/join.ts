@@ -1,0 +1,161 @@
+import { resolve } from 'node:path';
+import { openAtomicFile, type Sink, streamSink } from '../../core/atomic-file.js';
+import { mapPathFor } from '../../core/build/sidecar.js';
+import type { SplitBy } from '../../core/build/text.js';
+import { UsageError } from '../../core/errors.js';
+import { joinBatchResults } from '../../core/join/batch.js';
+import type { JoinFormat, JoinSource, JoinSummary } from '../../core/join/join.js';
+import type { Context } from '../context.js';
+import { n, pct } from '../format.js';
+import { println } from '../io.js';
+import { startProgress } from '../progress.js';
+
+/** The options of `results ID --join INPUT` (the rest of `results`' options pass through). */
+export interface JoinCliOptions {
+  /** The input build read. */
+  join: string;
+  /** The sidecar build wrote; or give --requests and it is derived. */
+  map?: string;
+  /** The request file build wrote (its sidecar is `X.map.jsonl`). */
+  requests?: string;
+  joinSource?: string;
+  delimiter?: string;
+  splitBy?: string;
+  format?: string;
+  output?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+/** For `results` without --join: refuses the join-only flags (and --format csv) instead of ignoring them. */
+export function checkJoinFlags(options: Partial<JoinCliOptions>): void {
+  if (options.join !== undefined) return;
+  const given: string[] = (
+    [
+      ['--map', options.map],
+      ['--requests', options.requests],
+      ['--join-source', options.joinSource],
+      ['--delimiter', options.delimiter],
+      ['--split-by', options.splitBy],
+    ] as const
+  )
+    .filter(([, value]) => value !== undefined)
+    .map(([flag]) => flag);
+  if (options.format === 'csv') given.push('--format csv');
+  if (given.length > 0) {
+    throw new UsageError(
+      `${given.join(', ')} ${given.length === 1 ? 'needs' : 'need'} --join INPUT`,
+      'e.g. claude-batch results ID --join data.csv --requests requests.jsonl --format csv -o joined.csv',
+    );
+  }
+}
+
+/** Which sidecar to read: --map as given, else the one build wrote beside --requests. */
+export function joinMapPath(options: Pick<JoinCliOptions, 'map' | 'requests'>): string {
+  if (options.map !== undefined && options.requests !== undefined) {
+    throw new UsageError('--map and --requests cannot be used together', 'give one of them');
+  }
+  if (options.map !== undefined) return options.map;
+  if (options.requests !== undefined) return mapPathFor(options.requests);
+  throw new UsageError(
+    '--join needs the map build wrote: --map FILE, or --requests FILE to use FILE.map.jsonl',
+    'e.g. claude-batch results ID --join data.csv --requests requests.jsonl --format csv -o joined.csv',
+  );
+}
+
+/** The stderr lines after a join. */
+export function joinSummaryText(s: JoinSummary): string[] {
+  const r = s.results;
+  const lines = [
+    `Joined: ${n(s.rows)} rows · ${n(s.joined)} with a result · ${n(s.withoutResult)} without`,
+    `Results: ${n(r.total)} · ${n(r.succeeded)} succeeded · ${n(r.errored)} errored · ${n(r.canceled)} canceled · ${n(r.expired)} expired · success rate ${pct(r.successRate)}`,
+  ];
+  for (const e of r.topErrors) lines.push(`  ${n(e.count)} × ${e.type}: ${e.message}`);
+  if (s.unmatchedResults > 0) {
+    lines.push(
+      `warning: ${n(s.unmatchedResults)} results have a custom_id not in the map (e.g. ${s.unmatchedIds.join(', ')}); they are not in the output`,
+    );
+  }
+  if (s.resultsBeyondInput > 0) {
+    lines.push(
+      `warning: ${n(s.resultsBeyondInput)} results belong to rows past the end of the input (has it changed since build?)`,
+    );
+  }
+  if (s.unevenRows > 0) {
+    lines.push(`warning: ${n(s.unevenRows)} rows have more or fewer fields than the header`);
+  }
+  if (s.repeatedResults > 0)
+    lines.push(`note: ${n(s.repeatedResults)} repeated results (the last one was kept)`);
+  return lines;
+}
+
+/**
+ * `results ID --join INPUT [--map FILE | --requests FILE]`: downloads the batch's results and
+ * writes the input's rows, in order, with their result columns (csv or jsonl) to -o FILE
+ * (atomically) or stdout; a summary on stderr (or as JSON on stdout with --json and -o).
+ */
+export async function joinToOutput(ctx: Context, batchId: string, options: JoinCliOptions): Promise<number> {
+  const { io } = ctx;
+  const format = (options.format ?? 'jsonl') as JoinFormat;
+  if (format !== 'csv' && format !== 'jsonl') {
+    throw new UsageError(
+      `--format ${options.format} cannot be used with --join`,
+      'use --format csv or jsonl',
+    );
+  }
+  const source = options.joinSource as JoinSource | undefined;
+  if (source !== undefined && !['csv', 'json', 'jsonl', 'text'].includes(source)) {
+    throw new UsageError(`--join-source ${source}: use csv, json, jsonl or text`);
+  }
+  const map = joinMapPath(options);
+  const toStdout = options.output === undefined || options.output === '-';
+  if (options.json && toStdout) {
+    throw new UsageError('--json prints the summary on stdout, so it needs -o FILE for the joined rows');
+  }
+  const client = await ctx.client();
+  const sink: Sink = toStdout
+    ? streamSink(io.stdout)
+    : await openAtomicFile(resolve(io.cwd, options.output as string), { force: options.force ?? false });
+  const progress = await startProgress(io, `Downloading results of ${batchId}…`, options);
+  try {
+    const { summary } = await joinBatchResults(client, batchId, {
+      input: options.join,
+      map,
+      source,
+      format,
+      sink,
+      delimiter: options.delimiter,
+      splitBy: options.splitBy as SplitBy | undefined,
+      cwd: io.cwd,
+      signal: io.signal,
+      onDownloadProgress: (count) => progress.update(`Downloading results of ${batchId}… ${n(count)}`),
+      onProgress: (phase, count) =>
+        progress.update(phase === 'index' ? `Indexing results… ${n(count)}` : `Joining rows… ${n(count)}`),
+      onNotice: (message) => {
+        progress.stop();
+        println(io.stderr, `note: ${message}`);
+      },
+    });
+    progress.stop();
+    if (options.json) {
+      const out = {
+        batch_id: batchId,
+        input: options.join,
+        map,
+        output: toStdout ? 'stdout' : options.output,
+        ...summary,
+      };
+      println(io.stdout, JSON.stringify(out, null, 2));
+    } else {
+      for (const line of joinSummaryText(summary)) println(io.stderr, line);
+      if (!toStdout) println(io.stderr, `Wrote ${options.output}`);
+    }
+    if (summary.results.total > 0 && summary.results.succeeded === 0) {
+      println(io.stderr, 'warning: no request succeeded');
+      return 1;
+    }
+    return 0;
+  } finally {
+    progress.stop();
+  }
+}

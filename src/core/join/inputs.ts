@@ -1,0 +1,64 @@
+import { Readable } from 'node:stream';
+import { CsvError, parse } from 'csv-parse';
+import { csvParseOptions } from '../build/csv.js';
+import { jsonLinesItems } from '../build/json.js';
+import { type JsonItem, jsonItems } from '../build/json-scan.js';
+import { readBatches } from '../build/read-batches.js';
+import { isBlankText } from '../build/rows.js';
+import { type SplitBy, textRows } from '../build/text.js';
+import { InputError } from '../errors.js';
+
+/**
+ * The records of a CSV file as `build csv` reads them (same csv-parse settings), in batches,
+ * leaving out empty or all-blank lines exactly as build does, so the Nth record after the header
+ * is build's row N. The first record yielded is the header.
+ */
+export async function* csvRecords(
+  input: AsyncIterable<Uint8Array>,
+  file: string,
+  delimiter: string | undefined,
+): AsyncGenerator<string[][]> {
+  const parser = parse(csvParseOptions(delimiter));
+  const stream = input instanceof Readable ? input : Readable.from(input);
+  stream.on('error', (error) => parser.destroy(error));
+  stream.pipe(parser);
+  try {
+    for await (const batch of readBatches<string[]>(parser)) {
+      const kept = batch.filter((record) => !(record.length === 1 && isBlankText(record[0] ?? '')));
+      if (kept.length > 0) yield kept;
+    }
+  } catch (error) {
+    if (error instanceof CsvError) {
+      const where = (error as CsvError & { lines?: number }).lines;
+      throw new InputError([
+        { file, ...(where === undefined ? {} : { line: where }), field: 'csv', message: error.message },
+      ]);
+    }
+    throw error;
+  } finally {
+    stream.destroy();
+    parser.destroy();
+  }
+}
+
+/** The items of a JSON document (array, `{"items": […]}` or one object) or of a JSON Lines file, as build reads them. */
+export function jsonInputItems(
+  input: AsyncIterable<Uint8Array>,
+  file: string,
+  jsonl: boolean,
+): AsyncGenerator<JsonItem> {
+  return jsonl ? jsonLinesItems(input, file) : jsonItems(input, file);
+}
+
+/** The rows of a text file (each non-blank line, or each paragraph), numbered and trimmed as build does. */
+export async function* textInputRows(
+  input: AsyncIterable<Uint8Array>,
+  file: string,
+  splitBy: SplitBy | undefined,
+): AsyncGenerator<{ row: number; text: string }> {
+  for await (const events of textRows(input, file, { splitBy }).events) {
+    for (const event of Array.isArray(events) ? events : [events]) {
+      if (event.kind === 'row') yield { row: event.row, text: event.prompt };
+    }
+  }
+}
