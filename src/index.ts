@@ -14,8 +14,6 @@ export {
 export { DEFAULT_MODEL } from './core/build/request-shape.js';
 export { type BatchClient, type ClientOptions, createClient, DEFAULT_BASE_URL } from './core/client.js';
 export { formatDuration, parseDuration } from './core/duration.js';
-export { joinBatchResults } from './core/join/batch.js';
-export { type JoinOptions, type JoinSummary, joinResults } from './core/join/join.js';
 export {
   AuthError,
   BatchStateError,
@@ -26,6 +24,8 @@ export {
   UsageError,
 } from './core/errors.js';
 export { ExitCode } from './core/exit-codes.js';
+export { joinBatchResults } from './core/join/batch.js';
+export { type JoinOptions, type JoinSummary, joinResults } from './core/join/join.js';
 export { CUSTOM_ID_PATTERN, MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from './core/limits.js';
 export { type RawLine, readLines } from './core/lines.js';
 export { type RequestFileStats, validateRequests } from './core/request-file.js';

@@ -4,8 +4,8 @@ import type { BatchClient } from './client.js';
 import { formatDuration } from './duration.js';
 import { BatchStateError, CliError, InterruptedError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
-import { nextPollDelay, retryDelay } from './schedule.js';
 import { isTransient, sleep as realSleep } from './retry.js';
+import { nextPollDelay, retryDelay } from './schedule.js';
 import type { MessageBatch } from './types.js';
 
 /** What one poll saw. */
