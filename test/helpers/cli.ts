@@ -39,34 +39,4 @@ export async function runCli(
   return { code, stdout: out(), stderr: err() };
 }
 
-/** The built binary (run `npm run build` first; `npm test` does). */
-export const BIN = fileURLToPath(new URL('../../bin/claude-batch.js', import.meta.url));
-
-/** Spawns the built binary and waits for it to exit. */
-export function runBin(
-  argv: string[],
-  options: { env?: Env; input?: string | Buffer; cwd?: string; timeoutMs?: number } = {},
-): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...argv], {
-      env: { PATH: process.env.PATH, ...options.env } as NodeJS.ProcessEnv,
-      cwd: options.cwd,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({
-        code: code ?? (signal ? 128 : 1),
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      });
-    });
-    child.stdin.end(options.input ?? '');
-  });
-}
+export { BIN, runBin } from './spawn.js';

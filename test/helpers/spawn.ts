@@ -1,6 +1,10 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { Env } from '../../src/core/client.js';
-import { BIN, type RunResult } from './cli.js';
+import type { RunResult } from './cli.js';
+
+/** The built binary (run `npm run build` first; `npm test` does). */
+export const BIN = fileURLToPath(new URL('../../bin/claude-batch.js', import.meta.url));
 
 /** A running instance of the built binary: its output so far, a way to signal it, and its end. */
 export interface Spawned {
@@ -46,4 +50,13 @@ export async function waitFor(check: () => boolean, timeoutMs = 10_000, what = '
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** Spawns the built binary with `input` on stdin (closed after it) and waits for it to exit. */
+export function runBin(
+  argv: string[],
+  options: { env?: Env; input?: string | Buffer; cwd?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  return spawnBin(argv, { ...options, input: options.input ?? '', timeoutMs: options.timeoutMs ?? 30_000 })
+    .done;
 }

@@ -2,23 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { csvRows } from '../../src/core/build/csv.js';
 import type { PromptRow, SourceEvent } from '../../src/core/build/rows.js';
-
-/** Cuts bytes at the given positions (inside a UTF-8 character, a quoted field, a CRLF…). */
-function split(bytes: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const p of points) {
-    chunks.push(bytes.subarray(start, p));
-    start = p;
-  }
-  chunks.push(bytes.subarray(start));
-  return chunks;
-}
-
-async function* stream(chunks: Buffer[]): AsyncGenerator<Uint8Array> {
-  for (const c of chunks) yield new Uint8Array(c.buffer, c.byteOffset, c.byteLength);
-}
+import { split, stream } from '../helpers/chunks.js';
 
 /** RFC 4180: quote a field when it holds the delimiter, a quote or a line break; double the quotes. */
 function field(text: string, delimiter: string): string {

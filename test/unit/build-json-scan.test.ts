@@ -2,23 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jsonItems } from '../../src/core/build/json-scan.js';
 import { InputError } from '../../src/core/errors.js';
-
-/** Cuts bytes at the given positions (anywhere: inside a UTF-8 character, a string, an escape…). */
-function split(bytes: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const p of points) {
-    chunks.push(bytes.subarray(start, p));
-    start = p;
-  }
-  chunks.push(bytes.subarray(start));
-  return chunks;
-}
-
-async function* stream(chunks: Buffer[]): AsyncGenerator<Uint8Array> {
-  for (const c of chunks) yield new Uint8Array(c.buffer, c.byteOffset, c.byteLength);
-}
+import { split, stream } from '../helpers/chunks.js';
 
 async function items(text: string | Buffer, cuts: number[] = []) {
   const out: Array<{ value: unknown; line: number }> = [];

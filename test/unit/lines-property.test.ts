@@ -3,28 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import { readLines } from '../../src/core/lines.js';
 import { validateRequests } from '../../src/core/request-file.js';
-
-/** Cuts bytes at the given positions (any positions: inside a UTF-8 character, between \r and \n…). */
-function split(bytes: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let start = 0;
-  for (const p of points) {
-    chunks.push(bytes.subarray(start, p));
-    start = p;
-  }
-  chunks.push(bytes.subarray(start));
-  return chunks;
-}
+import { split, stream } from '../helpers/chunks.js';
 
 async function records(chunks: Iterable<Uint8Array>): Promise<Array<[number, string]>> {
   const out: Array<[number, string]> = [];
   for await (const { number, bytes } of readLines(chunks)) out.push([number, bytes.toString('hex')]);
   return out;
-}
-
-async function* stream(chunks: Buffer[]): AsyncGenerator<Uint8Array> {
-  for (const c of chunks) yield new Uint8Array(c.buffer, c.byteOffset, c.byteLength);
 }
 
 /** Text with multi-byte characters (2, 3 and 4 bytes in UTF-8), \r, and plain ASCII. */

@@ -69,98 +69,107 @@ async function* csvEvents(
   if (options.promptColumn !== undefined && options.template !== undefined) {
     throw new UsageError('--prompt-column and --template cannot be used together', 'use one of them');
   }
-  // No `info` and no skip_empty_lines: both cost time and memory per record. Line numbers are
-  // counted here instead: each record is one line break plus the line breaks inside its fields,
-  // and an empty line comes through as a record of one empty field.
-  const parser = parse(csvParseOptions(options.delimiter));
-  const stream = input instanceof Readable ? input : Readable.from(input);
-  stream.on('error', (error) => parser.destroy(error));
-  stream.pipe(parser);
-
   let header: string[] | undefined;
   let promptAt = -1;
   let idAt = -1;
   let templateAt = new Map<string, number>();
   let row = 0;
   let nextLine = 1;
-  try {
-    for await (const records of readBatches<string[]>(parser)) {
-      const events: SourceEvent[] = [];
-      for (const record of records) {
-        const line = nextLine;
-        nextLine += 1;
-        for (const field of record) if (field.includes('\n')) nextLine += count(field, '\n');
-        // An empty line, or one of only spaces, is not a row.
-        if (record.length === 1 && isBlankText(record[0] ?? '')) continue;
-        if (header === undefined) {
-          header = record;
-          if (options.template) {
-            checkTemplateNames(options.template, header, `${file} has no such column`);
-            const h = header;
-            templateAt = new Map(options.template.names.map((name) => [name, h.indexOf(name)]));
-          } else {
-            if (options.promptColumn === undefined) {
-              throw new UsageError(
-                `${file}: say which column holds the prompt: --prompt-column COL or --template`,
-                listHeader(header),
-              );
-            }
-            promptAt = header.indexOf(options.promptColumn);
-            if (promptAt === -1) {
-              throw new UsageError(
-                `${file}: no column ${JSON.stringify(options.promptColumn)} (--prompt-column)`,
-                listHeader(header),
-              );
-            }
-          }
-          if (options.idColumn !== undefined) {
-            idAt = header.indexOf(options.idColumn);
-            if (idAt === -1) {
-              throw new UsageError(
-                `${file}: no column ${JSON.stringify(options.idColumn)} (--id-column)`,
-                listHeader(header),
-              );
-            }
-          }
-          continue;
-        }
-        row += 1;
-        if (record.length !== header.length) {
-          if (options.skipBadRows) events.push({ kind: 'skip', reason: SKIP.BAD_ROW });
-          else
-            events.push({
-              kind: 'problem',
-              problem: {
-                file,
-                line,
-                field: 'row',
-                message: `${record.length} ${record.length === 1 ? 'field' : 'fields'}, but the header has ${header.length} (fix the row, or pass --skip-bad-rows)`,
-              },
-            });
-          continue;
-        }
-        let prompt: string;
+  for await (const records of csvRecordBatches(input, file, options.delimiter)) {
+    const events: SourceEvent[] = [];
+    for (const record of records) {
+      const line = nextLine;
+      nextLine += 1;
+      for (const field of record) if (field.includes('\n')) nextLine += count(field, '\n');
+      // An empty line, or one of only spaces, is not a row.
+      if (record.length === 1 && isBlankText(record[0] ?? '')) continue;
+      if (header === undefined) {
+        header = record;
         if (options.template) {
-          const cell = (name: string) => record[templateAt.get(name) ?? -1] ?? '';
-          if (options.template.names.every((name) => isBlankText(cell(name)))) {
-            events.push({ kind: 'skip', reason: SKIP.EMPTY });
-            continue;
-          }
-          prompt = options.template.render(cell);
+          checkTemplateNames(options.template, header, `${file} has no such column`);
+          const h = header;
+          templateAt = new Map(options.template.names.map((name) => [name, h.indexOf(name)]));
         } else {
-          prompt = record[promptAt] ?? '';
-          if (isBlankText(prompt)) {
-            events.push({ kind: 'skip', reason: SKIP.EMPTY });
-            continue;
+          if (options.promptColumn === undefined) {
+            throw new UsageError(
+              `${file}: say which column holds the prompt: --prompt-column COL or --template`,
+              listHeader(header),
+            );
+          }
+          promptAt = header.indexOf(options.promptColumn);
+          if (promptAt === -1) {
+            throw new UsageError(
+              `${file}: no column ${JSON.stringify(options.promptColumn)} (--prompt-column)`,
+              listHeader(header),
+            );
           }
         }
-        const key = idAt === -1 ? undefined : (record[idAt] ?? '');
-        // A quoted field of a CRLF file keeps its CRLFs; the prompt gets plain newlines.
-        const text = prompt.includes('\r') ? prompt.replace(/\r\n?/g, '\n') : prompt;
-        events.push({ kind: 'row', row, line, prompt: text.trim(), key, keyValue: key });
+        if (options.idColumn !== undefined) {
+          idAt = header.indexOf(options.idColumn);
+          if (idAt === -1) {
+            throw new UsageError(
+              `${file}: no column ${JSON.stringify(options.idColumn)} (--id-column)`,
+              listHeader(header),
+            );
+          }
+        }
+        continue;
       }
-      if (events.length > 0) yield events;
+      row += 1;
+      if (record.length !== header.length) {
+        if (options.skipBadRows) events.push({ kind: 'skip', reason: SKIP.BAD_ROW });
+        else
+          events.push({
+            kind: 'problem',
+            problem: {
+              file,
+              line,
+              field: 'row',
+              message: `${record.length} ${record.length === 1 ? 'field' : 'fields'}, but the header has ${header.length} (fix the row, or pass --skip-bad-rows)`,
+            },
+          });
+        continue;
+      }
+      let prompt: string;
+      if (options.template) {
+        const cell = (name: string) => record[templateAt.get(name) ?? -1] ?? '';
+        if (options.template.names.every((name) => isBlankText(cell(name)))) {
+          events.push({ kind: 'skip', reason: SKIP.EMPTY });
+          continue;
+        }
+        prompt = options.template.render(cell);
+      } else {
+        prompt = record[promptAt] ?? '';
+        if (isBlankText(prompt)) {
+          events.push({ kind: 'skip', reason: SKIP.EMPTY });
+          continue;
+        }
+      }
+      const key = idAt === -1 ? undefined : (record[idAt] ?? '');
+      // A quoted field of a CRLF file keeps its CRLFs; the prompt gets plain newlines.
+      const text = prompt.includes('\r') ? prompt.replace(/\r\n?/g, '\n') : prompt;
+      events.push({ kind: 'row', row, line, prompt: text.trim(), key, keyValue: key });
     }
+    if (events.length > 0) yield events;
+  }
+}
+
+/**
+ * The raw records of a CSV file in batches, with the settings `build csv` reads with (and `--join`
+ * reads the input back with); empty lines come through as one empty field. A CSV syntax error is
+ * an InputError naming the file and line.
+ */
+export async function* csvRecordBatches(
+  input: AsyncIterable<Uint8Array>,
+  file: string,
+  delimiter: string | undefined,
+): AsyncGenerator<string[][]> {
+  const parser = parse(csvParseOptions(delimiter));
+  const stream = input instanceof Readable ? input : Readable.from(input);
+  stream.on('error', (error) => parser.destroy(error));
+  stream.pipe(parser);
+  try {
+    yield* readBatches<string[]>(parser);
   } catch (error) {
     if (error instanceof CsvError) {
       const where = (error as CsvError & { lines?: number }).lines;

@@ -1,12 +1,8 @@
-import { Readable } from 'node:stream';
-import { CsvError, parse } from 'csv-parse';
-import { csvParseOptions } from '../build/csv.js';
+import { csvRecordBatches } from '../build/csv.js';
 import { jsonLinesItems } from '../build/json.js';
 import { type JsonItem, jsonItems } from '../build/json-scan.js';
-import { readBatches } from '../build/read-batches.js';
 import { isBlankText } from '../build/rows.js';
 import { type SplitBy, textRows } from '../build/text.js';
-import { InputError } from '../errors.js';
 
 /**
  * The records of a CSV file as `build csv` reads them (same csv-parse settings), in batches,
@@ -18,26 +14,9 @@ export async function* csvRecords(
   file: string,
   delimiter: string | undefined,
 ): AsyncGenerator<string[][]> {
-  const parser = parse(csvParseOptions(delimiter));
-  const stream = input instanceof Readable ? input : Readable.from(input);
-  stream.on('error', (error) => parser.destroy(error));
-  stream.pipe(parser);
-  try {
-    for await (const batch of readBatches<string[]>(parser)) {
-      const kept = batch.filter((record) => !(record.length === 1 && isBlankText(record[0] ?? '')));
-      if (kept.length > 0) yield kept;
-    }
-  } catch (error) {
-    if (error instanceof CsvError) {
-      const where = (error as CsvError & { lines?: number }).lines;
-      throw new InputError([
-        { file, ...(where === undefined ? {} : { line: where }), field: 'csv', message: error.message },
-      ]);
-    }
-    throw error;
-  } finally {
-    stream.destroy();
-    parser.destroy();
+  for await (const batch of csvRecordBatches(input, file, delimiter)) {
+    const kept = batch.filter((record) => !(record.length === 1 && isBlankText(record[0] ?? '')));
+    if (kept.length > 0) yield kept;
   }
 }
 
