@@ -138,3 +138,40 @@ export function streamSink(stream: Writable, target = 'stdout'): Sink {
     async abort() {},
   };
 }
+
+/**
+ * Gathers small writes into chunks of about `size` bytes before passing them on, so that a
+ * stream of short lines costs one write per chunk, not one per line. `commit` flushes first.
+ */
+export function bufferedSink(sink: Sink, size = 1 << 20): Sink {
+  let parts: Buffer[] = [];
+  let length = 0;
+  const flush = async () => {
+    if (length === 0) return;
+    const chunk = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, length);
+    parts = [];
+    length = 0;
+    await sink.write(chunk);
+  };
+  return {
+    target: sink.target,
+    async write(chunk) {
+      const bytes =
+        typeof chunk === 'string'
+          ? Buffer.from(chunk)
+          : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      parts.push(bytes);
+      length += bytes.length;
+      if (length >= size) await flush();
+    },
+    async commit() {
+      await flush();
+      await sink.commit();
+    },
+    async abort() {
+      parts = [];
+      length = 0;
+      await sink.abort();
+    },
+  };
+}

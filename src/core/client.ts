@@ -1,5 +1,6 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import { AuthError } from './errors.js';
+import { nodeFetch } from './http-fetch.js';
 import { READ_RETRIES } from './retry.js';
 
 /** The environment variables the client reads. Passed in, so tests and library users control them. */
@@ -23,6 +24,8 @@ export interface ClientOptions {
   maxRetries?: number;
   /** Time to wait for response headers, in ms (the SDK's default is 10 minutes). */
   timeoutMs?: number;
+  /** The fetch the SDK uses (default: a streaming one over node:http; see http-fetch.ts). */
+  fetch?: typeof fetch;
   /** Where the SDK's debug log goes; nothing is logged without it. */
   log?: LogSink | undefined;
 }
@@ -73,6 +76,7 @@ export async function createClient(options: ClientOptions = {}): Promise<BatchCl
   const sdk = new AnthropicClient({
     ...(credential.kind === 'apiKey' ? { apiKey: credential.value } : { authToken: credential.value }),
     baseURL: baseUrl,
+    fetch: options.fetch ?? nodeFetch,
     maxRetries: options.maxRetries ?? READ_RETRIES,
     ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
     ...(options.workspace ? { defaultHeaders: { 'anthropic-workspace-id': options.workspace } } : {}),

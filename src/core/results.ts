@@ -1,5 +1,5 @@
 import { callApi, toCliError } from './api-errors.js';
-import type { Sink } from './atomic-file.js';
+import { bufferedSink, type Sink } from './atomic-file.js';
 import { getBatch, totalRequests } from './batches.js';
 import type { BatchClient } from './client.js';
 import { BatchStateError, CliError, InterruptedError } from './errors.js';
@@ -121,10 +121,11 @@ async function* tagged(stream: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8A
 export async function downloadResults(
   client: BatchClient,
   id: string,
-  sink: Sink,
+  target: Sink,
   options: DownloadOptions = {},
 ): Promise<DownloadResult> {
   const format = options.format ?? 'jsonl';
+  const sink = bufferedSink(target);
   const maxAttempts = Math.max(1, options.maxAttempts ?? MAX_DOWNLOAD_ATTEMPTS);
   try {
     const batch = await getBatch(client, id, options);

@@ -89,25 +89,35 @@ export async function* abortable<T>(
     return;
   }
   const iterator = source[Symbol.asyncIterator]();
-  let onAbort = () => {};
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new InterruptedError());
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  aborted.catch(() => {});
+  // One listener per read, removed as soon as the read settles: racing every read against one
+  // long-lived promise would keep every chunk reachable from it (hundreds of MB for a big file).
+  const next = () =>
+    new Promise<IteratorResult<T>>((resolve, reject) => {
+      const onAbort = () => reject(new InterruptedError());
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      iterator.next().then(
+        (result) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(result);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
   let finished = false;
   try {
     for (;;) {
-      const next = await Promise.race([iterator.next(), aborted]);
-      if (next.done) {
+      const result = await next();
+      if (result.done) {
         finished = true;
         return;
       }
-      yield next.value;
+      yield result.value;
     }
   } finally {
-    signal.removeEventListener('abort', onAbort);
     if (!finished) {
       // A stream is destroyed (stdin must not keep the process alive); iterator.return() would
       // wait for the pending read, which may never settle.

@@ -21,8 +21,10 @@ export interface StoredRequest {
 
 /** The end of the prompt (where the item to work on usually is), on one line, at most 60 characters. */
 function excerptOf(prompt: string): string {
-  const flat = prompt.replace(/\s+/g, ' ').trim();
-  return flat.length <= 60 ? flat : `…${flat.slice(-59)}`;
+  const flat = prompt.slice(-400).replace(/\s+/g, ' ').trim();
+  const excerpt = flat.length <= 60 && prompt.length <= 400 ? flat : `…${flat.slice(-59)}`;
+  // A copy: a slice would keep the whole prompt alive for as long as the batch is kept.
+  return Buffer.from(excerpt).toString();
 }
 
 const ERROR_TRIGGER = /EMULATE_ERROR=([a-z_]+)/;

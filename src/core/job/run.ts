@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { openAtomicFile, type Sink } from '../atomic-file.js';
+import { bufferedSink, openAtomicFile, type Sink } from '../atomic-file.js';
 import type { BatchClient } from '../client.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
@@ -243,7 +243,8 @@ export async function finishAttempts(
  * Writes the job's merged results: one line per custom_id, each from its latest attempt, exactly
  * as the API sent it; returns the summary over them. Memory: the ids of one shard.
  */
-export async function mergeResults(dir: string, manifest: Manifest, sink: Sink): Promise<ResultsSummary> {
+export async function mergeResults(dir: string, manifest: Manifest, target: Sink): Promise<ResultsSummary> {
+  const sink = bufferedSink(target);
   const summary = new SummaryBuilder();
   const newline = Buffer.from('\n');
   try {
