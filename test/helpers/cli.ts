@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
 import { PassThrough, Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
 import type { Env } from '../../src/core/client.js';
 
