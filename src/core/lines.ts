@@ -4,6 +4,8 @@ import { isUtf8 } from 'node:buffer';
 export interface RawLine {
   number: number;
   bytes: Buffer;
+  /** False only for a last line that no `\n` ended (it may have been cut short). */
+  terminated: boolean;
 }
 
 const NL = 0x0a;
@@ -23,7 +25,7 @@ export async function* readLines(
   let number = 0;
   let first = true;
 
-  const finish = (bytes: Buffer): RawLine => {
+  const finish = (bytes: Buffer, terminated = true): RawLine => {
     number += 1;
     let b = bytes;
     if (first) {
@@ -31,7 +33,7 @@ export async function* readLines(
       if (b.length >= 3 && b[0] === BOM[0] && b[1] === BOM[1] && b[2] === BOM[2]) b = b.subarray(3);
     }
     if (b.length > 0 && b[b.length - 1] === CR) b = b.subarray(0, b.length - 1);
-    return { number, bytes: b };
+    return { number, bytes: b, terminated };
   };
 
   for await (const input of source) {
@@ -62,7 +64,7 @@ export async function* readLines(
       pendingLength += rest.length;
     }
   }
-  if (pendingLength > 0) yield finish(Buffer.concat(pending, pendingLength));
+  if (pendingLength > 0) yield finish(Buffer.concat(pending, pendingLength), false);
 }
 
 /** True when a line is empty or only spaces and tabs. */

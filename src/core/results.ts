@@ -5,6 +5,7 @@ import type { BatchClient } from './client.js';
 import { BatchStateError, CliError, InterruptedError } from './errors.js';
 import { decodeUtf8, readLines } from './lines.js';
 import { compactLine, resultFacts } from './result-line.js';
+import { scanSucceeded } from './result-scan.js';
 import { type ResultsSummary, SummaryBuilder } from './results-summary.js';
 import { backoff, describeFailure, isNotFound, isTransient, READ_TIMEOUT_MS, sleep } from './retry.js';
 import type { MessageBatch } from './types.js';
@@ -139,16 +140,19 @@ export async function downloadResults(
       const before = seen.size;
       try {
         const stream = await openRaw(client, batch, options);
-        for await (const { number, bytes } of readLines(tagged(stream))) {
+        for await (const { number, bytes, terminated } of readLines(tagged(stream))) {
           if (bytes.length === 0) continue;
-          const text = decodeUtf8(bytes);
-          let parsed: unknown;
-          try {
-            parsed = JSON.parse(text ?? '');
-          } catch {
-            throw new BrokenDownload(`line ${number} is not JSON`);
+          // A whole succeeded line is read as bytes (no decode, no parse) when only jsonl is written.
+          let facts = format === 'jsonl' && terminated ? scanSucceeded(bytes) : undefined;
+          if (!facts) {
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(decodeUtf8(bytes) ?? '');
+            } catch {
+              throw new BrokenDownload(`line ${number} is not JSON`);
+            }
+            facts = resultFacts(parsed);
           }
-          const facts = resultFacts(parsed);
           if (seen.has(facts.custom_id)) continue;
           seen.add(facts.custom_id);
           summary.add(facts);
