@@ -52,6 +52,31 @@ function bodyOf(body: unknown): { data?: Buffer | string; stream?: Readable } {
   throw new TypeError('claude-batch fetch: unsupported body type');
 }
 
+/**
+ * A web stream over a Node stream that reads one chunk only when the reader wants one. (Node 20's
+ * `Readable.toWeb` counts chunks against the Node stream's byte high-water mark, so it can queue
+ * thousands of chunks ahead of a slower reader.)
+ */
+function webStream(readable: Readable): ReadableStream<Uint8Array> {
+  const chunks = readable[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { value, done } = await chunks.next();
+        if (done) controller.close();
+        else {
+          const b = value as Buffer;
+          controller.enqueue(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
+        }
+      },
+      cancel(reason) {
+        readable.destroy(reason instanceof Error ? reason : undefined);
+      },
+    },
+    { highWaterMark: 1 },
+  );
+}
+
 /** `fetch(url, init)` over node:http(s); the answer is a standard Response with a streamed body. */
 export function nodeFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
   const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
@@ -90,7 +115,7 @@ export function nodeFetch(input: string | URL | Request, init: RequestInit = {})
       const status = answer.statusCode ?? 0;
       const empty = status === 204 || status === 304 || init.method?.toUpperCase() === 'HEAD';
       if (empty) answer.resume();
-      const body = empty ? null : (Readable.toWeb(decoded(answer)) as unknown as ReadableStream<Uint8Array>);
+      const body = empty ? null : webStream(decoded(answer));
       resolve(
         new Response(body, { status, statusText: answer.statusMessage ?? '', headers: responseHeaders }),
       );
