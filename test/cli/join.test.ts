@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -43,4 +43,60 @@ describe('results --join (through the CLI)', () => {
     const bad = await runCli(['results', id, '--format', 'csv'], { env: ctx.env });
     expect(bad.code).toBe(2);
   });
+});
+
+describe('results --join when something fails', () => {
+  const broken = useEmulator({ processingTimeMs: 100, faults: 'reset=1', seed: 2 });
+
+  it('a map of another batch: exit 2, no file, and the download stops', async () => {
+    const csv = join(dir, 'other.csv');
+    writeFileSync(csv, 'id,text\na,one\nb,two\n');
+    const requests = join(dir, 'other.jsonl');
+    expect(
+      (
+        await runCli(['build', 'csv', csv, '--prompt-column', 'text', '--id-column', 'id', '-o', requests], {
+          env: ctx.env,
+        })
+      ).code,
+    ).toBe(0);
+    const mine = join(dir, 'mine.jsonl');
+    expect(
+      (await runCli(['build', 'csv', csv, '--prompt-column', 'text', '-o', mine], { env: ctx.env })).code,
+    ).toBe(0);
+    const id = (await runCli(['submit', mine], { env: ctx.env })).stdout.trim();
+    await sleep(200);
+    const out = join(dir, 'wrong-map.csv');
+    const r = await runCli(
+      ['results', id, '--join', csv, '--requests', requests, '--format', 'csv', '-o', out],
+      { env: ctx.env },
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/none of the 2 results has a custom_id in/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('a download that keeps breaking: exit 1 after the restarts, and no file', async () => {
+    const csv = join(dir, 'reset.csv');
+    writeFileSync(
+      csv,
+      `id,text\n${Array.from({ length: 50 }, (_, i) => `r${i},question ${i}`).join('\n')}\n`,
+    );
+    const requests = join(dir, 'reset.jsonl');
+    expect(
+      (await runCli(['build', 'csv', csv, '--prompt-column', 'text', '-o', requests], { env: broken.env }))
+        .code,
+    ).toBe(0);
+    const id = (await runCli(['submit', requests], { env: broken.env })).stdout.trim();
+    await sleep(150);
+    const out = join(dir, 'reset-joined.csv');
+    const r = await runCli(
+      ['results', id, '--join', csv, '--requests', requests, '--format', 'csv', '-o', out],
+      {
+        env: broken.env,
+      },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('was incomplete');
+    expect(existsSync(out)).toBe(false);
+  }, 30_000);
 });
