@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The claude-batch command. All the work is in dist/ (built by `npm run build`, run on install).
-import { runProcess } from '../dist/cli/entry.js';
+// The claude-batch command. All the work is in dist/bundle/ (built by `npm run build`, run on install).
+import { runProcess } from '../dist/bundle/entry.js';
 
 await runProcess(process.argv.slice(2));

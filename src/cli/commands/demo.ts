@@ -1,7 +1,6 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildRequestFile } from '../../core/build/build.js';
 import { createClient } from '../../core/client.js';
 import { formatDuration } from '../../core/duration.js';
@@ -11,6 +10,7 @@ import { startEmulator } from '../../emulator/server.js';
 import type { Context } from '../context.js';
 import { createContext } from '../context.js';
 import { println } from '../io.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { run as monitor } from './monitor.js';
 
 interface Options {
@@ -19,7 +19,7 @@ interface Options {
 }
 
 /** The bundled example: a few dozen product reviews, one of which is set to fail. */
-export const EXAMPLE_CSV = fileURLToPath(new URL('../../../examples/reviews.csv', import.meta.url));
+export const EXAMPLE_CSV = join(PACKAGE_ROOT, 'examples', 'reviews.csv');
 
 const TEMPLATE =
   'Classify this review of {{product}} ({{rating}}/5) as positive, negative or mixed, with the main reason in one sentence: {{text}}';
