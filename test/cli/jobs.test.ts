@@ -230,6 +230,20 @@ describe('run <source>', () => {
       .sort();
     expect(ids).toEqual(['p1', 'p2', 'p3']);
 
+    const jobId = /claude-batch retry (job-[0-9a-f]{12})/.exec(r.stderr)?.[1] as string;
+    const joined = await runCli(['job', 'results', jobId, '--join', csv, '--format', 'csv'], {
+      env: ctx.env,
+      cwd: dir,
+    });
+    expect(joined.code).toBe(0);
+    const rows = joined.stdout.trimEnd().split('\n');
+    expect(rows[0]).toBe(
+      'id,text,result_type,result_text,stop_reason,input_tokens,output_tokens,error_type,error_message',
+    );
+    expect(rows[1]).toMatch(/^p1,Hello,succeeded,/);
+    expect(rows[2]).toMatch(/^p2,"Bonjour, monde",succeeded,/);
+    expect(rows[3]).toMatch(/^p3,EMULATE_ERROR=api_error,errored,,,,,api_error,/);
+
     const other = await runCli(['run', 'csv', csv, '--prompt-column', 'text', '--results', out, '--force'], {
       env: ctx.env,
       cwd: dir,

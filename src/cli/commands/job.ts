@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { openAtomicFile, type Sink, streamSink } from '../../core/atomic-file.js';
 import { cancelBatch } from '../../core/batches.js';
 import { BatchStateError } from '../../core/errors.js';
@@ -13,6 +14,7 @@ import { n, table, when } from '../format.js';
 import { println } from '../io.js';
 import { costText } from '../render-cost.js';
 import { pricesPath } from './estimate.js';
+import { checkJoinFlags, type JoinCliOptions, joinToOutput } from './join.js';
 import { summaryText } from './results.js';
 
 interface Options {
@@ -154,8 +156,9 @@ async function status(ctx: Context, job: string, options: Options) {
   return 0;
 }
 
-async function results(ctx: Context, job: string, options: Options) {
+async function results(ctx: Context, job: string, options: Options & Partial<JoinCliOptions>) {
   const { dir, manifest } = await locateJob(ctx.io.cwd, job);
+  checkJoinFlags(options);
   if (!jobComplete(manifest)) {
     throw new BatchStateError(
       `Job ${manifest.job_id} has not finished: some shards have no results yet`,
@@ -163,6 +166,19 @@ async function results(ctx: Context, job: string, options: Options) {
       {
         hint: `continue it with: claude-batch run ${manifest.input.path}${dir ? ` --state ${dir}` : ''}`,
       },
+    );
+  }
+  if (options.join !== undefined) {
+    // A job run from a build source keeps its map in the job folder.
+    const ownMap = join(dir, 'input.map.jsonl');
+    return joinToOutput(
+      ctx,
+      {
+        label: manifest.job_id,
+        produce: (sink) => mergeResults(dir, manifest, sink),
+        ...(existsSync(ownMap) ? { defaultMap: ownMap } : {}),
+      },
+      { ...options, join: options.join },
     );
   }
   const toStdout = options.output === undefined || options.output === '-';

@@ -3,7 +3,7 @@ import { openAtomicFile, type Sink, streamSink } from '../../core/atomic-file.js
 import { mapPathFor } from '../../core/build/sidecar.js';
 import type { SplitBy } from '../../core/build/text.js';
 import { UsageError } from '../../core/errors.js';
-import { joinBatchResults } from '../../core/join/batch.js';
+import { joinBatchResults, joinProduced } from '../../core/join/batch.js';
 import type { JoinFormat, JoinSource, JoinSummary } from '../../core/join/join.js';
 import type { Context } from '../context.js';
 import { n, pct } from '../format.js';
@@ -94,7 +94,12 @@ export function joinSummaryText(s: JoinSummary): string[] {
  * writes the input's rows, in order, with their result columns (csv or jsonl) to -o FILE
  * (atomically) or stdout; a summary on stderr (or as JSON on stdout with --json and -o).
  */
-export async function joinToOutput(ctx: Context, batchId: string, options: JoinCliOptions): Promise<number> {
+export async function joinToOutput(
+  ctx: Context,
+  from: string | { label: string; produce: (sink: Sink) => Promise<unknown>; defaultMap?: string },
+  options: JoinCliOptions,
+): Promise<number> {
+  const batchId = typeof from === 'string' ? from : from.label;
   const { io } = ctx;
   const format = (options.format ?? 'jsonl') as JoinFormat;
   if (format !== 'csv' && format !== 'jsonl') {
@@ -107,18 +112,20 @@ export async function joinToOutput(ctx: Context, batchId: string, options: JoinC
   if (source !== undefined && !['csv', 'json', 'jsonl', 'text'].includes(source)) {
     throw new UsageError(`--join-source ${source}: use csv, json, jsonl or text`);
   }
-  const map = joinMapPath(options);
+  const map =
+    typeof from !== 'string' && options.map === undefined && options.requests === undefined && from.defaultMap
+      ? from.defaultMap
+      : joinMapPath(options);
   const toStdout = options.output === undefined || options.output === '-';
   if (options.json && toStdout) {
     throw new UsageError('--json prints the summary on stdout, so it needs -o FILE for the joined rows');
   }
-  const client = await ctx.client();
   const sink: Sink = toStdout
     ? streamSink(io.stdout)
     : await openAtomicFile(resolve(io.cwd, options.output as string), { force: options.force ?? false });
   const progress = await startProgress(io, `Downloading results of ${batchId}…`, options);
   try {
-    const { summary } = await joinBatchResults(client, batchId, {
+    const joinOptions = {
       input: options.join,
       map,
       source,
@@ -128,14 +135,20 @@ export async function joinToOutput(ctx: Context, batchId: string, options: JoinC
       splitBy: options.splitBy as SplitBy | undefined,
       cwd: io.cwd,
       signal: io.signal,
-      onDownloadProgress: (count) => progress.update(`Downloading results of ${batchId}… ${n(count)}`),
-      onProgress: (phase, count) =>
+      onProgress: (phase: 'index' | 'join', count: number) =>
         progress.update(phase === 'index' ? `Indexing results… ${n(count)}` : `Joining rows… ${n(count)}`),
-      onNotice: (message) => {
-        progress.stop();
-        println(io.stderr, `note: ${message}`);
-      },
-    });
+    };
+    const { summary } =
+      typeof from === 'string'
+        ? await joinBatchResults(await ctx.client(), batchId, {
+            ...joinOptions,
+            onDownloadProgress: (count) => progress.update(`Downloading results of ${batchId}… ${n(count)}`),
+            onNotice: (message) => {
+              progress.stop();
+              println(io.stderr, `note: ${message}`);
+            },
+          })
+        : await joinProduced(from.produce, joinOptions);
     progress.stop();
     if (options.json) {
       const out = {

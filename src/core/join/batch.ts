@@ -90,9 +90,43 @@ export interface BatchJoinResult {
 }
 
 /**
+ * Joins results that `produce` writes into a sink (a download, a job's merge) as they come: the
+ * join indexes each result as it arrives, so no copy of the results goes to disk and the
+ * producer's waits overlap with the indexing. The first real failure is the one thrown; the
+ * output sink is aborted if either side fails.
+ */
+export async function joinProduced<T>(
+  produce: (sink: Sink) => Promise<T>,
+  options: Omit<JoinOptions, 'results'>,
+): Promise<{ produced: T; summary: JoinSummary }> {
+  try {
+    await checkJoinOptions(options);
+    const pipe = channel();
+    const joining = joinResults({ ...options, results: pipe.stream }).finally(() => pipe.close());
+    const producing = produce(pipe.sink);
+    // A producer's error reaches the join as a closed channel, and a join error reaches the
+    // producer the same way: report the one that is not just the other's echo.
+    const joinFailure = joining.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    let produced: T;
+    try {
+      produced = await producing;
+    } catch (error) {
+      const other = await joinFailure;
+      throw other !== undefined && !(other instanceof ChannelClosed) ? other : error;
+    }
+    return { produced, summary: await joining };
+  } catch (error) {
+    await options.sink.abort();
+    throw error;
+  }
+}
+
+/**
  * Downloads the results of an ended batch (with `downloadResults`' restarts and its check of one
- * result per request) straight into the join, which indexes them as they come. The output sink
- * is aborted if either fails.
+ * result per request) straight into the join.
  */
 export async function joinBatchResults(
   client: BatchClient,
@@ -102,35 +136,15 @@ export async function joinBatchResults(
       onDownloadProgress?: (results: number) => void;
     },
 ): Promise<BatchJoinResult> {
-  try {
-    await checkJoinOptions(options);
-    // The join indexes each result as it arrives: no copy of the results on disk, and the
-    // download's waits overlap with the indexing.
-    const pipe = channel();
-    const joining = joinResults({ ...options, results: pipe.stream }).finally(() => pipe.close());
-    const downloading = downloadResults(client, batchId, pipe.sink, {
-      format: 'jsonl',
-      signal: options.signal,
-      onNotice: options.onNotice,
-      onProgress: options.onDownloadProgress,
-    });
-    // Report the failure that came first: a download error reaches the join as a closed channel,
-    // and a join error reaches the download the same way.
-    const joinFailure = joining.then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    let download: Awaited<typeof downloading>;
-    try {
-      download = await downloading;
-    } catch (error) {
-      const other = await joinFailure;
-      throw other !== undefined && !(other instanceof ChannelClosed) ? other : error;
-    }
-    const summary = await joining;
-    return { batch: download.batch, summary };
-  } catch (error) {
-    await options.sink.abort();
-    throw error;
-  }
+  const { produced, summary } = await joinProduced(
+    (sink) =>
+      downloadResults(client, batchId, sink, {
+        format: 'jsonl',
+        signal: options.signal,
+        onNotice: options.onNotice,
+        onProgress: options.onDownloadProgress,
+      }),
+    options,
+  );
+  return { batch: produced.batch, summary };
 }
