@@ -2,9 +2,10 @@ import { stat } from 'node:fs/promises';
 import { toCliError } from './api-errors.js';
 import type { BatchClient } from './client.js';
 import { CliError, InterruptedError } from './errors.js';
+import { ExitCode } from './exit-codes.js';
 import { isBlank, readLines } from './lines.js';
 import { findCreatedBatches } from './reconcile.js';
-import { openSource, type RequestFileStats, validateRequests } from './request-file.js';
+import { assertReadableFile, openSource, type RequestFileStats, validateRequests } from './request-file.js';
 import { apiErrorOf, backoff, describeFailure, isTransient, sleep } from './retry.js';
 import { spoolToFile } from './spool.js';
 import type { MessageBatch } from './types.js';
@@ -147,13 +148,8 @@ export async function submitRequests(
   const path = spooled?.path ?? (source as { path: string }).path;
   const name = source.name ?? ('path' in source ? source.path : 'stdin');
   try {
-    const before = await stat(path).catch((error: NodeJS.ErrnoException) => {
-      throw new CliError(`cannot read ${name}: ${error.code === 'ENOENT' ? 'no such file' : error.code}`, {
-        exitCode: 2,
-        hint: 'check the path (use - to read stdin)',
-      });
-    });
-    if (before.isDirectory()) throw new CliError(`${name} is a folder, not a request file`, { exitCode: 2 });
+    await assertReadableFile(path, name);
+    const before = await stat(path);
     const stats = await validateRequests(abortable(openSource(path), options.signal), { file: name });
     options.onValidated?.(stats);
     if (options.dryRun || !client) return { stats };
@@ -161,7 +157,7 @@ export async function submitRequests(
     const now = await stat(path);
     if (now.size !== before.size || now.mtimeMs !== before.mtimeMs) {
       throw new CliError(`${name} changed while it was being checked; nothing was sent`, {
-        exitCode: 2,
+        exitCode: ExitCode.USAGE,
         hint: 'run the command again once the file is complete',
       });
     }

@@ -5,7 +5,8 @@ import { runCli } from '../helpers/cli.js';
 import { closedPortUrl, requestsTo, sleep, useEmulator } from '../helpers/emulator.js';
 import { tempDir, writeRequests, writeText } from '../helpers/files.js';
 
-const ctx = useEmulator({ processingTimeMs: 150 });
+// Long enough that a batch is surely still running right after submit, even on a loaded machine.
+const ctx = useEmulator({ processingTimeMs: 1000 });
 const dir = tempDir();
 
 async function submitted(count = 3, prompt?: (i: number) => string): Promise<string> {
@@ -13,6 +14,15 @@ async function submitted(count = 3, prompt?: (i: number) => string): Promise<str
   const { code, stdout } = await runCli(['submit', file], { env: ctx.env });
   expect(code).toBe(0);
   return stdout.trim();
+}
+
+/** Polls until the batch has ended. */
+async function ended(id: string): Promise<void> {
+  for (;;) {
+    const r = await runCli(['status', id, '--json'], { env: ctx.env });
+    if (JSON.parse(r.stdout).processing_status === 'ended') return;
+    await sleep(50);
+  }
 }
 
 describe('submit', () => {
@@ -118,11 +128,11 @@ describe('status', () => {
     expect(r.stdout).toMatch(/Expires {3}.* \(in 23h 59m\)/);
     expect(r.stdout).toContain('Requests  3 total · 3 processing · 0 succeeded');
     expect(r.stdout).not.toContain('Success');
-    await sleep(200);
-    const ended = await runCli(['status', id], { env: ctx.env });
-    expect(ended.stdout).toContain('Status    ended');
-    expect(ended.stdout).toContain('Success   100.0%');
-    expect(ended.stdout).toContain(`Results   ${ctx.emulator.url}/v1/messages/batches/${id}/results`);
+    await ended(id);
+    const done = await runCli(['status', id], { env: ctx.env });
+    expect(done.stdout).toContain('Status    ended');
+    expect(done.stdout).toContain('Success   100.0%');
+    expect(done.stdout).toContain(`Results   ${ctx.emulator.url}/v1/messages/batches/${id}/results`);
   });
 
   it('--json gives the MessageBatch, and an array for several ids', async () => {
@@ -181,7 +191,7 @@ describe('cancel and delete', () => {
     const early = await runCli(['delete', id], { env: ctx.env });
     expect(early.code).toBe(3);
     expect(early.stderr).toContain(`error: Batch ${id} is canceling: only an ended batch can be deleted`);
-    await sleep(200);
+    await ended(id);
     const d = await runCli(['delete', id, '--json'], { env: ctx.env });
     expect(d.code).toBe(0);
     expect(JSON.parse(d.stdout)).toEqual({ id, type: 'message_batch_deleted' });
@@ -201,7 +211,7 @@ describe('results', () => {
 
   it('writes every line as the API sent it, with a summary on stderr', async () => {
     const id = await submitted(4, (i) => (i === 1 ? 'EMULATE_ERROR=api_error' : `q${i}`));
-    await sleep(200);
+    await ended(id);
     const out = join(dir, 'all.jsonl');
     const r = await runCli(['results', id, '-o', out], { env: ctx.env });
     expect(r.code).toBe(0);
@@ -225,7 +235,7 @@ describe('results', () => {
 
   it('--format compact to stdout; --json summary with -o', async () => {
     const id = await submitted(2);
-    await sleep(200);
+    await ended(id);
     const r = await runCli(['results', id, '--format', 'compact'], { env: ctx.env });
     expect(r.code).toBe(0);
     const rows = r.stdout
@@ -251,7 +261,7 @@ describe('results', () => {
 
   it('exits 1 with a warning when no request succeeded', async () => {
     const id = await submitted(2, () => 'EMULATE_ERROR=invalid_request_error');
-    await sleep(200);
+    await ended(id);
     const r = await runCli(['results', id, '-o', join(dir, 'failed.jsonl')], { env: ctx.env });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('warning: no request succeeded');

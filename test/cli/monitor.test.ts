@@ -5,7 +5,7 @@ import { runCli } from '../helpers/cli.js';
 import { useEmulator } from '../helpers/emulator.js';
 import { tempDir, writeRequests } from '../helpers/files.js';
 
-const ctx = useEmulator({ processingTimeMs: 300 });
+const ctx = useEmulator({ processingTimeMs: 800 });
 const slow = useEmulator({ processingTimeMs: 60_000 });
 const dir = tempDir();
 
@@ -36,7 +36,7 @@ describe('monitor', () => {
     );
     expect(r.stderr).toContain(`${id}  ended after`);
     expect(r.stderr).toMatch(/ {2}Total {7}4\n {2}Succeeded {3}3 \(75\.0%\)\n {2}Errored {5}1 \(25\.0%\)/);
-    expect(r.stderr).toMatch(/ {2}Processing {2}300ms \(created /);
+    expect(r.stderr).toMatch(/ {2}Processing {2}800ms \(created /);
     expect(r.stderr).toContain(`Next: claude-batch results ${id} -o ${id}.jsonl`);
 
     const first = readFileSync(log, 'utf8').trimEnd().split('\n');
