@@ -23,7 +23,6 @@ const note = (i: number) => (i % 7 === 0 ? `multi\nline, "${i}"` : i % 5 === 0 ?
 
 describe('join at scale', () => {
   it(`joins ${ROWS.toLocaleString('en-US')} CSV rows with shuffled results in input order, in bounded memory`, async () => {
-    const t0 = Date.now();
     const lines = ['id,name,prompt,note'];
     for (let i = 1; i <= ROWS; i += 1) {
       const n = note(i);
@@ -60,7 +59,6 @@ describe('join at scale', () => {
       })(),
     );
     const resultsBytes = statSync(resultsPath).size;
-    const setup = Date.now() - t0;
 
     // Join, sampling the process's memory while it runs.
     const gc = (globalThis as { gc?: () => void }).gc;
@@ -89,11 +87,7 @@ describe('join at scale', () => {
     } finally {
       clearInterval(sampler);
     }
-    const joinMs = Date.now() - t1;
     const growth = peak - before;
-    console.log(
-      `join-large: setup ${setup} ms; join ${joinMs} ms (index ${indexMs} ms); results ${(resultsBytes / 1e6).toFixed(0)} MB; rss growth ${(growth / 1e6).toFixed(0)} MB`,
-    );
     expect(summary).toMatchObject({
       rows: ROWS,
       joined: ROWS - ROWS / 1000,
