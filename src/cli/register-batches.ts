@@ -2,6 +2,30 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { FaultSpecError, parseFaults } from '../emulator/faults.js';
 import { action, duration, examples, type Invoke, positiveInt } from './define.js';
 
+/** The options of `--join` (for `results` and `job results`). */
+export function joinOptions(cmd: Command, mapHelp: string): Command {
+  return cmd
+    .option('--join <input>', 'write the rows of the input build read, in order, each with its result')
+    .option('--map <file>', `with --join: ${mapHelp}`)
+    .option('--requests <file>', 'with --join: the request file build wrote (its sidecar is read)')
+    .addOption(
+      new Option(
+        '--join-source <kind>',
+        'with --join: how to read the input (default: from its extension)',
+      ).choices(['csv', 'json', 'jsonl', 'text']),
+    )
+    .option(
+      '--delimiter <char>',
+      'with --join on CSV: the separator given to build (default , or tab for .tsv)',
+    )
+    .addOption(
+      new Option('--split-by <unit>', 'with --join on text: as given to build').choices([
+        'line',
+        'paragraph',
+      ]),
+    );
+}
+
 /** submit, status, list, cancel, delete, results and emulator. */
 export function registerBatchCommands(program: Command, invoke: Invoke): void {
   action(
@@ -88,50 +112,34 @@ export function registerBatchCommands(program: Command, invoke: Invoke): void {
   );
 
   action(
-    program
-      .command('results')
-      .description('stream the results of an ended batch to a file or stdout')
-      .argument('<id>', 'batch id')
-      .option('-o, --output <file>', 'write to FILE (atomically); - or no -o writes to stdout')
-      .addOption(
-        new Option(
-          '--format <format>',
-          'jsonl: every line as the API sent it; compact: one flat line a result; csv: with --join',
+    joinOptions(
+      program
+        .command('results')
+        .description('stream the results of an ended batch to a file or stdout')
+        .argument('<id>', 'batch id')
+        .option('-o, --output <file>', 'write to FILE (atomically); - or no -o writes to stdout')
+        .addOption(
+          new Option(
+            '--format <format>',
+            'jsonl: every line as the API sent it; compact: one flat line a result; csv: with --join',
+          )
+            .choices(['jsonl', 'compact', 'csv'])
+            .default('jsonl'),
         )
-          .choices(['jsonl', 'compact', 'csv'])
-          .default('jsonl'),
-      )
-      .option('--force', 'replace the output file if it exists')
-      .option('--json', 'print the summary as JSON on stdout (with -o FILE)')
-      .option('--prices <file>', 'a JSON price table for the cost line (default: $CLAUDE_BATCH_PRICES)')
-      .option('--join <input>', 'write the rows of the input build read, in order, each with its result')
-      .option('--map <file>', 'with --join: the sidecar build wrote (requests.map.jsonl)')
-      .option('--requests <file>', 'with --join: the request file build wrote (its sidecar is read)')
-      .addOption(
-        new Option(
-          '--join-source <kind>',
-          'with --join: how to read the input (default: from its extension)',
-        ).choices(['csv', 'json', 'jsonl', 'text']),
-      )
-      .option(
-        '--delimiter <char>',
-        'with --join on CSV: the separator given to build (default , or tab for .tsv)',
-      )
-      .addOption(
-        new Option('--split-by <unit>', 'with --join on text: as given to build').choices([
-          'line',
-          'paragraph',
-        ]),
-      )
-      .addHelpText(
-        'after',
-        examples([
-          'claude-batch results "$id" -o results.jsonl',
-          'claude-batch results "$id" --format compact | jq -r .text',
-          'claude-batch results "$id" -o out.jsonl --json   # summary as JSON on stdout',
-          'claude-batch results "$id" --join data.csv --requests requests.jsonl --format csv -o joined.csv',
-        ]),
-      ),
+        .option('--force', 'replace the output file if it exists')
+        .option('--json', 'print the summary as JSON on stdout (with -o FILE)')
+        .option('--prices <file>', 'a JSON price table for the cost line (default: $CLAUDE_BATCH_PRICES)')
+        .addHelpText(
+          'after',
+          examples([
+            'claude-batch results "$id" -o results.jsonl',
+            'claude-batch results "$id" --format compact | jq -r .text',
+            'claude-batch results "$id" -o out.jsonl --json   # summary as JSON on stdout',
+            'claude-batch results "$id" --join data.csv --requests requests.jsonl --format csv -o joined.csv',
+          ]),
+        ),
+      'the sidecar build wrote (requests.map.jsonl)',
+    ),
     'results',
     () => import('./commands/results.js'),
     invoke,

@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { action, duration, examples, type Invoke, positiveInt } from './define.js';
+import { joinOptions } from './register-batches.js';
 import { modelOptions, SOURCE_DESCRIPTIONS, sourceOptions } from './register-build.js';
 
 function money(value: string): number {
@@ -162,41 +163,22 @@ export function registerJobCommands(program: Command, invoke: Invoke): void {
     ['status'],
   );
   action(
-    job
-      .command('results')
-      .description('the merged results: one line per custom_id, from its latest attempt')
-      .argument('<job>', 'job id or job folder')
-      .option('-o, --output <file>', 'write to FILE (atomically); default stdout')
-      .option('--force', 'replace the output file if it exists')
-      .option('--prices <file>', 'a JSON price table for the cost line')
-      .option(
-        '--join <input>',
-        'write the rows of the input, in order, each with its result (see results --join)',
-      )
-      .addOption(
-        new Option('--format <format>', 'with --join: csv or jsonl')
-          .choices(['jsonl', 'csv'])
-          .default('jsonl'),
-      )
-      .option(
-        '--map <file>',
-        "with --join: the sidecar build wrote (default: the job's own, for run <source>)",
-      )
-      .option('--requests <file>', 'with --join: the request file build wrote (its sidecar is read)')
-      .addOption(
-        new Option(
-          '--join-source <kind>',
-          'with --join: how to read the input (default: from its extension)',
-        ).choices(['csv', 'json', 'jsonl', 'text']),
-      )
-      .option('--delimiter <char>', 'with --join on CSV: the separator given to build')
-      .addOption(
-        new Option('--split-by <unit>', 'with --join on text: as given to build').choices([
-          'line',
-          'paragraph',
-        ]),
-      )
-      .option('--json', 'with --join and -o: print the summary as JSON on stdout'),
+    joinOptions(
+      job
+        .command('results')
+        .description('the merged results: one line per custom_id, from its latest attempt')
+        .argument('<job>', 'job id or job folder')
+        .option('-o, --output <file>', 'write to FILE (atomically); default stdout')
+        .option('--force', 'replace the output file if it exists')
+        .option('--prices <file>', 'a JSON price table for the cost line')
+        .addOption(
+          new Option('--format <format>', 'with --join: csv or jsonl')
+            .choices(['jsonl', 'csv'])
+            .default('jsonl'),
+        )
+        .option('--json', 'with --join and -o: print the summary as JSON on stdout'),
+      "the sidecar build wrote (default: the job's own, for run <source>)",
+    ),
     'job',
     load,
     invoke,
