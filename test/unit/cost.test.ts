@@ -92,3 +92,43 @@ describe('estimateCost', () => {
     expect(missing.stderr).toMatch(/^error: cannot read .*nope\.jsonl: no such file\n/);
   });
 });
+
+describe('actual cost of results (emulator usage, hand-computed)', () => {
+  it('prices input, output, cache writes and reads as the API bills them', async () => {
+    const { startEmulator } = await import('../../src/emulator/server.js');
+    const emulator = await startEmulator({ processingTimeMs: 50 });
+    try {
+      const env = { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: emulator.url };
+      // Two requests sharing an 800-character cached system prompt (200 tokens), each with a
+      // 400-character question, max_tokens 1 (so exactly 1 output token each).
+      const system = [{ type: 'text', text: 's'.repeat(800), cache_control: { type: 'ephemeral' } }];
+      const lines = ['a', 'b'].map((id) =>
+        JSON.stringify(request(id, 'q'.repeat(400), { model: 'claude-haiku-4-5', max_tokens: 1, system })),
+      );
+      const path = join(dir, 'cached.jsonl');
+      writeFileSync(path, `${lines.join('\n')}\n`);
+      const id = (await runCli(['submit', path], { env })).stdout.trim();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const out = join(dir, 'cached-results.jsonl');
+      const r = await runCli(['results', id, '-o', out, '--json'], { env });
+      expect(r.code).toBe(0);
+      // Usage: the emulator counts 801 + 400 characters ≈ 301 tokens a request, 200 of them cached:
+      // request a writes the cache (200), request b reads it (200); 101 plain input tokens each.
+      expect(JSON.parse(r.stdout).byModel).toEqual({
+        'claude-haiku-4-5': { input: 202, output: 2, cacheRead: 200, cacheWrite5m: 200, cacheWrite1h: 0 },
+      });
+      // claude-haiku-4-5 batch: $0.50 in, $2.50 out per million tokens.
+      //   input       202 × 0.50       = 0.000101
+      //   cache write 200 × 0.50 × 1.25 = 0.000125
+      //   cache read  200 × 0.50 × 0.1  = 0.000010
+      //   output        2 × 2.50       = 0.000005
+      //   total                          0.000241 (standard: 0.000482)
+      const human = await runCli(['results', id, '-o', join(dir, 'cached-2.jsonl')], { env });
+      expect(human.stderr).toContain(
+        'Cost: $0.000241 at batch prices ($0.000482 at standard prices; saved $0.000241)',
+      );
+    } finally {
+      await emulator.close();
+    }
+  });
+});
