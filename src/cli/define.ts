@@ -38,6 +38,15 @@ export function duration(value: string): number {
   return ms;
 }
 
+/** Parses an amount of US dollars (`25`, `7.50`). */
+export function money(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new InvalidArgumentError('give an amount in USD, such as 25 or 7.50.');
+  }
+  return n;
+}
+
 /** An `Examples:` block for a command's help. */
 export function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;

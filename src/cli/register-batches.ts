@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { FaultSpecError, parseFaults } from '../emulator/faults.js';
-import { action, duration, examples, type Invoke, positiveInt } from './define.js';
+import { action, duration, examples, type Invoke, money, positiveInt } from './define.js';
 
 /** The options of `--join` (for `results` and `job results`). */
 export function joinOptions(cmd: Command, mapHelp: string): Command {
@@ -35,12 +35,18 @@ export function registerBatchCommands(program: Command, invoke: Invoke): void {
       .argument('<file>', 'request file (JSONL: one {"custom_id", "params"} per line), or - for stdin')
       .option('--dry-run', 'validate and summarise; send nothing')
       .option('--json', 'print the created MessageBatch as JSON on stdout')
+      .option('--max-cost <usd>', 'refuse to send when the estimated ceiling is over this many USD', money)
+      .option(
+        '--prices <file>',
+        'a JSON price table for --max-cost and --dry-run (default: $CLAUDE_BATCH_PRICES)',
+      )
       .addHelpText(
         'after',
         examples([
           'claude-batch submit requests.jsonl',
           'id=$(claude-batch submit requests.jsonl)      # stdout is only the id',
-          'claude-batch submit requests.jsonl --dry-run  # check the file, send nothing',
+          'claude-batch submit requests.jsonl --dry-run  # check the file, estimate the cost; send nothing',
+          'claude-batch submit requests.jsonl --max-cost 20',
           'cat requests.jsonl | claude-batch submit - --json',
         ]),
       ),

@@ -1,14 +1,7 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
-import { action, duration, examples, type Invoke, positiveInt } from './define.js';
+import { type Command, Option } from 'commander';
+import { action, duration, examples, type Invoke, money, positiveInt } from './define.js';
 import { joinOptions } from './register-batches.js';
 import { modelOptions, SOURCE_DESCRIPTIONS, sourceOptions } from './register-build.js';
-
-function money(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0)
-    throw new InvalidArgumentError('give an amount in USD, such as 25 or 7.50.');
-  return n;
-}
 
 /** The options of every form of `run`. */
 function runOptions(cmd: Command): Command {

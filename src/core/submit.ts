@@ -20,8 +20,8 @@ export interface SubmitOptions {
   /** Validate and summarise only; send nothing. */
   dryRun?: boolean;
   signal?: AbortSignal | undefined;
-  /** Called once the file is known to be valid, before anything is sent. */
-  onValidated?: (stats: RequestFileStats) => void;
+  /** Called once the file is known to be valid, before anything is sent; throwing stops the submit. */
+  onValidated?: (stats: RequestFileStats) => void | Promise<void>;
   /**
    * Called as soon as the batch is known to exist (from the create's answer, or found after a
    * lost answer), before anything else can fail or be interrupted: the place to print its id.
@@ -151,7 +151,7 @@ export async function submitRequests(
     await assertReadableFile(path, name);
     const before = await stat(path);
     const stats = await validateRequests(abortable(openSource(path), options.signal), { file: name });
-    options.onValidated?.(stats);
+    await options.onValidated?.(stats);
     if (options.dryRun || !client) return { stats };
 
     const now = await stat(path);

@@ -63,6 +63,24 @@ describe('submit', () => {
     expect(requestsTo(ctx.emulator, /./)).toBe(before);
   });
 
+  it('--dry-run shows the cost estimate; --max-cost refuses to send over it', async () => {
+    const file = writeRequests(dir, 'costly.jsonl', 10);
+    const dry = await runCli(['submit', file, '--dry-run'], { env: {} });
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toMatch(/claude-haiku-4-5 +10 +\d+ \(≈ chars\/4\) +640 +\$[\d.]+ – \$[\d.]+/);
+    const before = requestsTo(ctx.emulator, /./);
+    const refused = await runCli(['submit', file, '--max-cost', '0.0001'], { env: ctx.env });
+    expect(refused.code).toBe(2);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(
+      /^error: The estimated ceiling \$[\d.]+ is over --max-cost \$0\.0001; nothing was sent\n/,
+    );
+    expect(requestsTo(ctx.emulator, /./)).toBe(before);
+    const allowed = await runCli(['submit', file, '--max-cost', '5'], { env: ctx.env });
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toMatch(/^msgbatch_/);
+  });
+
   it('refuses a bad file with FILE:LINE messages, exit 2, and sends nothing', async () => {
     const file = writeText(
       dir,

@@ -1,5 +1,7 @@
 import { usd } from '../../core/cost.js';
+import { CliError } from '../../core/errors.js';
 import { type Estimate, estimateCost } from '../../core/estimate.js';
+import { ExitCode } from '../../core/exit-codes.js';
 import { loadPrices } from '../../core/prices.js';
 import { assertReadableFile, openSource, validateRequests } from '../../core/request-file.js';
 import type { Context } from '../context.js';
@@ -30,6 +32,23 @@ export function estimateText(e: Estimate): string {
     lines.push(`No price for: ${e.unknownModels.join(', ')} (cost unknown; add it with --prices FILE)`);
   lines.push(`Prices: ${e.prices.source}, taken ${e.prices.taken}; batch = 50% of standard.`);
   return lines.join('\n');
+}
+
+/** Refuses (exit 2) when an estimate's ceiling is over `maxCost`, or cannot be known. */
+export function checkMaxCost(estimate: Estimate, maxCost: number | undefined): void {
+  if (maxCost === undefined) return;
+  if (estimate.unknownModels.length > 0) {
+    throw new CliError(`Cannot check --max-cost: no price for ${estimate.unknownModels.join(', ')}`, {
+      exitCode: ExitCode.USAGE,
+      hint: 'add the model to a price file (--prices FILE), or drop --max-cost',
+    });
+  }
+  if (estimate.costMax > maxCost) {
+    throw new CliError(
+      `The estimated ceiling ${usd(estimate.costMax)} is over --max-cost ${usd(maxCost)}; nothing was sent`,
+      { exitCode: ExitCode.USAGE, hint: 'lower max_tokens, use a smaller model, or raise --max-cost' },
+    );
+  }
 }
 
 /** The `--prices` file: the option, else $CLAUDE_BATCH_PRICES. */

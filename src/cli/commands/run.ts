@@ -2,8 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { openAtomicFile } from '../../core/atomic-file.js';
 import { type BuildOptions, type BuildSource, buildRequestFile } from '../../core/build/build.js';
-import { usd } from '../../core/cost.js';
-import { CliError, UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors.js';
 import { estimateCost } from '../../core/estimate.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { jobIdFor, jobsRoot, readManifest } from '../../core/job/manifest.js';
@@ -16,7 +15,7 @@ import { n } from '../format.js';
 import { println } from '../io.js';
 import { costText } from '../render-cost.js';
 import { jobReporter } from '../render-job.js';
-import { estimateText, pricesPath } from './estimate.js';
+import { checkMaxCost, estimateText, pricesPath } from './estimate.js';
 import { summaryText } from './results.js';
 
 /** Options of `run`. */
@@ -55,17 +54,7 @@ export async function runRequestFile(
       maxBytes: Number.POSITIVE_INFINITY,
     });
     const estimate = await estimateCost(stats, prices);
-    if (
-      options.maxCost !== undefined &&
-      (estimate.costMax > options.maxCost || estimate.unknownModels.length > 0)
-    ) {
-      throw new CliError(
-        estimate.unknownModels.length > 0
-          ? `Cannot check --max-cost: no price for ${estimate.unknownModels.join(', ')}`
-          : `The estimated ceiling ${usd(estimate.costMax)} is over --max-cost ${usd(options.maxCost)}; nothing was sent`,
-        { exitCode: ExitCode.USAGE, hint: 'lower max_tokens, use a smaller model, or raise --max-cost' },
-      );
-    }
+    checkMaxCost(estimate, options.maxCost);
     if (options.dryRun) {
       const shards = await planShards(input, limits);
       if (options.json) {

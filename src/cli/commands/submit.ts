@@ -1,23 +1,36 @@
+import { type Estimate, estimateCost } from '../../core/estimate.js';
 import { ExitCode } from '../../core/exit-codes.js';
+import { loadPrices } from '../../core/prices.js';
 import { formatBytes } from '../../core/request-file.js';
 import { submitRequests } from '../../core/submit.js';
 import type { Context } from '../context.js';
 import { n, when } from '../format.js';
 import { println } from '../io.js';
 import { startProgress } from '../progress.js';
+import { checkMaxCost, estimateText, pricesPath } from './estimate.js';
 
 /** `submit FILE`: validate, then create; stdout is only the batch id (or the MessageBatch with --json). */
-export async function run(ctx: Context, [file]: string[], options: { dryRun?: boolean; json?: boolean }) {
+export async function run(
+  ctx: Context,
+  [file]: string[],
+  options: { dryRun?: boolean; json?: boolean; maxCost?: number; prices?: string },
+) {
   const { io } = ctx;
   const source = file === '-' ? { stream: io.stdin, name: 'stdin' } : { path: file as string };
   const client = options.dryRun ? undefined : await ctx.client();
   const progress = await startProgress(io, `Checking ${source.name ?? file}…`, options);
+  let estimate: Estimate | undefined;
   try {
     const { stats, batch } = await submitRequests(client, source, {
       dryRun: options.dryRun,
       signal: io.signal,
-      onValidated: (s) =>
-        progress.update(`Uploading ${n(s.requests)} requests (${formatBytes(s.bodyBytes)})…`),
+      onValidated: async (s) => {
+        if (options.dryRun || options.maxCost !== undefined) {
+          estimate = await estimateCost(s, await loadPrices(pricesPath(ctx, options.prices)));
+          checkMaxCost(estimate, options.maxCost);
+        }
+        progress.update(`Uploading ${n(s.requests)} requests (${formatBytes(s.bodyBytes)})…`);
+      },
       // The id goes out the moment the batch exists, so that even a Ctrl-C right after cannot lose it.
       onCreated: (b) => println(io.stdout, options.json ? JSON.stringify(b, null, 2) : b.id),
       onNotice: (message) => {
@@ -30,11 +43,12 @@ export async function run(ctx: Context, [file]: string[], options: { dryRun?: bo
       .map(([model, m]) => `${model} ×${n(m.requests)}`)
       .join(', ');
     if (!batch) {
-      if (options.json) println(io.stdout, JSON.stringify({ dry_run: true, ...stats }, null, 2));
+      if (options.json) println(io.stdout, JSON.stringify({ dry_run: true, ...stats, estimate }, null, 2));
       println(
         io.stderr,
         `✓ ${stats.file}: ${n(stats.requests)} valid requests, ${formatBytes(stats.bodyBytes)} (${models})`,
       );
+      if (estimate && !options.json) println(io.stderr, estimateText(estimate));
       println(io.stderr, 'Dry run: nothing was sent.');
       return 0;
     }
