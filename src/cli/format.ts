@@ -5,6 +5,11 @@ export function n(value: number): string {
   return value.toLocaleString('en-US');
 }
 
+/** `1 request`, `1,000 requests`: a count with its noun, singular or plural. */
+export function count(value: number, noun: string): string {
+  return `${n(value)} ${noun}${value === 1 ? '' : 's'}`;
+}
+
 /** `12.3%` of a ratio 0..1. */
 export function pct(ratio: number): string {
   return `${(ratio * 100).toFixed(1)}%`;

@@ -2,7 +2,7 @@ import type { Manifest } from '../core/job/manifest.js';
 import { latestAttempt } from '../core/job/manifest.js';
 import type { JobEvent } from '../core/job/run.js';
 import type { Context } from './context.js';
-import { n } from './format.js';
+import { count, n } from './format.js';
 import { println } from './io.js';
 import { batchLine } from './render-monitor.js';
 
@@ -55,7 +55,7 @@ export function jobReporter(
         break;
       case 'submitted':
         say(
-          `${manifest ? shardName(event.shard.index, manifest) : 'shard'}: submitted ${event.attempt.batch_id} (${n(event.attempt.requests)} requests${event.attempt.number > 1 ? `, attempt ${event.attempt.number}` : ''})`,
+          `${manifest ? shardName(event.shard.index, manifest) : 'shard'}: submitted ${event.attempt.batch_id} (${count(event.attempt.requests, 'request')}${event.attempt.number > 1 ? `, attempt ${event.attempt.number}` : ''})`,
         );
         break;
       case 'poll': {

@@ -1,7 +1,7 @@
 import { totalRequests } from '../core/batches.js';
 import { formatDuration } from '../core/duration.js';
 import type { MessageBatch } from '../core/types.js';
-import { fields, n, pct } from './format.js';
+import { count, fields, n, pct } from './format.js';
 
 /** How long a batch took: ended_at − created_at (the batch's time, not the watcher's). */
 export function processingMs(b: MessageBatch): number | undefined {
@@ -14,14 +14,14 @@ export function processingMs(b: MessageBatch): number | undefined {
  */
 export function batchLine(id: string, b: MessageBatch | undefined, now: number): string {
   if (!b) return `${id}  waiting for the API to show it…`;
-  const total = n(totalRequests(b));
+  const total = count(totalRequests(b), 'request');
   if (b.processing_status === 'ended') {
     const c = b.request_counts;
-    return `${id}  ended after ${formatDuration(processingMs(b) ?? 0)} · ${total} requests: ${n(c.succeeded)} succeeded, ${n(c.errored)} errored, ${n(c.canceled)} canceled, ${n(c.expired)} expired`;
+    return `${id}  ended after ${formatDuration(processingMs(b) ?? 0)} · ${total}: ${n(c.succeeded)} succeeded, ${n(c.errored)} errored, ${n(c.canceled)} canceled, ${n(c.expired)} expired`;
   }
   const age = formatDuration(now - Date.parse(b.created_at));
   const left = formatDuration(Math.max(0, Date.parse(b.expires_at) - now));
-  return `${id}  ${b.processing_status} · ${total} requests · age ${age} · expires in ${left}`;
+  return `${id}  ${b.processing_status} · ${total} · age ${age} · expires in ${left}`;
 }
 
 /** The combined line for several batches. */

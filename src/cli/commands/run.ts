@@ -11,7 +11,7 @@ import { planShards } from '../../core/job/split.js';
 import { loadPrices } from '../../core/prices.js';
 import { assertReadableFile, formatBytes, openSource, validateRequests } from '../../core/request-file.js';
 import type { Context } from '../context.js';
-import { n } from '../format.js';
+import { count, n } from '../format.js';
 import { println } from '../io.js';
 import { costText } from '../render-cost.js';
 import { jobReporter } from '../render-job.js';
@@ -65,7 +65,7 @@ export async function runRequestFile(
       } else {
         println(io.stdout, `${input}: ${n(stats.requests)} requests in ${shards.length} shard(s)`);
         for (const [i, s] of shards.entries()) {
-          println(io.stdout, `  shard ${i + 1}: ${n(s.requests)} requests, ${formatBytes(s.bytes)}`);
+          println(io.stdout, `  shard ${i + 1}: ${count(s.requests, 'request')}, ${formatBytes(s.bytes)}`);
         }
         println(io.stdout, estimateText(estimate));
         println(io.stderr, 'Dry run: nothing was sent.');

@@ -4,7 +4,7 @@ import { loadPrices } from '../../core/prices.js';
 import { formatBytes } from '../../core/request-file.js';
 import { submitRequests } from '../../core/submit.js';
 import type { Context } from '../context.js';
-import { n, when } from '../format.js';
+import { count, n, when } from '../format.js';
 import { println } from '../io.js';
 import { startProgress } from '../progress.js';
 import { checkMaxCost, estimateText, pricesPath } from './estimate.js';
@@ -54,7 +54,7 @@ export async function run(
     }
     println(
       io.stderr,
-      `✓ Submitted ${n(stats.requests)} requests (${formatBytes(stats.bodyBytes)}; ${models})`,
+      `✓ Submitted ${count(stats.requests, 'request')} (${formatBytes(stats.bodyBytes)}; ${models})`,
     );
     println(io.stderr, `  Batch    ${batch.id}`);
     println(io.stderr, `  Status   ${batch.processing_status}`);
