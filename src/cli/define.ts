@@ -38,6 +38,13 @@ export function duration(value: string): number {
   return ms;
 }
 
+/** Parses a duration that must be more than zero (a poll interval: 0 would poll without pause). */
+export function positiveDuration(value: string): number {
+  const ms = duration(value);
+  if (ms <= 0) throw new InvalidArgumentError('must be more than 0, such as 30s.');
+  return ms;
+}
+
 /** Parses an amount of US dollars (`25`, `7.50`). */
 export function money(value: string): number {
   const n = Number(value);

@@ -1,5 +1,5 @@
 import { type Command, Option } from 'commander';
-import { action, duration, examples, type Invoke, money, positiveInt } from './define.js';
+import { action, duration, examples, type Invoke, money, positiveDuration, positiveInt } from './define.js';
 import { joinOptions } from './register-batches.js';
 import { modelOptions, SOURCE_DESCRIPTIONS, sourceOptions } from './register-build.js';
 
@@ -21,7 +21,7 @@ function runOptions(cmd: Command): Command {
       'bytes per shard at most (default 248,320,000)',
       positiveInt('--max-bytes', 256_000_000),
     )
-    .option('--interval <duration>', 'poll at a fixed interval (default: adaptive)', duration)
+    .option('--interval <duration>', 'poll at a fixed interval (default: adaptive)', positiveDuration)
     .option('--timeout <duration>', 'stop waiting after this long (exit 5); run again to continue', duration)
     .option('--dry-run', 'validate, show the shards and the cost estimate; send nothing')
     .option('--max-cost <usd>', 'refuse to send when the estimated ceiling is over this many USD', money)
@@ -209,7 +209,7 @@ export function registerJobCommands(program: Command, invoke: Invoke): void {
         3,
       )
       .option('--results <file>', 'job: where the merged results go (default: <job folder>/results.jsonl)')
-      .option('--interval <duration>', 'job: poll at a fixed interval (default: adaptive)', duration)
+      .option('--interval <duration>', 'job: poll at a fixed interval (default: adaptive)', positiveDuration)
       .option('--timeout <duration>', 'job: stop waiting after this long (exit 5)', duration)
       .option('--prices <file>', 'a JSON price table for the cost line')
       .option('--force', 'replace an existing --results file')

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { action, duration, examples, type Invoke } from './define.js';
+import { action, duration, examples, type Invoke, positiveDuration } from './define.js';
 
 /** `monitor` and `demo`. */
 export function registerMonitorCommands(program: Command, invoke: Invoke): void {
@@ -11,7 +11,7 @@ export function registerMonitorCommands(program: Command, invoke: Invoke): void 
       .option(
         '--interval <duration>',
         'poll at a fixed interval (default: adaptive, 10s → 60s → 300s as a batch ages)',
-        duration,
+        positiveDuration,
       )
       .option('-o, --output <log.jsonl>', 'append one JSON line per batch per poll to this log')
       .option(

@@ -31,11 +31,11 @@ export async function exists(path: string): Promise<boolean> {
 }
 
 /** Throws a UsageError when `path` exists and `force` is not set. */
-export async function assertWritable(path: string, force: boolean | undefined): Promise<void> {
+export async function assertWritable(path: string, force: boolean | undefined, flag = '-o'): Promise<void> {
   if (!force && (await exists(path))) {
     throw new UsageError(
       `${path} already exists`,
-      'pass --force to replace it, or choose another path with -o',
+      `pass --force to replace it, or choose another path with ${flag}`,
     );
   }
 }
@@ -83,8 +83,11 @@ function streamWriter(stream: Writable): (chunk: Uint8Array | string) => Promise
  * `commit`, so a failure or Ctrl-C never leaves a half-written file. Created with the user's
  * umask (mode 0666 before it), like any file a shell command makes.
  */
-export async function openAtomicFile(path: string, options: { force?: boolean } = {}): Promise<Sink> {
-  await assertWritable(path, options.force);
+export async function openAtomicFile(
+  path: string,
+  options: { force?: boolean; flag?: string } = {},
+): Promise<Sink> {
+  await assertWritable(path, options.force, options.flag);
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const stream: WriteStream = createWriteStream(temp, { flags: 'wx', highWaterMark: 1 << 20 });
   liveTempFiles.add(temp);

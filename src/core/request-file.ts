@@ -38,11 +38,11 @@ export interface ValidateOptions {
 }
 
 /** Throws an exit-2 error naming the file when it cannot be read as a file. */
-export async function assertReadableFile(path: string, name = path): Promise<void> {
+export async function assertReadableFile(path: string, name = path, hint = 'check the path'): Promise<void> {
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     throw new CliError(`cannot read ${name}: ${error.code === 'ENOENT' ? 'no such file' : error.code}`, {
       exitCode: ExitCode.USAGE,
-      hint: 'check the path (use - to read stdin)',
+      hint,
     });
   });
   if (info.isDirectory()) throw new CliError(`${name} is a folder, not a file`, { exitCode: ExitCode.USAGE });

@@ -148,7 +148,7 @@ export async function submitRequests(
   const path = spooled?.path ?? (source as { path: string }).path;
   const name = source.name ?? ('path' in source ? source.path : 'stdin');
   try {
-    await assertReadableFile(path, name);
+    await assertReadableFile(path, name, 'check the path (use - to read stdin)');
     const before = await stat(path);
     const stats = await validateRequests(abortable(openSource(path), options.signal), { file: name });
     await options.onValidated?.(stats);

@@ -493,3 +493,16 @@ describe('build', () => {
     await expectSubmittable(out, 2);
   });
 });
+
+describe('build csv, TSV with a bare quote', () => {
+  it('takes a `"` inside an unquoted TSV field as a character', async () => {
+    const folder = tempDir();
+    const tsv = join(folder, 'd.tsv');
+    writeFileSync(tsv, 'id\tbody\n1\thello "there"\n2\tplain\n');
+    const out = join(folder, 'd.jsonl');
+    const r = await runCli(['build', 'csv', tsv, '--delimiter', 'tab', '--prompt-column', 'body', '-o', out]);
+    expect(r.code).toBe(0);
+    const first = JSON.parse(readFileSync(out, 'utf8').split('\n')[0] as string);
+    expect(first.params.messages[0].content).toBe('hello "there"');
+  });
+});

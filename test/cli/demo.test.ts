@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runBin } from '../helpers/cli.js';
 import { tempDir } from '../helpers/files.js';
 
-const dir = tempDir();
+const dir = join(tempDir(), 'a', 'new', 'folder');
 
 describe('demo', () => {
   it('runs build → submit → monitor → results offline, with no key, and prints the real commands', async () => {

@@ -252,6 +252,68 @@ describe('run <source>', () => {
     expect(other.stderr).toContain('refusing to mix two runs');
   });
 
+  it('job results --join reads the input back the way the job built it (paragraphs, a delimiter)', async () => {
+    const notes = join(dir, 'notes.txt');
+    writeFileSync(notes, 'First para\nline2\n\nSecond para\n\n  \nThird\n');
+    const state = join(dir, 'paras');
+    const run = await runCli(
+      ['run', 'text', notes, '--split-by', 'paragraph', '--state', state, '--interval', '50ms'],
+      {
+        env: ctx.env,
+        cwd: dir,
+      },
+    );
+    expect(run.code).toBe(0);
+    const joined = await runCli(['job', 'results', state, '--join', notes, '--format', 'jsonl'], {
+      env: ctx.env,
+      cwd: dir,
+    });
+    expect(joined.code).toBe(0);
+    const rows = joined.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(rows.map((r) => r.text)).toEqual(['First para\nline2', 'Second para', 'Third']);
+    for (const r of rows) expect(r.result_text).toContain(r.text.split('\n').at(-1));
+
+    const semi = join(dir, 'semi.csv');
+    writeFileSync(semi, 'id;text\n1;alpha, one\n2;beta\n');
+    const semiState = join(dir, 'semi');
+    expect(
+      (
+        await runCli(
+          [
+            'run',
+            'csv',
+            semi,
+            '--delimiter',
+            ';',
+            '--prompt-column',
+            'text',
+            '--state',
+            semiState,
+            '--interval',
+            '50ms',
+          ],
+          {
+            env: ctx.env,
+            cwd: dir,
+          },
+        )
+      ).code,
+    ).toBe(0);
+    const csv = await runCli(['job', 'results', semiState, '--join', semi, '--format', 'csv'], {
+      env: ctx.env,
+      cwd: dir,
+    });
+    expect(csv.code).toBe(0);
+    const lines = csv.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe(
+      'id,text,result_type,result_text,stop_reason,input_tokens,output_tokens,error_type,error_message',
+    );
+    expect(lines[1]).toMatch(/^1,"alpha, one",succeeded,/);
+  });
+
   it('--dry-run shows the shards and the estimate, and sends nothing', async () => {
     const input = writeJsonl('dry.jsonl', 5);
     const before = creates();

@@ -139,6 +139,18 @@ describe('monitor', () => {
     expect(r.stderr).toContain(`hint: watch again with: claude-batch monitor ${id}`);
   });
 
+  it('refuses an interval of 0 and a file name for the results of several batches', async () => {
+    const zero = await runCli(['monitor', 'msgbatch_x', '--interval', '0'], { env: ctx.env });
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain('must be more than 0');
+    const several = await runCli(
+      ['monitor', 'msgbatch_a', 'msgbatch_b', '--results', join(dir, 'one.jsonl')],
+      { env: ctx.env },
+    );
+    expect(several.code).toBe(2);
+    expect(several.stderr).toContain('2 batches need a folder');
+  });
+
   it('refuses to start when a results file exists (before watching for hours)', async () => {
     const id = await submit(ctx.env, 1);
     const out = join(dir, 'exists.jsonl');

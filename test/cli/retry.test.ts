@@ -69,6 +69,15 @@ describe('retry a job', () => {
     }
     const failedAfter = after.filter((x) => x.result.type === 'errored').length;
     expect(failedAfter).toBeLessThan(before.filter((x) => x.result.type === 'errored').length);
+
+    // The job's counts follow the same rule: each custom_id from its latest attempt.
+    const status = await runCli(['job', 'status', state, '--json'], { env: ctx.env });
+    const totals = JSON.parse(status.stdout).totals;
+    expect(totals).toMatchObject({
+      requests: 41,
+      succeeded: after.filter((x) => x.result.type === 'succeeded').length,
+      errored: failedAfter,
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildRequestFile } from '../../core/build/build.js';
@@ -34,6 +34,7 @@ export async function run(ctx: Context, _args: string[], options: Options) {
   const started = Date.now();
   const say = (text = '') => println(io.stderr, text);
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'claude-batch-demo-')));
+  await mkdir(dir, { recursive: true });
   const emulator = await startEmulator({ port: 0, processingTimeMs: options.processingTime });
   try {
     say(`claude-batch demo: the whole flow against a local emulator of the Batches API (${emulator.url}).`);

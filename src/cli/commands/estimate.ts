@@ -26,7 +26,9 @@ export function estimateText(e: Estimate): string {
   ]);
   const lines = [
     table(['MODEL', 'REQUESTS', 'INPUT TOKENS', 'MAX OUTPUT', 'BATCH COST', 'AT STANDARD PRICES'], rows),
-    `Total at batch prices: ${usd(e.costMin)} – ${usd(e.costMax)} (the ceiling assumes every request uses its max_tokens)`,
+    e.unknownModels.length === e.models.length
+      ? 'Total at batch prices: unknown (no price for any model here)'
+      : `Total at batch prices: ${usd(e.costMin)} – ${usd(e.costMax)}${e.unknownModels.length ? ' for the priced models; the others are unknown' : ''} (the ceiling assumes every request uses its max_tokens)`,
   ];
   if (e.unknownModels.length)
     lines.push(`No price for: ${e.unknownModels.join(', ')} (cost unknown; add it with --prices FILE)`);

@@ -4,7 +4,14 @@ import { openAtomicFile, type Sink, streamSink } from '../../core/atomic-file.js
 import { cancelBatch } from '../../core/batches.js';
 import { BatchStateError } from '../../core/errors.js';
 import { ExitCode } from '../../core/exit-codes.js';
-import { latestAttempt, listJobs, locateJob, type Manifest, writeManifest } from '../../core/job/manifest.js';
+import {
+  latestAttempt,
+  listJobs,
+  locateJob,
+  type Manifest,
+  shardCounts,
+  writeManifest,
+} from '../../core/job/manifest.js';
 import { jobComplete, mergeResults } from '../../core/job/run.js';
 import { fetchBatches } from '../../core/monitor.js';
 import { loadPrices } from '../../core/prices.js';
@@ -24,15 +31,38 @@ interface Options {
   prices?: string;
 }
 
-/** Combined counts over the latest attempt of every shard. */
+/**
+ * For a job made by `run <source>`: read the input back the way the job built it (its source,
+ * delimiter, split) unless the flags say otherwise.
+ */
+function readLike(built: Record<string, unknown>, options: Partial<JoinCliOptions>): Partial<JoinCliOptions> {
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const source = str(built.source);
+  const joinSource =
+    source === 'csv' || source === 'text'
+      ? source
+      : source === 'json' && built.jsonl === true
+        ? 'jsonl'
+        : undefined;
+  const out: Partial<JoinCliOptions> = {};
+  const delimiter = options.delimiter ?? str(built.delimiter);
+  const splitBy = options.splitBy ?? str(built.splitBy);
+  const chosen = options.joinSource ?? joinSource;
+  if (delimiter !== undefined && (chosen ?? 'csv') === 'csv') out.delimiter = delimiter;
+  if (splitBy !== undefined && chosen === 'text') out.splitBy = splitBy;
+  if (chosen !== undefined) out.joinSource = chosen;
+  return out;
+}
+
+/** Combined counts over every shard, each custom_id counted from its latest attempt. */
 function combined(manifest: Manifest) {
   const totals = { requests: 0, processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0 };
   for (const shard of manifest.shards) {
     totals.requests += shard.requests;
-    const a = latestAttempt(shard);
-    if (a?.request_counts) {
+    const counts = shardCounts(shard);
+    if (counts) {
       for (const key of ['processing', 'succeeded', 'errored', 'canceled', 'expired'] as const)
-        totals[key] += a.request_counts[key];
+        totals[key] += counts[key];
     }
   }
   return totals;
@@ -178,7 +208,7 @@ async function results(ctx: Context, job: string, options: Options & Partial<Joi
         produce: (sink) => mergeResults(dir, manifest, sink),
         ...(existsSync(ownMap) ? { defaultMap: ownMap } : {}),
       },
-      { ...options, join: options.join },
+      { ...options, ...readLike(manifest.options, options), join: options.join },
     );
   }
   const toStdout = options.output === undefined || options.output === '-';

@@ -1,6 +1,7 @@
 import { appendFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertWritable, openAtomicFile } from '../../core/atomic-file.js';
+import { UsageError } from '../../core/errors.js';
 import { type MonitorResult, monitorBatches, type PollSnapshot } from '../../core/monitor.js';
 import { downloadResults } from '../../core/results.js';
 import type { MessageBatch } from '../../core/types.js';
@@ -27,16 +28,20 @@ async function resultPaths(
 ): Promise<Map<string, string>> {
   const paths = new Map<string, string>();
   if (target === undefined) return paths;
-  const isDir =
-    ids.length > 1 ||
-    target.endsWith('/') ||
-    (await stat(target)
-      .then((s) => s.isDirectory())
-      .catch(() => false));
+  const existingDir = await stat(target)
+    .then((s) => s.isDirectory())
+    .catch(() => false);
+  if (ids.length > 1 && !existingDir && /\.jsonl?$/i.test(target)) {
+    throw new UsageError(
+      `--results ${target} names a file, but ${ids.length} batches need a folder (one <id>.jsonl each)`,
+      'give a folder, e.g. --results results/',
+    );
+  }
+  const isDir = ids.length > 1 || target.endsWith('/') || existingDir;
   if (isDir) await mkdir(target, { recursive: true });
   for (const id of ids) {
     const path = isDir ? join(target, `${id}.jsonl`) : target;
-    await assertWritable(path, force);
+    await assertWritable(path, force, '--results');
     paths.set(id, path);
   }
   return paths;

@@ -12,7 +12,7 @@ import {
   type RetryRules,
   shouldRetry,
 } from '../../core/job/retry.js';
-import { finishAttempts, mergeResults, submitPending } from '../../core/job/run.js';
+import { finishAttempts, jobComplete, mergeResults, submitPending } from '../../core/job/run.js';
 import { decodeUtf8, readLines } from '../../core/lines.js';
 import { loadPrices } from '../../core/prices.js';
 import { assertReadableFile, openSource } from '../../core/request-file.js';
@@ -121,6 +121,21 @@ async function retryBatch(ctx: Context, id: string, options: Options) {
 async function retryJob(ctx: Context, job: string, options: Options) {
   const { io } = ctx;
   const { dir, manifest } = await locateJob(io.cwd, job);
+  const client = await ctx.client();
+  const opts = {
+    cwd: io.cwd,
+    input: manifest.input.path,
+    intervalMs: options.interval,
+    timeoutMs: options.timeout,
+    signal: io.signal,
+    onEvent: jobReporter(ctx, options, manifest),
+  };
+  if (!jobComplete(manifest)) {
+    // What failed is known only once every batch has ended and its results are down.
+    println(io.stderr, `Job ${manifest.job_id} has results still to come: waiting for them first.`);
+    await submitPending(client, dir, manifest, opts);
+    await finishAttempts(client, dir, manifest, opts);
+  }
   const plan = await planRetries(dir, manifest, rulesOf(options), options.maxAttempts);
   writeManifest(dir, manifest);
   if (plan.requests === 0) {
@@ -139,22 +154,27 @@ async function retryJob(ctx: Context, job: string, options: Options) {
   for (const line of topErrorLines(plan.retried.topErrors)) println(io.stderr, line);
   if (plan.retried.expired) println(io.stderr, `  ${n(plan.retried.expired)} × expired`);
   if (plan.retried.canceled) println(io.stderr, `  ${n(plan.retried.canceled)} × canceled`);
-  const client = await ctx.client();
-  const opts = {
-    cwd: io.cwd,
-    input: manifest.input.path,
-    intervalMs: options.interval,
-    timeoutMs: options.timeout,
-    signal: io.signal,
-    onEvent: jobReporter(ctx, options),
-  };
-  await submitPending(client, dir, manifest, opts);
+  try {
+    await submitPending(client, dir, manifest, opts);
+  } catch (error) {
+    // A retry whose create was never sent is taken back, so the job does not stay stuck on it.
+    for (const shard of manifest.shards) {
+      const last = shard.attempts.at(-1);
+      if (last && last.number > 1 && !last.batch_id && !last.intent_at) shard.attempts.pop();
+    }
+    writeManifest(dir, manifest);
+    throw error;
+  }
+
   await finishAttempts(client, dir, manifest, opts);
   const output = options.results ?? join(dir, 'results.jsonl');
   const summary = await mergeResults(
     dir,
     manifest,
-    await openAtomicFile(output, { force: options.results === undefined || options.force === true }),
+    await openAtomicFile(output, {
+      force: options.results === undefined || options.force === true,
+      flag: '--results',
+    }),
   );
   if (options.json)
     println(

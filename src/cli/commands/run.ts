@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { openAtomicFile } from '../../core/atomic-file.js';
 import { type BuildOptions, type BuildSource, buildRequestFile } from '../../core/build/build.js';
-import { UsageError } from '../../core/errors.js';
+import { CliError, UsageError } from '../../core/errors.js';
 import { estimateCost } from '../../core/estimate.js';
 import { ExitCode } from '../../core/exit-codes.js';
 import { jobIdFor, jobsRoot, readManifest } from '../../core/job/manifest.js';
@@ -39,6 +39,8 @@ export async function runRequestFile(
   input: string,
   options: RunOptions,
   shapeOptions: Record<string, unknown> = {},
+  /** How the user names this job again (`retry …`): the --state they gave, or the job id. */
+  reference?: string,
 ) {
   const { io } = ctx;
   await assertReadableFile(input);
@@ -78,7 +80,10 @@ export async function runRequestFile(
   const output = options.results ?? join(resolve(io.cwd, dir), 'results.jsonl');
   const ownOutput = options.results === undefined;
   if (ownOutput) await mkdir(dirname(output), { recursive: true });
-  const sink = await openAtomicFile(output, { force: ownOutput || options.force === true });
+  const sink = await openAtomicFile(output, {
+    force: ownOutput || options.force === true,
+    flag: '--results',
+  });
   try {
     const {
       dir: jobDir,
@@ -113,12 +118,25 @@ export async function runRequestFile(
       println(io.stderr, costText(summary, prices));
       println(io.stderr, `Wrote ${output} (one line per custom_id)`);
       if (summary.errored + summary.expired + summary.canceled > 0) {
-        println(io.stderr, `Retry what failed: claude-batch retry ${manifest.job_id}`);
+        println(
+          io.stderr,
+          `Retry what failed: claude-batch retry ${reference ?? options.state ?? manifest.job_id}`,
+        );
       }
     }
     return ExitCode.OK;
   } catch (error) {
     await sink.abort();
+    // Waiting stopped (Ctrl-C, --timeout): the job goes on, and the same command picks it up.
+    if (
+      error instanceof CliError &&
+      (error.exitCode === ExitCode.INTERRUPTED || error.exitCode === ExitCode.TIMEOUT)
+    ) {
+      throw new CliError(error.message, {
+        exitCode: error.exitCode,
+        hint: 'the batches keep running; run the same command again to continue the job (it never submits twice)',
+      });
+    }
     throw error;
   }
 }
@@ -178,6 +196,7 @@ export function runSource(source: BuildSource) {
       requests,
       { ...options, state: dir },
       { source, input: resolve(io.cwd, path), ...shape },
+      options.state ?? basename(dir),
     );
   };
 }

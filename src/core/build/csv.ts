@@ -32,11 +32,14 @@ export function parseDelimiter(value: string | undefined): string {
 
 /** The csv-parse settings `build csv` reads with (also used to read the input back for `--join`). */
 export function csvParseOptions(delimiter: string | undefined) {
+  const separator = parseDelimiter(delimiter);
   return {
     bom: true,
-    delimiter: parseDelimiter(delimiter),
+    delimiter: separator,
     record_delimiter: ['\r\n', '\n', '\r'],
     relax_column_count: true,
+    // TSV exports rarely quote their fields, so a `"` inside one is just a character there.
+    relax_quotes: separator === '\t',
   };
 }
 

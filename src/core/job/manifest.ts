@@ -21,6 +21,8 @@ export interface Attempt {
   request_counts: MessageBatchRequestCounts | null;
   /** The downloaded results (relative to the job folder), once the batch has ended. */
   results_file: string | null;
+  /** For a retry: what its requests' results were before it (they are replaced by its own). */
+  replaces?: { errored: number; expired: number; canceled: number };
 }
 
 /** A part of the input small enough for one batch. */
@@ -117,6 +119,26 @@ export async function listJobs(cwd: string): Promise<Array<{ dir: string; manife
 export async function makeJobDir(dir: string): Promise<void> {
   await mkdir(join(dir, 'shards'), { recursive: true });
   await mkdir(join(dir, 'results'), { recursive: true });
+}
+
+/**
+ * A shard's counts per custom_id, from each one's latest attempt: the first attempt's counts,
+ * then for every retry its own counts in place of the results it replaces.
+ */
+export function shardCounts(shard: Shard): MessageBatchRequestCounts | undefined {
+  const first = shard.attempts[0]?.request_counts;
+  if (!first) return undefined;
+  const counts = { ...first };
+  for (const attempt of shard.attempts.slice(1)) {
+    if (!attempt.request_counts || !attempt.replaces) continue;
+    for (const key of ['processing', 'succeeded', 'errored', 'canceled', 'expired'] as const) {
+      counts[key] += attempt.request_counts[key];
+    }
+    counts.errored -= attempt.replaces.errored;
+    counts.expired -= attempt.replaces.expired;
+    counts.canceled -= attempt.replaces.canceled;
+  }
+  return counts;
 }
 
 /** The latest attempt of a shard. */

@@ -6,6 +6,7 @@ import type { ResultFacts } from '../result-line.js';
 import { type ResultsSummary, SummaryBuilder } from '../results-summary.js';
 import { visitLatestResults } from './latest.js';
 import { latestAttempt, type Manifest, type Shard } from './manifest.js';
+import { closeStream, writeLine } from './split.js';
 
 /** Error types worth sending again by default; `invalid_request_error` never is, unless named. */
 export const RETRYABLE_ERRORS = [
@@ -46,10 +47,9 @@ export async function extractRequests(
     const id = (JSON.parse(decodeUtf8(bytes) ?? '{}') as { custom_id?: string }).custom_id;
     if (id === undefined || !ids.has(id)) continue;
     copied += 1;
-    if (!stream.write(bytes) || !stream.write('\n'))
-      await new Promise<void>((r) => stream.once('drain', () => r()));
+    await writeLine(stream, bytes);
   }
-  await new Promise<void>((resolve, reject) => stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
+  await closeStream(stream);
   return copied;
 }
 
@@ -84,10 +84,13 @@ export async function planRetries(
     const latest = latestAttempt(shard);
     if (!latest?.results_file) continue;
     const ids = new Set<string>();
+    const replaces = { errored: 0, expired: 0, canceled: 0 };
     await visitLatestResults(dir, shard, (facts) => {
       if (!shouldRetry(facts, rules)) return;
       ids.add(facts.custom_id);
       retried.add(facts);
+      if (facts.type === 'errored' || facts.type === 'expired' || facts.type === 'canceled')
+        replaces[facts.type] += 1;
     });
     if (ids.size === 0) continue;
     if (shard.attempts.length >= maxAttempts) {
@@ -106,6 +109,7 @@ export async function planRetries(
       status: 'pending',
       request_counts: null,
       results_file: null,
+      replaces,
     });
     requests += copied;
     shards += 1;

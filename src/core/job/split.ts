@@ -9,7 +9,16 @@ import type { Shard } from './manifest.js';
 export const SHARD_MAX_REQUESTS = Math.floor(MAX_BATCH_REQUESTS * 0.99);
 export const SHARD_MAX_BYTES = Math.floor(MAX_BATCH_BYTES * 0.97);
 
-function closeStream(stream: WriteStream): Promise<void> {
+/** Writes one line (its bytes, then `\n`), waiting for the stream to drain when its buffer is full. */
+export async function writeLine(stream: WriteStream, bytes: Uint8Array): Promise<void> {
+  const roomy = stream.write(bytes);
+  // Both writes always happen: a full buffer after the first must not drop the newline.
+  if (!stream.write('\n') || !roomy)
+    await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+}
+
+/** Ends a write stream and waits for it to close. */
+export function closeStream(stream: WriteStream): Promise<void> {
   return new Promise((resolve, reject) =>
     stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
   );
@@ -51,10 +60,7 @@ export async function splitRequests(
     current.bytes += bytes.length + (current.requests > 0 ? 1 : 0);
     current.requests += 1;
     current.last_line = number;
-    const stream = out as WriteStream;
-    const roomy = stream.write(bytes);
-    if (!stream.write('\n') || !roomy)
-      await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
+    await writeLine(out as WriteStream, bytes);
   }
   if (out) await closeStream(out);
   return shards;
