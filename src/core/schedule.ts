@@ -1,3 +1,5 @@
+import { backoff } from './retry.js';
+
 /**
  * How often to poll a batch, from the batch's age (not the watcher's): most batches end within
  * the hour, so poll often while one is young and rarely once it is old.
@@ -24,5 +26,5 @@ export function nextPollDelay(agesMs: Array<number | undefined>, fixedMs?: numbe
 
 /** Backoff after a failed poll: 2 s, 4 s, 8 s … capped at `capMs` (and never beyond the next regular poll). */
 export function retryDelay(failures: number, capMs: number): number {
-  return Math.min(capMs, 2000 * 2 ** Math.max(0, failures - 1));
+  return backoff(failures, 2000, capMs);
 }
