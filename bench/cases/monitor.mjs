@@ -18,7 +18,7 @@ const apiRequests = (counts, before) =>
 
 export async function runMonitor({ log }) {
   const { startEmulator, createClient, submitRequests } = await import('../../dist/index.js');
-  const { monitorBatches } = await import('../../dist/core/monitor.js');
+  const { monitorBatches } = await import('../../dist/core/monitor/monitor.js');
   let clock = Date.parse('2026-01-01T00:00:00.000Z');
   const now = () => clock;
   const sleep = async (ms) => {

@@ -1,4 +1,4 @@
-import { type BatchClient, createClient, redact } from '../core/client.js';
+import { type BatchClient, createClient, redact } from '../core/api/client.js';
 import type { Io } from './io.js';
 
 /** Options every command accepts (defined on the root command). */

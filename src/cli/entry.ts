@@ -1,6 +1,6 @@
-import { removeTempFilesSync } from '../core/atomic-file.js';
 import { InterruptedError } from '../core/errors.js';
-import { ExitCode } from '../core/exit-codes.js';
+import { removeTempFilesSync } from '../core/fs/atomic-file.js';
+import { ExitCode } from './exit-codes.js';
 import { processIo } from './io.js';
 import { main } from './main.js';
 

@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import type { Env } from '../core/client.js';
+import type { Env } from '../core/api/client.js';
 
 /** Everything a command may touch of the outside world; injected so tests run commands in-process. */
 export interface Io {

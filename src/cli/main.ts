@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { CliError } from '../core/errors.js';
-import { ExitCode } from '../core/exit-codes.js';
 import { createContext, type GlobalOptions } from './context.js';
+import { ExitCode } from './exit-codes.js';
 import type { Io } from './io.js';
 import { createProgram, type Invoke } from './program.js';
 import { renderError } from './render-error.js';

@@ -1,6 +1,6 @@
-import { totalRequests } from '../core/batches.js';
+import { totalRequests } from '../core/api/batches.js';
+import type { MessageBatch } from '../core/api/types.js';
 import { formatDuration } from '../core/duration.js';
-import type { MessageBatch } from '../core/types.js';
 import { fields, n, pct, relative, since, when } from './format.js';
 
 /** The five counts in one line: `1,000 total · 0 processing · 990 succeeded · …`. */

@@ -1,6 +1,6 @@
-import { actualCost, usd } from '../core/cost.js';
-import type { PriceTable } from '../core/prices.js';
-import type { ResultsSummary } from '../core/results-summary.js';
+import { actualCost, usd } from '../core/cost/cost.js';
+import type { PriceTable } from '../core/cost/prices.js';
+import type { ResultsSummary } from '../core/results/summary.js';
 
 /** The cost lines of a results summary: what the usage cost at batch prices, and at standard ones. */
 export function costText(summary: ResultsSummary, prices: PriceTable): string {

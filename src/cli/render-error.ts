@@ -1,6 +1,6 @@
-import { redact } from '../core/client.js';
+import { redact } from '../core/api/client.js';
 import { CliError } from '../core/errors.js';
-import { ExitCode, type ExitCodeValue } from '../core/exit-codes.js';
+import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 
 /**
  * The one place errors become text. A CliError is one line plus its details and hint; anything

@@ -1,6 +1,6 @@
-import { totalRequests } from '../core/batches.js';
+import { totalRequests } from '../core/api/batches.js';
+import type { MessageBatch } from '../core/api/types.js';
 import { formatDuration } from '../core/duration.js';
-import type { MessageBatch } from '../core/types.js';
 import { count, fields, n, pct } from './format.js';
 
 /** How long a batch took: ended_at − created_at (the batch's time, not the watcher's). */

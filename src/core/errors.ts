@@ -1,4 +1,4 @@
-import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { ExitCode, type ExitCodeValue } from '../cli/exit-codes.js';
 
 /** An error the user can act on: one line of message, an optional hint, and the exit code it maps to. */
 export class CliError extends Error {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { estimateTokens, promptTexts } from '../core/tokens.js';
+import { estimateTokens, promptTexts } from '../core/cost/tokens.js';
 import { checkParams } from './validate.js';
 
 /** What the emulator keeps of one request: enough to answer it, not the whole prompt. */

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../core/limits.js';
-import { estimateTokens, promptCharacters } from '../core/tokens.js';
+import { estimateTokens, promptCharacters } from '../core/cost/tokens.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../core/requests/limits.js';
 import { type DownloadCut, FaultPlan, type FaultSpec, noFaults, parseFaults } from './faults.js';
 import { BodyTooLarge, drain, randomId, readBody, sendError, sendJson } from './http.js';
 import { BatchStore } from './store.js';

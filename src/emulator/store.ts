@@ -1,5 +1,5 @@
-import { BATCH_EXPIRY_MS } from '../core/limits.js';
-import type { MessageBatch } from '../core/types.js';
+import type { MessageBatch } from '../core/api/types.js';
+import { BATCH_EXPIRY_MS } from '../core/requests/limits.js';
 import { resultLine, type StoredRequest, storeRequest } from './answers.js';
 import type { ResultFault } from './faults.js';
 import { randomId, timestamp } from './http.js';

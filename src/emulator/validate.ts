@@ -1,4 +1,4 @@
-import { CUSTOM_ID_PATTERN } from '../core/limits.js';
+import { CUSTOM_ID_PATTERN } from '../core/requests/limits.js';
 
 /** A create-time problem, worded as the API words it: `path: message`. */
 export class CreateError extends Error {}

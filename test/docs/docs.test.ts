@@ -2,8 +2,8 @@ import { PassThrough } from 'node:stream';
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { ExitCode } from '../../src/cli/exit-codes.js';
 import { createProgram } from '../../src/cli/program.js';
-import { ExitCode } from '../../src/core/exit-codes.js';
 import { documentedCommands, documents, shellWords } from './commands.js';
 
 /** Parses argv with the real command tree without running anything; returns the error text, or ''. */

@@ -1,6 +1,6 @@
 import { PassThrough, Readable } from 'node:stream';
 import { main } from '../../src/cli/main.js';
-import type { Env } from '../../src/core/client.js';
+import type { Env } from '../../src/core/api/client.js';
 
 /** What a run of the CLI produced, each stream kept apart. */
 export interface RunResult {

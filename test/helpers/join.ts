@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { openAtomicFile, type Sink } from '../../src/core/atomic-file.js';
+import { openAtomicFile, type Sink } from '../../src/core/fs/atomic-file.js';
 
 /** A `succeeded` result line as the API sends it. */
 export function succeeded(id: string, text: string, input = 10, output = 3, stop = 'end_turn') {

@@ -1,6 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Env } from '../../src/core/client.js';
+import type { Env } from '../../src/core/api/client.js';
 import type { RunResult } from './cli.js';
 
 /** The built binary (run `npm run build` first; `npm test` does). */

@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { streamSink } from '../../src/core/atomic-file.js';
-import { createClient } from '../../src/core/client.js';
+import { createClient } from '../../src/core/api/client.js';
 import { CliError } from '../../src/core/errors.js';
-import { downloadResults } from '../../src/core/results.js';
+import { streamSink } from '../../src/core/fs/atomic-file.js';
+import { downloadResults } from '../../src/core/results/download.js';
 import { FaultPlan, parseFaults } from '../../src/emulator/faults.js';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/server.js';
 import { runCli } from '../helpers/cli.js';
@@ -115,7 +115,7 @@ describe('a batch the API does not know yet (notfound-after-create)', () => {
     const { emu, env } = await emulator({ faults: 'notfound-after-create=10s' });
     const id = await endedBatch(emu, 1, 0);
     const client = await createClient({ env });
-    const { getBatch } = await import('../../src/core/batches.js');
+    const { getBatch } = await import('../../src/core/api/batches.js');
     const error = await getBatch(client, id, { notFoundGraceMs: 0 }).catch((e) => e);
     expect(error).toBeInstanceOf(CliError);
     expect(error.exitCode).toBe(3);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClient } from '../../src/core/client.js';
+import { createClient } from '../../src/core/api/client.js';
 import { CliError } from '../../src/core/errors.js';
-import { submitRequests } from '../../src/core/submit.js';
+import { submitRequests } from '../../src/core/submit/submit.js';
 import { FaultPlan, parseFaults } from '../../src/emulator/faults.js';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/server.js';
 import { runCli } from '../helpers/cli.js';

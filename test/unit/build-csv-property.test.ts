@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { csvRows } from '../../src/core/build/csv.js';
-import type { PromptRow, SourceEvent } from '../../src/core/build/rows.js';
+import { csvRows } from '../../src/core/builder/csv.js';
+import type { PromptRow, SourceEvent } from '../../src/core/builder/rows.js';
 import { split, stream } from '../helpers/chunks.js';
 
 /** RFC 4180: quote a field when it holds the delimiter, a quote or a line break; double the quotes. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonItems } from '../../src/core/build/json-scan.js';
+import { jsonItems } from '../../src/core/builder/json-scan.js';
 import { InputError } from '../../src/core/errors.js';
 import { split, stream } from '../helpers/chunks.js';
 

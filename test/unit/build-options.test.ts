@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { checkIdPrefix, IdRegistry, shortHash } from '../../src/core/build/ids.js';
-import { parseExtraParams } from '../../src/core/build/params.js';
-import { DEFAULT_MODEL, requestShape } from '../../src/core/build/request-shape.js';
-import { mapLine, mapPathFor } from '../../src/core/build/sidecar.js';
-import { checkTemplateNames, compileTemplate } from '../../src/core/build/template.js';
+import { checkIdPrefix, IdRegistry, shortHash } from '../../src/core/builder/ids.js';
+import { parseExtraParams } from '../../src/core/builder/params.js';
+import { DEFAULT_MODEL, requestShape } from '../../src/core/builder/request-shape.js';
+import { mapLine, mapPathFor } from '../../src/core/builder/sidecar.js';
+import { checkTemplateNames, compileTemplate } from '../../src/core/builder/template.js';
 import { UsageError } from '../../src/core/errors.js';
-import { checkRequest } from '../../src/core/request-schema.js';
+import { checkRequest } from '../../src/core/requests/schema.js';
 
 const here = { env: {}, cwd: process.cwd() };
 

@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { batchCost, noTokens, standardCost, usd } from '../../src/core/cost.js';
-import { estimateCost } from '../../src/core/estimate.js';
-import { BUILT_IN_PRICES, loadPrices, priceOf } from '../../src/core/prices.js';
-import { openSource, validateRequests } from '../../src/core/request-file.js';
+import { batchCost, noTokens, standardCost, usd } from '../../src/core/cost/cost.js';
+import { estimateCost } from '../../src/core/cost/estimate.js';
+import { BUILT_IN_PRICES, loadPrices, priceOf } from '../../src/core/cost/prices.js';
+import { openSource, validateRequests } from '../../src/core/requests/file.js';
 import { runCli } from '../helpers/cli.js';
 import { request, tempDir } from '../helpers/files.js';
 

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeFetch } from '../../src/core/http-fetch.js';
+import { nodeFetch } from '../../src/core/api/http-fetch.js';
 
 let server: Server;
 let base = '';

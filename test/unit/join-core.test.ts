@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { buildRequestFile } from '../../src/core/build/build.js';
+import { buildRequestFile } from '../../src/core/builder/build.js';
 import { InputError, UsageError } from '../../src/core/errors.js';
 import { joinResults, joinSourceFor } from '../../src/core/join/join.js';
 import { tempDir, writeText } from '../helpers/files.js';

@@ -2,7 +2,7 @@ import { createWriteStream, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { buildRequestFile } from '../../src/core/build/build.js';
+import { buildRequestFile } from '../../src/core/builder/build.js';
 import { joinResults } from '../../src/core/join/join.js';
 import { tempDir, writeText } from '../helpers/files.js';
 import { errored, fileSink, shuffle, succeeded } from '../helpers/join.js';

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
-import { readLines } from '../../src/core/lines.js';
-import { validateRequests } from '../../src/core/request-file.js';
+import { readLines } from '../../src/core/fs/lines.js';
+import { validateRequests } from '../../src/core/requests/file.js';
 import { split, stream } from '../helpers/chunks.js';
 
 async function records(chunks: Iterable<Uint8Array>): Promise<Array<[number, string]>> {

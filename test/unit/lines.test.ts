@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeUtf8, isBlank, readLines } from '../../src/core/lines.js';
+import { decodeUtf8, isBlank, readLines } from '../../src/core/fs/lines.js';
 
 async function lines(chunks: Array<string | Buffer>): Promise<Array<[number, string]>> {
   const out: Array<[number, string]> = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createClient } from '../../src/core/client.js';
-import { monitorBatches } from '../../src/core/monitor.js';
-import { submitRequests } from '../../src/core/submit.js';
+import { createClient } from '../../src/core/api/client.js';
+import { monitorBatches } from '../../src/core/monitor/monitor.js';
+import { submitRequests } from '../../src/core/submit/submit.js';
 import { startEmulator } from '../../src/emulator/server.js';
 import { tempDir, writeRequests } from '../helpers/files.js';
 

@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { ExitCode } from '../../src/cli/exit-codes.js';
 import { InputError } from '../../src/core/errors.js';
-import { ExitCode } from '../../src/core/exit-codes.js';
-import { formatBytes, validateRequests } from '../../src/core/request-file.js';
-import { checkRequest } from '../../src/core/request-schema.js';
+import { formatBytes, validateRequests } from '../../src/core/requests/file.js';
+import { checkRequest } from '../../src/core/requests/schema.js';
 import { request } from '../helpers/files.js';
 
 const source = (text: string) => Readable.from([Buffer.from(text)]);

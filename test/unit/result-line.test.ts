@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compactLine, resultFacts } from '../../src/core/result-line.js';
-import { SummaryBuilder } from '../../src/core/results-summary.js';
+import { compactLine, resultFacts } from '../../src/core/results/line.js';
+import { SummaryBuilder } from '../../src/core/results/summary.js';
 
 const succeeded = {
   custom_id: 'a',

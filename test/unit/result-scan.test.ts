@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resultFacts } from '../../src/core/result-line.js';
-import { scanSucceeded } from '../../src/core/result-scan.js';
+import { resultFacts } from '../../src/core/results/line.js';
+import { scanSucceeded } from '../../src/core/results/scan.js';
 
 function succeeded(
   id: string,

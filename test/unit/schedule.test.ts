@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextPollDelay, pollInterval, retryDelay } from '../../src/core/schedule.js';
+import { nextPollDelay, pollInterval, retryDelay } from '../../src/core/monitor/schedule.js';
 
 const min = 60_000;
 

@@ -1,14 +1,14 @@
-import { type Sink, streamSink } from '../../core/atomic-file.js';
 import {
   type BuildOptions,
   type BuildSource,
   type BuildSummary,
   buildRequestFile,
-} from '../../core/build/build.js';
-import type { CacheTtl } from '../../core/build/request-shape.js';
-import type { SplitBy } from '../../core/build/text.js';
+} from '../../core/builder/build.js';
+import type { CacheTtl } from '../../core/builder/request-shape.js';
+import type { SplitBy } from '../../core/builder/text.js';
 import { UsageError } from '../../core/errors.js';
-import { formatBytes } from '../../core/request-file.js';
+import { type Sink, streamSink } from '../../core/fs/atomic-file.js';
+import { formatBytes } from '../../core/requests/file.js';
 import type { Context } from '../context.js';
 import { n } from '../format.js';
 import { println } from '../io.js';

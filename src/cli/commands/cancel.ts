@@ -1,4 +1,4 @@
-import { cancelBatch } from '../../core/batches.js';
+import { cancelBatch } from '../../core/api/batches.js';
 import type { Context } from '../context.js';
 import { println } from '../io.js';
 import { countsLine } from '../render-batch.js';

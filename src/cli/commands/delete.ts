@@ -1,4 +1,4 @@
-import { deleteBatch } from '../../core/batches.js';
+import { deleteBatch } from '../../core/api/batches.js';
 import type { Context } from '../context.js';
 import { println } from '../io.js';
 

@@ -1,11 +1,11 @@
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildRequestFile } from '../../core/build/build.js';
-import { createClient } from '../../core/client.js';
+import { createClient } from '../../core/api/client.js';
+import { buildRequestFile } from '../../core/builder/build.js';
 import { formatDuration } from '../../core/duration.js';
-import { resultFacts } from '../../core/result-line.js';
-import { submitRequests } from '../../core/submit.js';
+import { resultFacts } from '../../core/results/line.js';
+import { submitRequests } from '../../core/submit/submit.js';
 import { startEmulator } from '../../emulator/server.js';
 import type { Context } from '../context.js';
 import { createContext } from '../context.js';

@@ -1,10 +1,10 @@
-import { usd } from '../../core/cost.js';
+import { usd } from '../../core/cost/cost.js';
+import { type Estimate, estimateCost } from '../../core/cost/estimate.js';
+import { loadPrices } from '../../core/cost/prices.js';
 import { CliError } from '../../core/errors.js';
-import { type Estimate, estimateCost } from '../../core/estimate.js';
-import { ExitCode } from '../../core/exit-codes.js';
-import { loadPrices } from '../../core/prices.js';
-import { assertReadableFile, openSource, validateRequests } from '../../core/request-file.js';
+import { assertReadableFile, openSource, validateRequests } from '../../core/requests/file.js';
 import type { Context } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
 import { n, table } from '../format.js';
 import { println } from '../io.js';
 

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { openAtomicFile, type Sink, streamSink } from '../../core/atomic-file.js';
-import { cancelBatch } from '../../core/batches.js';
+import { cancelBatch } from '../../core/api/batches.js';
+import type { MessageBatch } from '../../core/api/types.js';
+import { loadPrices } from '../../core/cost/prices.js';
 import { BatchStateError } from '../../core/errors.js';
-import { ExitCode } from '../../core/exit-codes.js';
+import { openAtomicFile, type Sink, streamSink } from '../../core/fs/atomic-file.js';
 import {
   latestAttempt,
   listJobs,
@@ -13,10 +14,9 @@ import {
   writeManifest,
 } from '../../core/job/manifest.js';
 import { jobComplete, mergeResults } from '../../core/job/run.js';
-import { fetchBatches } from '../../core/monitor.js';
-import { loadPrices } from '../../core/prices.js';
-import type { MessageBatch } from '../../core/types.js';
+import { fetchBatches } from '../../core/monitor/monitor.js';
 import type { Context } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
 import { n, table, when } from '../format.js';
 import { println } from '../io.js';
 import { costText } from '../render-cost.js';

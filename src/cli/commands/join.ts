@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import { openAtomicFile, type Sink, streamSink } from '../../core/atomic-file.js';
-import { mapPathFor } from '../../core/build/sidecar.js';
-import type { SplitBy } from '../../core/build/text.js';
+import { mapPathFor } from '../../core/builder/sidecar.js';
+import type { SplitBy } from '../../core/builder/text.js';
 import { UsageError } from '../../core/errors.js';
+import { openAtomicFile, type Sink, streamSink } from '../../core/fs/atomic-file.js';
 import { joinBatchResults, joinProduced } from '../../core/join/batch.js';
 import type { JoinFormat, JoinSource, JoinSummary } from '../../core/join/join.js';
 import type { Context } from '../context.js';

@@ -1,4 +1,4 @@
-import { listBatches, totalRequests } from '../../core/batches.js';
+import { listBatches, totalRequests } from '../../core/api/batches.js';
 import type { Context } from '../context.js';
 import { n, table, when } from '../format.js';
 import { println } from '../io.js';

@@ -1,10 +1,10 @@
 import { appendFile, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { assertWritable, openAtomicFile } from '../../core/atomic-file.js';
+import type { MessageBatch } from '../../core/api/types.js';
 import { UsageError } from '../../core/errors.js';
-import { type MonitorResult, monitorBatches, type PollSnapshot } from '../../core/monitor.js';
-import { downloadResults } from '../../core/results.js';
-import type { MessageBatch } from '../../core/types.js';
+import { assertWritable, openAtomicFile } from '../../core/fs/atomic-file.js';
+import { type MonitorResult, monitorBatches, type PollSnapshot } from '../../core/monitor/monitor.js';
+import { downloadResults } from '../../core/results/download.js';
 import type { Context } from '../context.js';
 import { println } from '../io.js';
 import { startProgress } from '../progress.js';

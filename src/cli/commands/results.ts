@@ -1,8 +1,8 @@
-import { openAtomicFile, type Sink, streamSink } from '../../core/atomic-file.js';
+import { loadPrices } from '../../core/cost/prices.js';
 import { UsageError } from '../../core/errors.js';
-import { loadPrices } from '../../core/prices.js';
-import { downloadResults, type ResultsFormat } from '../../core/results.js';
-import type { ResultsSummary } from '../../core/results-summary.js';
+import { openAtomicFile, type Sink, streamSink } from '../../core/fs/atomic-file.js';
+import { downloadResults, type ResultsFormat } from '../../core/results/download.js';
+import type { ResultsSummary } from '../../core/results/summary.js';
 import type { Context } from '../context.js';
 import { n, pct } from '../format.js';
 import { println } from '../io.js';

@@ -1,9 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openAtomicFile } from '../../core/atomic-file.js';
+import { loadPrices } from '../../core/cost/prices.js';
 import { UsageError } from '../../core/errors.js';
-import { ExitCode } from '../../core/exit-codes.js';
+import { openAtomicFile } from '../../core/fs/atomic-file.js';
+import { decodeUtf8, readLines } from '../../core/fs/lines.js';
 import { locateJob, writeManifest } from '../../core/job/manifest.js';
 import {
   extractRequests,
@@ -13,14 +14,13 @@ import {
   shouldRetry,
 } from '../../core/job/retry.js';
 import { finishAttempts, jobComplete, mergeResults, submitPending } from '../../core/job/run.js';
-import { decodeUtf8, readLines } from '../../core/lines.js';
-import { loadPrices } from '../../core/prices.js';
-import { assertReadableFile, openSource } from '../../core/request-file.js';
-import { resultFacts } from '../../core/result-line.js';
-import { downloadResults } from '../../core/results.js';
-import { SummaryBuilder } from '../../core/results-summary.js';
-import { submitRequests } from '../../core/submit.js';
+import { assertReadableFile, openSource } from '../../core/requests/file.js';
+import { downloadResults } from '../../core/results/download.js';
+import { resultFacts } from '../../core/results/line.js';
+import { SummaryBuilder } from '../../core/results/summary.js';
+import { submitRequests } from '../../core/submit/submit.js';
 import type { Context } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
 import { n } from '../format.js';
 import { println } from '../io.js';
 import { costText } from '../render-cost.js';

@@ -1,5 +1,5 @@
-import { getBatch } from '../../core/batches.js';
-import type { MessageBatch } from '../../core/types.js';
+import { getBatch } from '../../core/api/batches.js';
+import type { MessageBatch } from '../../core/api/types.js';
 import type { Context } from '../context.js';
 import { println } from '../io.js';
 import { describeBatch } from '../render-batch.js';

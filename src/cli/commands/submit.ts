@@ -1,9 +1,9 @@
-import { type Estimate, estimateCost } from '../../core/estimate.js';
-import { ExitCode } from '../../core/exit-codes.js';
-import { loadPrices } from '../../core/prices.js';
-import { formatBytes } from '../../core/request-file.js';
-import { submitRequests } from '../../core/submit.js';
+import { type Estimate, estimateCost } from '../../core/cost/estimate.js';
+import { loadPrices } from '../../core/cost/prices.js';
+import { formatBytes } from '../../core/requests/file.js';
+import { submitRequests } from '../../core/submit/submit.js';
 import type { Context } from '../context.js';
+import { ExitCode } from '../exit-codes.js';
 import { count, n, when } from '../format.js';
 import { println } from '../io.js';
 import { startProgress } from '../progress.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { decodeUtf8, readLines } from '../lines.js';
-import { openSource } from '../request-file.js';
-import { type ResultFacts, resultFacts } from '../result-line.js';
+import { decodeUtf8, readLines } from '../fs/lines.js';
+import { openSource } from '../requests/file.js';
+import { type ResultFacts, resultFacts } from '../results/line.js';
 import type { Shard } from './manifest.js';
 
 /**

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { ExitCode } from '../../cli/exit-codes.js';
+import type { MessageBatchRequestCounts } from '../api/types.js';
 import { CliError } from '../errors.js';
-import { ExitCode } from '../exit-codes.js';
-import type { MessageBatchRequestCounts } from '../types.js';
 
 /** One batch made for a shard: the first submission, or a retry of some of its requests. */
 export interface Attempt {

@@ -1,9 +1,9 @@
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { decodeUtf8, isBlank, readLines } from '../lines.js';
-import { openSource } from '../request-file.js';
-import type { ResultFacts } from '../result-line.js';
-import { type ResultsSummary, SummaryBuilder } from '../results-summary.js';
+import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
+import { openSource } from '../requests/file.js';
+import type { ResultFacts } from '../results/line.js';
+import { type ResultsSummary, SummaryBuilder } from '../results/summary.js';
 import { visitLatestResults } from './latest.js';
 import { latestAttempt, type Manifest, type Shard } from './manifest.js';
 import { closeStream, writeLine } from './split.js';

@@ -1,15 +1,15 @@
 import { join, resolve } from 'node:path';
-import { bufferedSink, openAtomicFile, type Sink } from '../atomic-file.js';
-import type { BatchClient } from '../client.js';
+import { ExitCode } from '../../cli/exit-codes.js';
+import type { BatchClient } from '../api/client.js';
+import { findCreatedBatches } from '../api/reconcile.js';
+import type { MessageBatch } from '../api/types.js';
 import { CliError } from '../errors.js';
-import { ExitCode } from '../exit-codes.js';
-import { monitorBatches, type PollSnapshot } from '../monitor.js';
-import { findCreatedBatches } from '../reconcile.js';
-import { openSource, validateRequests } from '../request-file.js';
-import { downloadResults } from '../results.js';
-import { type ResultsSummary, SummaryBuilder } from '../results-summary.js';
-import { submitRequests } from '../submit.js';
-import type { MessageBatch } from '../types.js';
+import { bufferedSink, openAtomicFile, type Sink } from '../fs/atomic-file.js';
+import { monitorBatches, type PollSnapshot } from '../monitor/monitor.js';
+import { openSource, validateRequests } from '../requests/file.js';
+import { downloadResults } from '../results/download.js';
+import { type ResultsSummary, SummaryBuilder } from '../results/summary.js';
+import { submitRequests } from '../submit/submit.js';
 import { visitLatestResults } from './latest.js';
 import {
   type Attempt,

@@ -1,8 +1,8 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { BODY_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../limits.js';
-import { isBlank, readLines } from '../lines.js';
-import { openSource } from '../request-file.js';
+import { isBlank, readLines } from '../fs/lines.js';
+import { openSource } from '../requests/file.js';
+import { BODY_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../requests/limits.js';
 import type { Shard } from './manifest.js';
 
 /** Default shard limits: headroom under the API's 100,000 requests and 256 MB. */

@@ -1,7 +1,7 @@
-import type { Sink } from '../atomic-file.js';
-import type { BatchClient } from '../client.js';
-import { type DownloadOptions, downloadResults } from '../results.js';
-import type { MessageBatch } from '../types.js';
+import type { BatchClient } from '../api/client.js';
+import type { MessageBatch } from '../api/types.js';
+import type { Sink } from '../fs/atomic-file.js';
+import { type DownloadOptions, downloadResults } from '../results/download.js';
 import { checkJoinOptions, type JoinOptions, type JoinSummary, joinResults } from './join.js';
 
 /** The other side of a {@link channel} went away (its own error is the one to report). */

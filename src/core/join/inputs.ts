@@ -1,8 +1,8 @@
-import { csvRecordBatches } from '../build/csv.js';
-import { jsonLinesItems } from '../build/json.js';
-import { type JsonItem, jsonItems } from '../build/json-scan.js';
-import { isBlankText } from '../build/rows.js';
-import { type SplitBy, textRows } from '../build/text.js';
+import { csvRecordBatches } from '../builder/csv.js';
+import { jsonLinesItems } from '../builder/json.js';
+import { type JsonItem, jsonItems } from '../builder/json-scan.js';
+import { isBlankText } from '../builder/rows.js';
+import { type SplitBy, textRows } from '../builder/text.js';
 
 /**
  * The records of a CSV file as `build csv` reads them (same csv-parse settings), in batches,

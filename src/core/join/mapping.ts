@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { InputError } from '../errors.js';
-import { decodeUtf8, isBlank, readLines } from '../lines.js';
+import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
 
 /** Grows a byte array to hold at least `size` entries (doubling), keeping its contents. */
 function grow(bytes: Uint8Array, size: number): Uint8Array {

@@ -1,4 +1,4 @@
-import type { Sink } from '../atomic-file.js';
+import type { Sink } from '../fs/atomic-file.js';
 import { type JoinedResult, RESULT_COLUMNS } from './result-index.js';
 
 const NEEDS_QUOTES = /[",\r\n]/;

@@ -1,7 +1,7 @@
 import { readSync } from 'node:fs';
 import { type FileHandle, mkdtemp, open, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ResultFacts } from '../result-line.js';
+import type { ResultFacts } from '../results/line.js';
 
 /** The result columns a joined row gets, in order (values null when the row has no result). */
 export interface JoinedResult {

@@ -1,5 +1,5 @@
-import type { Sink } from '../atomic-file.js';
-import { estimateTokens } from '../tokens.js';
+import { estimateTokens } from '../cost/tokens.js';
+import type { Sink } from '../fs/atomic-file.js';
 
 /** Write to the sinks in chunks of about this many characters. */
 const CHUNK_CHARS = 1 << 18;

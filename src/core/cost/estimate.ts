@@ -1,10 +1,10 @@
-import { callApi } from './api-errors.js';
-import type { BatchClient } from './client.js';
+import type { BatchClient } from '../api/client.js';
+import { callApi } from '../api/errors.js';
+import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
+import { openSource, type RequestFileStats } from '../requests/file.js';
+import type { BatchRequest } from '../requests/schema.js';
 import { batchCost, noTokens } from './cost.js';
-import { decodeUtf8, isBlank, readLines } from './lines.js';
 import { type PriceTable, priceOf } from './prices.js';
-import { openSource, type RequestFileStats } from './request-file.js';
-import type { BatchRequest } from './request-schema.js';
 import { estimateTokens, promptCharacters } from './tokens.js';
 
 /** The cost outlook of one model's requests. */

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { decodeUtf8, isBlank, readLines } from '../lines.js';
+import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
 import { type JsonItem, jsonItems } from './json-scan.js';
 import { isBlankText, type RowSource, SKIP, type SourceEvent } from './rows.js';
 import type { Template } from './template.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { UsageError } from '../errors.js';
-import { CUSTOM_ID_PATTERN } from '../limits.js';
+import { CUSTOM_ID_PATTERN } from '../requests/limits.js';
 
 /** Longest custom_id the API takes. */
 const MAX_ID_LENGTH = 64;

@@ -3,7 +3,7 @@ import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import { access, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 /** Temporary files still open in this process, removed by {@link removeTempFilesSync} on a hard exit. */
 const liveTempFiles = new Set<string>();

@@ -1,4 +1,4 @@
-import type { ResultFacts } from './result-line.js';
+import type { ResultFacts } from './line.js';
 
 /**
  * Reads the facts a summary needs from a `succeeded` result line without decoding or parsing it:

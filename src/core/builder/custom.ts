@@ -1,9 +1,9 @@
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ExitCode } from '../../cli/exit-codes.js';
+import { promptCharacters } from '../cost/tokens.js';
 import { CliError, UsageError } from '../errors.js';
-import { ExitCode } from '../exit-codes.js';
-import { checkRequest } from '../request-schema.js';
-import { promptCharacters } from '../tokens.js';
+import { checkRequest } from '../requests/schema.js';
 import type { IdRegistry } from './ids.js';
 import { checkSignal, Problems, type RowCounts, type RunHooks } from './pipeline.js';
 import { mapLine } from './sidecar.js';

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Env } from '../client.js';
+import type { Env } from '../api/client.js';
 import { UsageError } from '../errors.js';
-import { type BatchRequest, checkRequest } from '../request-schema.js';
+import { type BatchRequest, checkRequest } from '../requests/schema.js';
 import { parseExtraParams } from './params.js';
 
 /** The model used when neither --model nor CLAUDE_BATCH_MODEL says otherwise: the cheapest current one. */

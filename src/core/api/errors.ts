@@ -1,6 +1,6 @@
 import { APIError } from '@anthropic-ai/sdk/core/error';
-import { AuthError, BatchStateError, CliError, InterruptedError } from './errors.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../../cli/exit-codes.js';
+import { AuthError, BatchStateError, CliError, InterruptedError } from '../errors.js';
 
 /** What the failing call was about, to make the message precise. */
 export interface ErrorContext {

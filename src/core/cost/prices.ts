@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 
 /** Batch prices of one model, in USD per million tokens (batch = 50% of the standard price). */
 export interface ModelPrice {

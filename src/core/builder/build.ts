@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
-import { assertWritable, openAtomicFile, type Sink } from '../atomic-file.js';
-import type { Env } from '../client.js';
+import type { Env } from '../api/client.js';
 import { InputError, UsageError } from '../errors.js';
-import { BODY_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../limits.js';
+import { assertWritable, openAtomicFile, type Sink } from '../fs/atomic-file.js';
+import { BODY_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../requests/limits.js';
 import { type CsvOptions, csvRows } from './csv.js';
 import { loadBuilder, writeCustom } from './custom.js';
 import { checkIdPrefix, type IdPolicy, IdRegistry } from './ids.js';

@@ -1,6 +1,6 @@
 /** Small building blocks for retrying by hand what the SDK does not retry for us. */
 import { APIError } from '@anthropic-ai/sdk/core/error';
-import { InterruptedError } from './errors.js';
+import { InterruptedError } from '../errors.js';
 
 /** The SDK's automatic retries for reads (retrieve, list, cancel, delete, results): 4 tries in all. */
 export const READ_RETRIES = 3;

@@ -1,5 +1,5 @@
-import { noTokens, type TokenUse } from './cost.js';
-import type { ResultFacts } from './result-line.js';
+import { noTokens, type TokenUse } from '../cost/cost.js';
+import type { ResultFacts } from './line.js';
 
 /** Totals over a results file. */
 export interface ResultsSummary {

@@ -1,12 +1,12 @@
-import { callApi } from './api-errors.js';
-import { getBatch } from './batches.js';
-import type { BatchClient } from './client.js';
-import { formatDuration } from './duration.js';
-import { BatchStateError, CliError, InterruptedError } from './errors.js';
-import { ExitCode } from './exit-codes.js';
-import { isTransient, sleep as realSleep } from './retry.js';
+import { ExitCode } from '../../cli/exit-codes.js';
+import { getBatch } from '../api/batches.js';
+import type { BatchClient } from '../api/client.js';
+import { callApi } from '../api/errors.js';
+import { isTransient, sleep as realSleep } from '../api/retry.js';
+import type { MessageBatch } from '../api/types.js';
+import { formatDuration } from '../duration.js';
+import { BatchStateError, CliError, InterruptedError } from '../errors.js';
 import { nextPollDelay, retryDelay } from './schedule.js';
-import type { MessageBatch } from './types.js';
 
 /** What one poll saw. */
 export interface PollSnapshot {

@@ -1,14 +1,14 @@
 import { stat } from 'node:fs/promises';
-import { toCliError } from './api-errors.js';
-import type { BatchClient } from './client.js';
-import { CliError, InterruptedError } from './errors.js';
-import { ExitCode } from './exit-codes.js';
-import { isBlank, readLines } from './lines.js';
-import { findCreatedBatches } from './reconcile.js';
-import { assertReadableFile, openSource, type RequestFileStats, validateRequests } from './request-file.js';
-import { apiErrorOf, backoff, describeFailure, isTransient, sleep } from './retry.js';
-import { spoolToFile } from './spool.js';
-import type { MessageBatch } from './types.js';
+import { ExitCode } from '../../cli/exit-codes.js';
+import type { BatchClient } from '../api/client.js';
+import { toCliError } from '../api/errors.js';
+import { findCreatedBatches } from '../api/reconcile.js';
+import { apiErrorOf, backoff, describeFailure, isTransient, sleep } from '../api/retry.js';
+import type { MessageBatch } from '../api/types.js';
+import { CliError, InterruptedError } from '../errors.js';
+import { isBlank, readLines } from '../fs/lines.js';
+import { spoolToFile } from '../fs/spool.js';
+import { assertReadableFile, openSource, type RequestFileStats, validateRequests } from '../requests/file.js';
 
 /** Where the requests come from: a file path, or a stream (stdin) that is spooled to disk first. */
 export type RequestSource =

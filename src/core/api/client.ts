@@ -1,5 +1,5 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { AuthError } from './errors.js';
+import { AuthError } from '../errors.js';
 import { nodeFetch } from './http-fetch.js';
 import { READ_RETRIES } from './retry.js';
 

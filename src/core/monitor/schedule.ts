@@ -1,4 +1,4 @@
-import { backoff } from './retry.js';
+import { backoff } from '../api/retry.js';
 
 /**
  * How often to poll a batch, from the batch's age (not the watcher's): most batches end within

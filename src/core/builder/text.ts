@@ -1,5 +1,5 @@
 import { InputError } from '../errors.js';
-import { decodeUtf8, readLines } from '../lines.js';
+import { decodeUtf8, readLines } from '../fs/lines.js';
 import { isBlankText, type RowSource, type SourceEvent } from './rows.js';
 import { checkTemplateNames, type Template } from './template.js';
 

@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { CliError, InputError, type InputProblem } from './errors.js';
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../../cli/exit-codes.js';
+import { promptCharacters } from '../cost/tokens.js';
+import { CliError, InputError, type InputProblem } from '../errors.js';
+import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
 import { BODY_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from './limits.js';
-import { decodeUtf8, isBlank, readLines } from './lines.js';
-import { type BatchRequest, checkRequest } from './request-schema.js';
-import { promptCharacters } from './tokens.js';
+import { type BatchRequest, checkRequest } from './schema.js';
 
 /** What a request file holds, per model. */
 export interface ModelStats {

@@ -1,14 +1,14 @@
-import { callApi, toCliError } from './api-errors.js';
-import { bufferedSink, type Sink } from './atomic-file.js';
-import { getBatch, totalRequests } from './batches.js';
-import type { BatchClient } from './client.js';
-import { BatchStateError, CliError, InterruptedError } from './errors.js';
-import { decodeUtf8, readLines } from './lines.js';
-import { compactLine, resultFacts } from './result-line.js';
-import { scanSucceeded } from './result-scan.js';
-import { type ResultsSummary, SummaryBuilder } from './results-summary.js';
-import { backoff, describeFailure, isNotFound, isTransient, READ_TIMEOUT_MS, sleep } from './retry.js';
-import type { MessageBatch } from './types.js';
+import { getBatch, totalRequests } from '../api/batches.js';
+import type { BatchClient } from '../api/client.js';
+import { callApi, toCliError } from '../api/errors.js';
+import { backoff, describeFailure, isNotFound, isTransient, READ_TIMEOUT_MS, sleep } from '../api/retry.js';
+import type { MessageBatch } from '../api/types.js';
+import { BatchStateError, CliError, InterruptedError } from '../errors.js';
+import { bufferedSink, type Sink } from '../fs/atomic-file.js';
+import { decodeUtf8, readLines } from '../fs/lines.js';
+import { compactLine, resultFacts } from './line.js';
+import { scanSucceeded } from './scan.js';
+import { type ResultsSummary, SummaryBuilder } from './summary.js';
 
 /** How results are written: `jsonl` is every line as the API sent it; `compact` is one flat object a result. */
 export type ResultsFormat = 'jsonl' | 'compact';

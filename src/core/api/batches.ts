@@ -1,6 +1,6 @@
-import { callApi } from './api-errors.js';
+import { BatchStateError } from '../errors.js';
 import type { BatchClient } from './client.js';
-import { BatchStateError } from './errors.js';
+import { callApi } from './errors.js';
 import { backoff, isNotFound, READ_TIMEOUT_MS, sleep } from './retry.js';
 import type { DeletedMessageBatch, MessageBatch } from './types.js';
 
