@@ -1,9 +1,10 @@
 /**
  * claude-batch as a library: the same core the CLI uses. Every function returns data and throws
- * CliError subclasses with an exit code and a hint; nothing here prints or exits.
+ * CliError subclasses with a kind (`usage`, `not-found`, `environment`…) and a hint;
+ * `exitCodeFor(kind)` gives the CLI's exit code for it; nothing here prints or exits.
  */
 
-export { ExitCode } from './cli/exit-codes.js';
+export { ExitCode, exitCodeFor } from './cli/exit-codes.js';
 export { cancelBatch, deleteBatch, getBatch, listBatches, totalRequests } from './core/api/batches.js';
 export { type BatchClient, type ClientOptions, createClient, DEFAULT_BASE_URL } from './core/api/client.js';
 export type { DeletedMessageBatch, MessageBatch, MessageBatchIndividualResponse } from './core/api/types.js';
@@ -20,9 +21,12 @@ export {
   AuthError,
   BatchStateError,
   CliError,
+  EnvironmentError,
+  type ErrorKind,
   InputError,
   type InputProblem,
   InterruptedError,
+  TimeoutError,
   UsageError,
 } from './core/errors.js';
 export { openAtomicFile, type Sink, streamSink } from './core/fs/atomic-file.js';

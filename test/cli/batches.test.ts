@@ -295,7 +295,7 @@ describe('errors from the API and the network', () => {
     });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      `error: Cannot reach the API at ${url} (ECONNREFUSED)\nhint: check the network, --base-url or ANTHROPIC_BASE_URL; for an offline API run \`claude-batch emulator\`\n`,
+      `error: Cannot reach the API at ${url}: connection refused (ECONNREFUSED)\nhint: is the server running at --base-url? for an offline API run \`claude-batch emulator\`\n`,
     );
   });
 

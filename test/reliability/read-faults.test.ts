@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { exitCodeFor } from '../../src/cli/exit-codes.js';
 import { createClient } from '../../src/core/api/client.js';
 import { CliError } from '../../src/core/errors.js';
 import { streamSink } from '../../src/core/fs/atomic-file.js';
@@ -118,7 +119,7 @@ describe('a batch the API does not know yet (notfound-after-create)', () => {
     const { getBatch } = await import('../../src/core/api/batches.js');
     const error = await getBatch(client, id, { notFoundGraceMs: 0 }).catch((e) => e);
     expect(error).toBeInstanceOf(CliError);
-    expect(error.exitCode).toBe(3);
+    expect(exitCodeFor(error.kind)).toBe(3);
   });
 });
 

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { exitCodeFor } from '../../src/cli/exit-codes.js';
 import { type BuildOptions, buildRequestFile } from '../../src/core/builder/build.js';
 import { shortHash } from '../../src/core/builder/ids.js';
 import { CliError, InputError, UsageError } from '../../src/core/errors.js';
@@ -378,7 +379,7 @@ describe('build custom', () => {
     for (const [file, pattern] of cases) {
       const error = await buildError({ source: 'custom', input: `${FIX}/${file}` });
       expect(error.message).toMatch(pattern);
-      expect(error.exitCode).toBe(2);
+      expect(exitCodeFor(error.kind)).toBe(2);
     }
   });
 });

@@ -60,7 +60,7 @@ describe('monitorBatches on a simulated clock', () => {
           onWarning: (w) => warnings.push(w),
           notFoundGraceMs: 30_000,
         }),
-      ).rejects.toMatchObject({ message: 'Batch not found: msgbatch_missing', exitCode: 3 });
+      ).rejects.toMatchObject({ message: 'Batch not found: msgbatch_missing', kind: 'not-found' });
       expect(warnings.length).toBeGreaterThan(2);
       expect(warnings[0]).toMatch(/^Batch not found: msgbatch_missing — retrying/);
     } finally {

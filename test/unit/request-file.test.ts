@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../../src/cli/exit-codes.js';
+import { ExitCode, exitCodeFor } from '../../src/cli/exit-codes.js';
 import { InputError } from '../../src/core/errors.js';
 import { formatBytes, validateRequests } from '../../src/core/requests/file.js';
 import { checkRequest } from '../../src/core/requests/schema.js';
@@ -18,7 +18,7 @@ async function problems(
     await validateRequests(source(text), { file: 'req.jsonl', ...options });
   } catch (error) {
     expect(error).toBeInstanceOf(InputError);
-    expect((error as InputError).exitCode).toBe(ExitCode.USAGE);
+    expect(exitCodeFor((error as InputError).kind)).toBe(ExitCode.USAGE);
     return [(error as InputError).message, ...(error as InputError).details];
   }
   return [];

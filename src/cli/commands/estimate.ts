@@ -41,14 +41,14 @@ export function checkMaxCost(estimate: Estimate, maxCost: number | undefined): v
   if (maxCost === undefined) return;
   if (estimate.unknownModels.length > 0) {
     throw new CliError(`Cannot check --max-cost: no price for ${estimate.unknownModels.join(', ')}`, {
-      exitCode: ExitCode.USAGE,
+      kind: 'usage',
       hint: 'add the model to a price file (--prices FILE), or drop --max-cost',
     });
   }
   if (estimate.costMax > maxCost) {
     throw new CliError(
       `The estimated ceiling ${usd(estimate.costMax)} is over --max-cost ${usd(maxCost)}; nothing was sent`,
-      { exitCode: ExitCode.USAGE, hint: 'lower max_tokens, use a smaller model, or raise --max-cost' },
+      { kind: 'usage', hint: 'lower max_tokens, use a smaller model, or raise --max-cost' },
     );
   }
 }

@@ -128,12 +128,9 @@ export async function runRequestFile(
   } catch (error) {
     await sink.abort();
     // Waiting stopped (Ctrl-C, --timeout): the job goes on, and the same command picks it up.
-    if (
-      error instanceof CliError &&
-      (error.exitCode === ExitCode.INTERRUPTED || error.exitCode === ExitCode.TIMEOUT)
-    ) {
+    if (error instanceof CliError && (error.kind === 'interrupted' || error.kind === 'timeout')) {
       throw new CliError(error.message, {
-        exitCode: error.exitCode,
+        kind: error.kind,
         hint: 'the batches keep running; run the same command again to continue the job (it never submits twice)',
       });
     }

@@ -1,6 +1,13 @@
 import { APIError } from '@anthropic-ai/sdk/core/error';
-import { ExitCode } from '../../cli/exit-codes.js';
-import { AuthError, BatchStateError, CliError, InterruptedError } from '../errors.js';
+import {
+  AuthError,
+  BatchStateError,
+  CliError,
+  causes,
+  EnvironmentError,
+  InterruptedError,
+  systemCode,
+} from '../errors.js';
 
 /** What the failing call was about, to make the message precise. */
 export interface ErrorContext {
@@ -12,16 +19,10 @@ function suffix(error: APIError): string {
   return error.requestID ? ` (request ${error.requestID})` : '';
 }
 
-/** The most precise reason in an error's cause chain: a system code (ECONNREFUSED) or the deepest message. */
-function describeCause(error: unknown): string {
-  let cause: unknown = (error as { cause?: unknown }).cause;
+/** The deepest message in an error's cause chain (the first is the SDK's own wording). */
+function deepestCause(error: unknown): string {
   let deepest = 'no answer';
-  for (let depth = 0; depth < 5 && cause instanceof Error; depth += 1) {
-    const code = (cause as { code?: unknown }).code;
-    if (typeof code === 'string' && /^E[A-Z_]+$/.test(code)) return code;
-    deepest = cause.message;
-    cause = cause.cause;
-  }
+  for (const e of [...causes(error)].slice(1)) deepest = e.message;
   return deepest;
 }
 
@@ -35,16 +36,22 @@ export function toCliError(error: unknown, context: ErrorContext): unknown {
   if (!(error instanceof APIError)) return error;
 
   if (error.status === undefined) {
-    const timedOut = error.name === 'APIConnectionTimeoutError';
-    return new CliError(
-      timedOut
-        ? `The API at ${context.baseUrl} did not answer in time`
-        : `Cannot reach the API at ${context.baseUrl} (${describeCause(error)})`,
-      {
-        hint: 'check the network, --base-url or ANTHROPIC_BASE_URL; for an offline API run `claude-batch emulator`',
+    const hint =
+      'check the network, --base-url or ANTHROPIC_BASE_URL; for an offline API run `claude-batch emulator`';
+    if (error.name === 'APIConnectionTimeoutError') {
+      return new EnvironmentError(`The API at ${context.baseUrl} did not answer in time`, {
+        hint,
         cause: error,
-      },
-    );
+      });
+    }
+    const code = systemCode(error);
+    // The renderer words a known code (host not found, connection refused) and its hint.
+    if (code)
+      return new EnvironmentError(`Cannot reach the API at ${context.baseUrl}`, { code, cause: error });
+    return new EnvironmentError(`Cannot reach the API at ${context.baseUrl} (${deepestCause(error)})`, {
+      hint,
+      cause: error,
+    });
   }
 
   const type = error.type ?? 'error';
@@ -67,11 +74,11 @@ export function toCliError(error: unknown, context: ErrorContext): unknown {
           hint: 'check the id with `claude-batch list` (batches are listed per workspace)',
         });
       }
-      return new CliError(`Not found: ${apiMessage} (${where})`, { exitCode: ExitCode.BATCH_STATE });
+      return new CliError(`Not found: ${apiMessage} (${where})`, { kind: 'not-found' });
     case 400:
     case 413:
       return new CliError(`The API refused the request: ${apiMessage} (${where})`, {
-        exitCode: ExitCode.USAGE,
+        kind: 'usage',
         hint: 'fix the request; nothing was created',
       });
     default: {

@@ -1,6 +1,5 @@
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ExitCode } from '../../cli/exit-codes.js';
 import { promptCharacters } from '../cost/tokens.js';
 import { CliError, UsageError } from '../errors.js';
 import { checkRequest } from '../requests/schema.js';
@@ -23,7 +22,7 @@ export type BuildRequestsFn = (context: BuilderContext) => unknown;
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 function moduleError(text: string, cause: unknown, hint?: string): CliError {
-  return new CliError(text, { exitCode: ExitCode.USAGE, cause, ...(hint === undefined ? {} : { hint }) });
+  return new CliError(text, { kind: 'usage', cause, ...(hint === undefined ? {} : { hint }) });
 }
 
 /**

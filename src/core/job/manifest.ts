@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ExitCode } from '../../cli/exit-codes.js';
 import type { MessageBatchRequestCounts } from '../api/types.js';
 import { CliError } from '../errors.js';
 
@@ -100,7 +99,7 @@ export async function locateJob(cwd: string, job: string): Promise<{ dir: string
     if (manifest) return { dir, manifest };
   }
   throw new CliError(`No job ${job} here`, {
-    exitCode: ExitCode.BATCH_STATE,
+    kind: 'not-found',
     hint: 'list jobs with `claude-batch job list`, or give the job folder (--state) as a path',
   });
 }

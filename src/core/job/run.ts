@@ -1,5 +1,4 @@
 import { join, resolve } from 'node:path';
-import { ExitCode } from '../../cli/exit-codes.js';
 import type { BatchClient } from '../api/client.js';
 import { findCreatedBatches } from '../api/reconcile.js';
 import type { MessageBatch } from '../api/types.js';
@@ -75,7 +74,7 @@ export async function prepareJob(
       throw new CliError(
         `${sameInput ? 'The options' : 'The input'} changed since job ${existing.job_id} started; refusing to mix two runs`,
         {
-          exitCode: ExitCode.USAGE,
+          kind: 'usage',
           hint: `restore them to continue the job, or start a new one with --state <new folder> (job folder: ${dir})`,
         },
       );

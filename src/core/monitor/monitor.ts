@@ -1,4 +1,3 @@
-import { ExitCode } from '../../cli/exit-codes.js';
 import { getBatch } from '../api/batches.js';
 import type { BatchClient } from '../api/client.js';
 import { callApi } from '../api/errors.js';
@@ -119,7 +118,7 @@ export async function monitorBatches(
       throw new CliError(
         `Timed out after ${formatDuration(options.timeoutMs)}; still running: ${running.join(' ')}`,
         {
-          exitCode: ExitCode.TIMEOUT,
+          kind: 'timeout',
           hint: `the batches keep running; watch again with: claude-batch monitor ${running.join(' ')}`,
         },
       );
@@ -170,7 +169,7 @@ export async function monitorBatches(
       );
     }
   } catch (error) {
-    if (options.signal?.aborted && !(error instanceof CliError && error.exitCode === ExitCode.TIMEOUT)) {
+    if (options.signal?.aborted && !(error instanceof CliError && error.kind === 'timeout')) {
       throw new InterruptedError(
         'Monitoring stopped (the batches keep running)',
         `watch again with: claude-batch monitor ${pending().join(' ')}`,

@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { ExitCode } from '../../cli/exit-codes.js';
 import { promptCharacters } from '../cost/tokens.js';
 import { CliError, InputError, type InputProblem } from '../errors.js';
 import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
@@ -41,11 +40,11 @@ export interface ValidateOptions {
 export async function assertReadableFile(path: string, name = path, hint = 'check the path'): Promise<void> {
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
     throw new CliError(`cannot read ${name}: ${error.code === 'ENOENT' ? 'no such file' : error.code}`, {
-      exitCode: ExitCode.USAGE,
+      kind: 'usage',
       hint,
     });
   });
-  if (info.isDirectory()) throw new CliError(`${name} is a folder, not a file`, { exitCode: ExitCode.USAGE });
+  if (info.isDirectory()) throw new CliError(`${name} is a folder, not a file`, { kind: 'usage' });
 }
 
 /** Opens a file (or the given stream) as a byte source. */

@@ -1,11 +1,10 @@
 import { stat } from 'node:fs/promises';
-import { ExitCode } from '../../cli/exit-codes.js';
 import type { BatchClient } from '../api/client.js';
 import { toCliError } from '../api/errors.js';
 import { findCreatedBatches } from '../api/reconcile.js';
 import { apiErrorOf, backoff, describeFailure, isTransient, sleep } from '../api/retry.js';
 import type { MessageBatch } from '../api/types.js';
-import { CliError, InterruptedError } from '../errors.js';
+import { CliError, EnvironmentError, InterruptedError, systemCode } from '../errors.js';
 import { isBlank, readLines } from '../fs/lines.js';
 import { spoolToFile } from '../fs/spool.js';
 import { assertReadableFile, openSource, type RequestFileStats, validateRequests } from '../requests/file.js';
@@ -157,7 +156,7 @@ export async function submitRequests(
     const now = await stat(path);
     if (now.size !== before.size || now.mtimeMs !== before.mtimeMs) {
       throw new CliError(`${name} changed while it was being checked; nothing was sent`, {
-        exitCode: ExitCode.USAGE,
+        kind: 'usage',
         hint: 'run the command again once the file is complete',
       });
     }
@@ -207,6 +206,9 @@ async function createOnce(
   }
 }
 
+/** Connection failures that happen before any byte is sent: a create that fails so created nothing. */
+const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
 /** The creates, each after a check that the one before created nothing. */
 async function createLoop(
   client: BatchClient,
@@ -241,6 +243,14 @@ async function createLoop(
       failure = error;
     }
     if (signal?.aborted) throw failure;
+    const code = systemCode(failure);
+    if (code !== undefined && NEVER_CONNECTED.has(code)) {
+      // No connection was made, so no byte of the create reached the API.
+      throw new EnvironmentError(`Cannot reach the API at ${client.baseUrl}; nothing was sent`, {
+        code,
+        cause: failure,
+      });
+    }
     if (!isTransient(failure)) throw toCliError(failure, context);
     const reason = describeFailure(failure);
     const api = apiErrorOf(failure);
