@@ -11,7 +11,7 @@ import type { Context } from '../context.js';
 import { createContext } from '../context.js';
 import { println } from '../io.js';
 import { PACKAGE_ROOT } from '../package-root.js';
-import { run as monitor } from './monitor.js';
+import { watchBatches } from '../watch.js';
 
 interface Options {
   dir?: string;
@@ -69,7 +69,7 @@ export async function run(ctx: Context, _args: string[], options: Options) {
     say('3. monitor (adaptive polling in real use; every second here), then download the results');
     const results = join(dir, 'results.jsonl');
     const demoCtx = createContext({ ...io, env }, { baseUrl: emulator.url });
-    await monitor(demoCtx, [id], { interval: 1000, results, force: true });
+    await watchBatches(demoCtx, [id], { interval: 1000, results, force: true });
     say();
 
     say('4. a few answers:');

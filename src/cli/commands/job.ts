@@ -1,101 +1,26 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { cancelBatch } from '../../core/api/batches.js';
-import type { MessageBatch } from '../../core/api/types.js';
 import { loadPrices } from '../../core/cost/prices.js';
-import { BatchStateError } from '../../core/errors.js';
 import { openAtomicFile, type Sink, streamSink } from '../../core/fs/atomic-file.js';
-import {
-  latestAttempt,
-  listJobs,
-  locateJob,
-  type Manifest,
-  shardCounts,
-  writeManifest,
-} from '../../core/job/manifest.js';
-import { jobComplete, mergeResults } from '../../core/job/run.js';
-import { fetchBatches } from '../../core/monitor/monitor.js';
+import { cancelJob } from '../../core/job/cancel.js';
+import { listJobs, locateJob, type Manifest } from '../../core/job/manifest.js';
+import { mergeResults } from '../../core/job/run.js';
+import { assertJobComplete, inputReadingOf, jobState, jobTotals, refreshJob } from '../../core/job/state.js';
+import type { JoinSource } from '../../core/join/join.js';
 import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { n, table, when } from '../format.js';
 import { println } from '../io.js';
+import { checkJoinFlags, type JoinCliOptions, joinToOutput } from '../join-output.js';
+import { pricesPath } from '../prices.js';
 import { costText } from '../render-cost.js';
-import { pricesPath } from './estimate.js';
-import { checkJoinFlags, type JoinCliOptions, joinToOutput } from './join.js';
-import { summaryText } from './results.js';
+import { summaryText } from '../render-results.js';
 
 interface Options {
   json?: boolean;
   output?: string;
   force?: boolean;
   prices?: string;
-}
-
-/**
- * For a job made by `run <source>`: read the input back the way the job built it (its source,
- * delimiter, split) unless the flags say otherwise.
- */
-function readLike(built: Record<string, unknown>, options: Partial<JoinCliOptions>): Partial<JoinCliOptions> {
-  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  const source = str(built.source);
-  const joinSource =
-    source === 'csv' || source === 'text'
-      ? source
-      : source === 'json' && built.jsonl === true
-        ? 'jsonl'
-        : undefined;
-  const out: Partial<JoinCliOptions> = {};
-  const delimiter = options.delimiter ?? str(built.delimiter);
-  const splitBy = options.splitBy ?? str(built.splitBy);
-  const chosen = options.joinSource ?? joinSource;
-  if (delimiter !== undefined && (chosen ?? 'csv') === 'csv') out.delimiter = delimiter;
-  if (splitBy !== undefined && chosen === 'text') out.splitBy = splitBy;
-  if (chosen !== undefined) out.joinSource = chosen;
-  return out;
-}
-
-/** Combined counts over every shard, each custom_id counted from its latest attempt. */
-function combined(manifest: Manifest) {
-  const totals = { requests: 0, processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0 };
-  for (const shard of manifest.shards) {
-    totals.requests += shard.requests;
-    const counts = shardCounts(shard);
-    if (counts) {
-      for (const key of ['processing', 'succeeded', 'errored', 'canceled', 'expired'] as const)
-        totals[key] += counts[key];
-    }
-  }
-  return totals;
-}
-
-/** The state of a job in one word. */
-function jobState(manifest: Manifest): string {
-  if (jobComplete(manifest)) return 'done';
-  const latest = manifest.shards.map(latestAttempt);
-  if (latest.every((a) => a?.status === 'ended')) return 'ended';
-  if (latest.some((a) => a?.batch_id)) return 'running';
-  return 'pending';
-}
-
-/** Refreshes the statuses of a job's unfinished batches from the API (one list request for many). */
-async function refresh(ctx: Context, dir: string, manifest: Manifest): Promise<void> {
-  const running = manifest.shards
-    .flatMap((s) => s.attempts)
-    .filter((a) => a.batch_id && a.status !== 'ended');
-  if (running.length === 0) return;
-  const client = await ctx.client();
-  const { found } = await fetchBatches(
-    client,
-    running.map((a) => a.batch_id as string),
-    new Map(),
-    ctx.io.signal,
-  );
-  for (const a of running) {
-    const b = found.get(a.batch_id as string) as MessageBatch;
-    a.status = b.processing_status;
-    a.request_counts = b.request_counts;
-  }
-  writeManifest(dir, manifest);
 }
 
 async function list(ctx: Context, options: Options) {
@@ -110,7 +35,7 @@ async function list(ctx: Context, options: Options) {
           dir: j.dir,
           input: j.manifest.input.path,
           shards: j.manifest.shards.length,
-          ...combined(j.manifest),
+          ...jobTotals(j.manifest),
         })),
         null,
         2,
@@ -126,7 +51,7 @@ async function list(ctx: Context, options: Options) {
     return 0;
   }
   const rows = jobs.map((j) => {
-    const c = combined(j.manifest);
+    const c = jobTotals(j.manifest);
     return [
       j.manifest.job_id,
       jobState(j.manifest),
@@ -147,15 +72,15 @@ async function list(ctx: Context, options: Options) {
 
 async function status(ctx: Context, job: string, options: Options) {
   const { dir, manifest } = await locateJob(ctx.io.cwd, job);
-  await refresh(ctx, dir, manifest);
+  await refreshJob(() => ctx.client(), dir, manifest, ctx.io.signal);
   if (options.json) {
     println(
       ctx.io.stdout,
-      JSON.stringify({ ...manifest, state: jobState(manifest), totals: combined(manifest), dir }, null, 2),
+      JSON.stringify({ ...manifest, state: jobState(manifest), totals: jobTotals(manifest), dir }, null, 2),
     );
     return 0;
   }
-  const c = combined(manifest);
+  const c = jobTotals(manifest);
   println(
     ctx.io.stdout,
     `Job ${manifest.job_id} (${jobState(manifest)}) · ${n(c.requests)} requests · ${manifest.shards.length} shard(s) · state ${dir}`,
@@ -189,15 +114,7 @@ async function status(ctx: Context, job: string, options: Options) {
 async function results(ctx: Context, job: string, options: Options & Partial<JoinCliOptions>) {
   const { dir, manifest } = await locateJob(ctx.io.cwd, job);
   checkJoinFlags(options);
-  if (!jobComplete(manifest)) {
-    throw new BatchStateError(
-      `Job ${manifest.job_id} has not finished: some shards have no results yet`,
-      manifest.job_id,
-      {
-        hint: `continue it with: claude-batch run ${manifest.input.path}${dir ? ` --state ${dir}` : ''}`,
-      },
-    );
-  }
+  assertJobComplete(manifest, dir);
   if (options.join !== undefined) {
     // A job run from a build source keeps its map in the job folder.
     const ownMap = join(dir, 'input.map.jsonl');
@@ -208,7 +125,7 @@ async function results(ctx: Context, job: string, options: Options & Partial<Joi
         produce: (sink) => mergeResults(dir, manifest, sink),
         ...(existsSync(ownMap) ? { defaultMap: ownMap } : {}),
       },
-      { ...options, ...readLike(manifest.options, options), join: options.join },
+      { ...options, ...readLike(manifest, options), join: options.join },
     );
   }
   const toStdout = options.output === undefined || options.output === '-';
@@ -223,16 +140,7 @@ async function results(ctx: Context, job: string, options: Options & Partial<Joi
 
 async function cancel(ctx: Context, job: string, options: Options) {
   const { dir, manifest } = await locateJob(ctx.io.cwd, job);
-  const client = await ctx.client();
-  const canceled: string[] = [];
-  for (const a of manifest.shards.flatMap((s) => s.attempts)) {
-    if (!a.batch_id || a.status === 'ended') continue;
-    const b = await cancelBatch(client, a.batch_id, { signal: ctx.io.signal });
-    a.status = b.processing_status;
-    a.request_counts = b.request_counts;
-    canceled.push(b.id);
-  }
-  writeManifest(dir, manifest);
+  const canceled = await cancelJob(await ctx.client(), dir, manifest, ctx.io.signal);
   if (options.json) println(ctx.io.stdout, JSON.stringify({ job_id: manifest.job_id, canceled }));
   else {
     for (const id of canceled) println(ctx.io.stdout, `${id} canceling`);
@@ -244,6 +152,20 @@ async function cancel(ctx: Context, job: string, options: Options) {
     );
   }
   return 0;
+}
+
+/** The join flags for a job's input: how the job read it, unless the flags say otherwise. */
+function readLike(manifest: Manifest, options: Partial<JoinCliOptions>): Partial<JoinCliOptions> {
+  const reading = inputReadingOf(manifest, {
+    ...(options.joinSource === undefined ? {} : { source: options.joinSource as JoinSource }),
+    ...(options.delimiter === undefined ? {} : { delimiter: options.delimiter }),
+    ...(options.splitBy === undefined ? {} : { splitBy: options.splitBy }),
+  });
+  return {
+    ...(reading.source === undefined ? {} : { joinSource: reading.source }),
+    ...(reading.delimiter === undefined ? {} : { delimiter: reading.delimiter }),
+    ...(reading.splitBy === undefined ? {} : { splitBy: reading.splitBy }),
+  };
 }
 
 /** `job list | status JOB | results JOB | cancel JOB`: a job seen as one thing. */

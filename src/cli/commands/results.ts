@@ -2,14 +2,14 @@ import { loadPrices } from '../../core/cost/prices.js';
 import { UsageError } from '../../core/errors.js';
 import { openAtomicFile, type Sink, streamSink } from '../../core/fs/atomic-file.js';
 import { downloadResults, type ResultsFormat } from '../../core/results/download.js';
-import type { ResultsSummary } from '../../core/results/summary.js';
 import type { Context } from '../context.js';
-import { n, pct } from '../format.js';
+import { n } from '../format.js';
 import { println } from '../io.js';
+import { checkJoinFlags, type JoinCliOptions, joinToOutput } from '../join-output.js';
+import { pricesPath } from '../prices.js';
 import { startProgress } from '../progress.js';
 import { costText } from '../render-cost.js';
-import { pricesPath } from './estimate.js';
-import { checkJoinFlags, type JoinCliOptions, joinToOutput } from './join.js';
+import { summaryText } from '../render-results.js';
 
 interface Options extends Partial<Omit<JoinCliOptions, 'format'>> {
   output?: string;
@@ -17,19 +17,6 @@ interface Options extends Partial<Omit<JoinCliOptions, 'format'>> {
   force?: boolean;
   json?: boolean;
   prices?: string;
-}
-
-/** The summary block printed on stderr after a download. */
-export function summaryText(s: ResultsSummary): string {
-  const lines = [
-    `Results: ${n(s.total)} · ${n(s.succeeded)} succeeded · ${n(s.errored)} errored · ${n(s.canceled)} canceled · ${n(s.expired)} expired`,
-    `Success rate: ${pct(s.successRate)} · tokens: ${n(s.inputTokens)} in, ${n(s.outputTokens)} out` +
-      (s.cacheReadTokens || s.cacheWriteTokens
-        ? ` (cache: ${n(s.cacheReadTokens)} read, ${n(s.cacheWriteTokens)} written)`
-        : ''),
-  ];
-  for (const e of s.topErrors) lines.push(`  ${n(e.count)} × ${e.type}: ${e.message}`);
-  return lines.join('\n');
 }
 
 /** `results ID`: streams every result to a file (atomically) or stdout, then a summary on stderr. */

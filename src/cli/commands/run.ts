@@ -1,22 +1,21 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type BuildOptions, type BuildSource, buildRequestFile } from '../../core/builder/build.js';
-import { estimateCost } from '../../core/cost/estimate.js';
 import { loadPrices } from '../../core/cost/prices.js';
 import { CliError, UsageError } from '../../core/errors.js';
 import { openAtomicFile } from '../../core/fs/atomic-file.js';
-import { jobIdFor, jobsRoot, readManifest } from '../../core/job/manifest.js';
-import { runJob } from '../../core/job/run.js';
-import { planShards } from '../../core/job/split.js';
-import { assertReadableFile, formatBytes, openSource, validateRequests } from '../../core/requests/file.js';
+import { jobIdFor, jobsRoot } from '../../core/job/manifest.js';
+import { previewJob, runJob } from '../../core/job/run.js';
+import { assertReadableFile, formatBytes } from '../../core/requests/file.js';
 import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { count, n } from '../format.js';
 import { println } from '../io.js';
+import { pricesPath } from '../prices.js';
 import { costText } from '../render-cost.js';
+import { estimateText } from '../render-estimate.js';
 import { jobReporter } from '../render-job.js';
-import { checkMaxCost, estimateText, pricesPath } from './estimate.js';
-import { summaryText } from './results.js';
+import { summaryText } from '../render-results.js';
 
 /** Options of `run`. */
 export interface RunOptions {
@@ -46,34 +45,25 @@ export async function runRequestFile(
   await assertReadableFile(input);
   const limits = { maxRequests: options.maxRequests, maxBytes: options.maxBytes };
   const dir = options.state ?? join(jobsRoot(io.cwd), jobIdFor(input));
-  const resuming = readManifest(resolve(io.cwd, dir));
   const prices = await loadPrices(pricesPath(ctx, options.prices));
 
-  if (options.dryRun || (!resuming && options.maxCost !== undefined)) {
-    const stats = await validateRequests(openSource(input), {
-      file: input,
-      maxRequests: Number.POSITIVE_INFINITY,
-      maxBytes: Number.POSITIVE_INFINITY,
-    });
-    const estimate = await estimateCost(stats, prices);
-    checkMaxCost(estimate, options.maxCost);
-    if (options.dryRun) {
-      const shards = await planShards(input, limits);
-      if (options.json) {
-        println(
-          io.stdout,
-          JSON.stringify({ dry_run: true, requests: stats.requests, shards, estimate }, null, 2),
-        );
-      } else {
-        println(io.stdout, `${input}: ${n(stats.requests)} requests in ${shards.length} shard(s)`);
-        for (const [i, s] of shards.entries()) {
-          println(io.stdout, `  shard ${i + 1}: ${count(s.requests, 'request')}, ${formatBytes(s.bytes)}`);
-        }
-        println(io.stdout, estimateText(estimate));
-        println(io.stderr, 'Dry run: nothing was sent.');
+  if (options.dryRun) {
+    const preview = await previewJob(input, { ...limits, prices, maxCost: options.maxCost });
+    const { shards, estimate } = preview;
+    if (options.json) {
+      println(
+        io.stdout,
+        JSON.stringify({ dry_run: true, requests: preview.requests, shards, estimate }, null, 2),
+      );
+    } else {
+      println(io.stdout, `${input}: ${n(preview.requests)} requests in ${shards.length} shard(s)`);
+      for (const [i, s] of shards.entries()) {
+        println(io.stdout, `  shard ${i + 1}: ${count(s.requests, 'request')}, ${formatBytes(s.bytes)}`);
       }
-      return ExitCode.OK;
+      println(io.stdout, estimateText(estimate));
+      println(io.stderr, 'Dry run: nothing was sent.');
     }
+    return ExitCode.OK;
   }
 
   const client = await ctx.client();
@@ -100,6 +90,8 @@ export async function runRequestFile(
       signal: io.signal,
       onEvent: jobReporter(ctx, options),
       output: sink,
+      maxCost: options.maxCost,
+      prices,
     });
     if (!summary) return ExitCode.OK;
     if (options.json) {

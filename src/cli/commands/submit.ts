@@ -1,4 +1,3 @@
-import { type Estimate, estimateCost } from '../../core/cost/estimate.js';
 import { loadPrices } from '../../core/cost/prices.js';
 import { formatBytes } from '../../core/requests/file.js';
 import { submitRequests } from '../../core/submit/submit.js';
@@ -6,8 +5,9 @@ import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { count, n, when } from '../format.js';
 import { println } from '../io.js';
+import { pricesPath } from '../prices.js';
 import { startProgress } from '../progress.js';
-import { checkMaxCost, estimateText, pricesPath } from './estimate.js';
+import { estimateText } from '../render-estimate.js';
 
 /** `submit FILE`: validate, then create; stdout is only the batch id (or the MessageBatch with --json). */
 export async function run(
@@ -19,16 +19,14 @@ export async function run(
   const source = file === '-' ? { stream: io.stdin, name: 'stdin' } : { path: file as string };
   const client = options.dryRun ? undefined : await ctx.client();
   const progress = await startProgress(io, `Checking ${source.name ?? file}…`, options);
-  let estimate: Estimate | undefined;
   try {
-    const { stats, batch } = await submitRequests(client, source, {
+    const { stats, batch, estimate } = await submitRequests(client, source, {
       dryRun: options.dryRun,
       signal: io.signal,
-      onValidated: async (s) => {
-        if (options.dryRun || options.maxCost !== undefined) {
-          estimate = await estimateCost(s, await loadPrices(pricesPath(ctx, options.prices)));
-          checkMaxCost(estimate, options.maxCost);
-        }
+      ...(options.dryRun || options.maxCost !== undefined
+        ? { prices: await loadPrices(pricesPath(ctx, options.prices)), maxCost: options.maxCost }
+        : {}),
+      onValidated: (s) => {
         progress.update(`Uploading ${n(s.requests)} requests (${formatBytes(s.bodyBytes)})…`);
       },
       // The id goes out the moment the batch exists, so that even a Ctrl-C right after cannot lose it.

@@ -2,6 +2,9 @@ import { join, resolve } from 'node:path';
 import type { BatchClient } from '../api/client.js';
 import { findCreatedBatches } from '../api/reconcile.js';
 import type { MessageBatch } from '../api/types.js';
+import { checkBudget } from '../cost/budget.js';
+import { type Estimate, estimateCost } from '../cost/estimate.js';
+import { BUILT_IN_PRICES, type PriceTable } from '../cost/prices.js';
 import { CliError } from '../errors.js';
 import { bufferedSink, openAtomicFile, type Sink } from '../fs/atomic-file.js';
 import { monitorBatches, type PollSnapshot } from '../monitor/monitor.js';
@@ -22,7 +25,7 @@ import {
   type Shard,
   writeManifest,
 } from './manifest.js';
-import { SHARD_MAX_BYTES, SHARD_MAX_REQUESTS, splitRequests } from './split.js';
+import { planShards, SHARD_MAX_BYTES, SHARD_MAX_REQUESTS, splitRequests } from './split.js';
 
 /** Something a job did, for the CLI to show. */
 export type JobEvent =
@@ -49,6 +52,10 @@ export interface JobOptions {
   timeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
   onEvent?: (event: JobEvent) => void;
+  /** A budget in USD for a new job: refused (nothing written or sent) when the estimated ceiling is over it or unknown. */
+  maxCost?: number | undefined;
+  /** Prices for the budget check (default: the built-in table). */
+  prices?: PriceTable | undefined;
 }
 
 /**
@@ -82,11 +89,14 @@ export async function prepareJob(
     opts.onEvent?.({ kind: 'resumed', dir, manifest: existing });
     return { dir, manifest: existing, resumed: true };
   }
-  await validateRequests(openSource(opts.input), {
+  const stats = await validateRequests(openSource(opts.input), {
     file: opts.input,
     maxRequests: Number.POSITIVE_INFINITY,
     maxBytes: Number.POSITIVE_INFINITY,
   });
+  if (opts.maxCost !== undefined) {
+    checkBudget(await estimateCost(stats, opts.prices ?? BUILT_IN_PRICES), opts.maxCost);
+  }
   await makeJobDir(dir);
   const shards = await splitRequests(opts.input, dir, {
     maxRequests: options.max_requests,
@@ -103,6 +113,40 @@ export async function prepareJob(
   writeManifest(dir, manifest);
   opts.onEvent?.({ kind: 'created', dir, manifest });
   return { dir, manifest, resumed: false };
+}
+
+/** What a job would be, worked out without writing or sending anything (`run --dry-run`). */
+export interface JobPreview {
+  requests: number;
+  shards: Array<{ requests: number; bytes: number }>;
+  estimate: Estimate;
+}
+
+/**
+ * Validates a request file, plans its shards and estimates its cost; refuses when `maxCost` is
+ * set and the ceiling is over it. Writes nothing anywhere.
+ */
+export async function previewJob(
+  input: string,
+  options: {
+    maxRequests?: number | undefined;
+    maxBytes?: number | undefined;
+    prices?: PriceTable;
+    maxCost?: number | undefined;
+  },
+): Promise<JobPreview> {
+  const stats = await validateRequests(openSource(input), {
+    file: input,
+    maxRequests: Number.POSITIVE_INFINITY,
+    maxBytes: Number.POSITIVE_INFINITY,
+  });
+  const estimate = await estimateCost(stats, options.prices ?? BUILT_IN_PRICES);
+  checkBudget(estimate, options.maxCost);
+  const shards = await planShards(input, {
+    ...(options.maxRequests === undefined ? {} : { maxRequests: options.maxRequests }),
+    ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
+  });
+  return { requests: stats.requests, shards, estimate };
 }
 
 /** Adds a first attempt to shards that have none. */

@@ -4,6 +4,9 @@ import { toCliError } from '../api/errors.js';
 import { findCreatedBatches } from '../api/reconcile.js';
 import { apiErrorOf, backoff, describeFailure, isTransient, sleep } from '../api/retry.js';
 import type { MessageBatch } from '../api/types.js';
+import { checkBudget } from '../cost/budget.js';
+import { type Estimate, estimateCost } from '../cost/estimate.js';
+import { BUILT_IN_PRICES, type PriceTable } from '../cost/prices.js';
 import { CliError, EnvironmentError, InterruptedError, systemCode } from '../errors.js';
 import { isBlank, readLines } from '../fs/lines.js';
 import { spoolToFile } from '../fs/spool.js';
@@ -32,6 +35,10 @@ export interface SubmitOptions {
   maxCreateAttempts?: number;
   /** First wait before looking for the batch after a lost answer, doubling (default 1000 ms). */
   reconcileDelayMs?: number;
+  /** Prices for the cost estimate, made for a dry run and whenever `maxCost` is set. */
+  prices?: PriceTable;
+  /** A budget in USD: refused (nothing sent) when the estimated ceiling is over it or unknown. */
+  maxCost?: number | undefined;
 }
 
 /** What a submit did: the file's figures, and the batch unless it was a dry run. */
@@ -40,6 +47,8 @@ export interface SubmitResult {
   batch?: MessageBatch;
   /** True when the create's answer was lost and the batch was found in the list instead. */
   recovered?: boolean;
+  /** The cost estimate (a dry run, or a budget was checked). */
+  estimate?: Estimate;
 }
 
 /** Default bound on create attempts (each after a check that the previous one created nothing). */
@@ -150,8 +159,14 @@ export async function submitRequests(
     await assertReadableFile(path, name, 'check the path (use - to read stdin)');
     const before = await stat(path);
     const stats = await validateRequests(abortable(openSource(path), options.signal), { file: name });
+    let estimate: Estimate | undefined;
+    if (options.dryRun || options.maxCost !== undefined) {
+      estimate = await estimateCost(stats, options.prices ?? BUILT_IN_PRICES);
+      checkBudget(estimate, options.maxCost);
+    }
+    const withEstimate = estimate ? { estimate } : {};
     await options.onValidated?.(stats);
-    if (options.dryRun || !client) return { stats };
+    if (options.dryRun || !client) return { stats, ...withEstimate };
 
     const now = await stat(path);
     if (now.size !== before.size || now.mtimeMs !== before.mtimeMs) {
@@ -161,7 +176,7 @@ export async function submitRequests(
       });
     }
     const batch = await createOnce(client, path, stats, options);
-    return { stats, batch: batch.batch, ...(batch.recovered ? { recovered: true } : {}) };
+    return { stats, batch: batch.batch, ...(batch.recovered ? { recovered: true } : {}), ...withEstimate };
   } finally {
     await spooled?.remove();
   }

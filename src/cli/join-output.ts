@@ -1,14 +1,14 @@
 import { resolve } from 'node:path';
-import { mapPathFor } from '../../core/builder/sidecar.js';
-import type { SplitBy } from '../../core/builder/text.js';
-import { UsageError } from '../../core/errors.js';
-import { openAtomicFile, type Sink, streamSink } from '../../core/fs/atomic-file.js';
-import { joinBatchResults, joinProduced } from '../../core/join/batch.js';
-import type { JoinFormat, JoinSource, JoinSummary } from '../../core/join/join.js';
-import type { Context } from '../context.js';
-import { n, pct } from '../format.js';
-import { println } from '../io.js';
-import { startProgress } from '../progress.js';
+import { mapPathFor } from '../core/builder/sidecar.js';
+import type { SplitBy } from '../core/builder/text.js';
+import { UsageError } from '../core/errors.js';
+import { openAtomicFile, type Sink, streamSink } from '../core/fs/atomic-file.js';
+import { joinBatchResults, joinProduced } from '../core/join/batch.js';
+import type { JoinFormat, JoinSource, JoinSummary } from '../core/join/join.js';
+import type { Context } from './context.js';
+import { n, pct } from './format.js';
+import { println } from './io.js';
+import { startProgress } from './progress.js';
 
 /** The options of `results ID --join INPUT` (the rest of `results`' options pass through). */
 export interface JoinCliOptions {
