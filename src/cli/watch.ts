@@ -1,3 +1,4 @@
+import type { BatchClient } from '../core/api/client.js';
 import type { MessageBatch } from '../core/api/types.js';
 import { openAtomicFile } from '../core/fs/atomic-file.js';
 import { type MonitorResult, monitorBatches, type PollSnapshot } from '../core/monitor/monitor.js';
@@ -5,7 +6,7 @@ import { appendPollLog, resultPaths } from '../core/monitor/outputs.js';
 import { downloadResults } from '../core/results/download.js';
 import type { Context } from './context.js';
 import { println } from './io.js';
-import { startProgress } from './progress.js';
+import { type Progress, startProgress } from './progress.js';
 import { batchLine, batchRecord, batchSummary, totalsLine } from './render-monitor.js';
 import { summaryText } from './render-results.js';
 
@@ -19,78 +20,102 @@ export interface WatchOptions {
   json?: boolean;
 }
 
-/** Watches batches until every one has ended, then summarises and optionally downloads (`monitor`, `demo`). */
-export async function watchBatches(ctx: Context, ids: string[], options: WatchOptions) {
-  const { io } = ctx;
-  const unique = [...new Set(ids)];
-  const paths = await resultPaths(unique, options.results, options.force === true);
-  const client = await ctx.client();
-  const live = io.stderrIsTTY && !options.json;
-  const progress = await startProgress(io, `Watching ${unique.length} batch(es)…`, options);
-  let last: Array<MessageBatch | undefined> = [];
-  const render = () =>
-    [
-      ...unique.map((id, i) => batchLine(id, last[i], ctx.now())),
-      ...(unique.length > 1 ? [totalsLine(last)] : []),
-    ].join('\n  '); // later lines sit under the spinner's text
-  const ticker = live ? setInterval(() => progress.update(render()), 1000) : undefined;
+/** What the watcher shows while polling: a live spinner on a terminal, plain lines elsewhere, JSON lines with --json. */
+class WatchDisplay {
+  private last: Array<MessageBatch | undefined> = [];
+  private readonly live: boolean;
+  private ticker: NodeJS.Timeout | undefined;
 
-  const onPoll = async (poll: PollSnapshot) => {
-    last = poll.batches;
-    if (options.output) {
-      const polled = poll.polled.map((id) => last[unique.indexOf(id)]).filter((b): b is MessageBatch => !!b);
-      await appendPollLog(options.output, polled, poll.at);
+  constructor(
+    private readonly ctx: Context,
+    private readonly ids: string[],
+    private readonly options: WatchOptions,
+    private readonly progress: Progress,
+  ) {
+    this.live = ctx.io.stderrIsTTY && !options.json;
+    if (this.live) this.ticker = setInterval(() => progress.update(this.render()), 1000);
+  }
+
+  /** The spinner's text: one line per batch, and the totals for several (later lines sit under the spinner). */
+  private render(): string {
+    return [
+      ...this.ids.map((id, i) => batchLine(id, this.last[i], this.ctx.now())),
+      ...(this.ids.length > 1 ? [totalsLine(this.last)] : []),
+    ].join('\n  ');
+  }
+
+  /** One poll: the log file, then the display. */
+  async poll(poll: PollSnapshot): Promise<void> {
+    const { io } = this.ctx;
+    this.last = poll.batches;
+    if (this.options.output) {
+      const polled = poll.polled
+        .map((id) => this.last[this.ids.indexOf(id)])
+        .filter((b): b is MessageBatch => !!b);
+      await appendPollLog(this.options.output, polled, poll.at);
     }
-    if (options.json) {
+    if (this.options.json) {
       const batches = poll.batches.filter((b): b is MessageBatch => !!b).map((b) => batchRecord(b, poll.at));
       println(
         io.stdout,
         JSON.stringify({ type: 'poll', timestamp: new Date(poll.at).toISOString(), batches }),
       );
-    } else if (live) {
-      progress.update(render());
+    } else if (this.live) {
+      this.progress.update(this.render());
     } else {
       const stamp = new Date(poll.at).toISOString().slice(11, 19);
-      const changed = unique.filter((id) => poll.changed.includes(id));
+      const changed = this.ids.filter((id) => poll.changed.includes(id));
       for (const id of changed)
-        println(io.stderr, `[${stamp}] ${batchLine(id, last[unique.indexOf(id)], poll.at)}`);
+        println(io.stderr, `[${stamp}] ${batchLine(id, this.last[this.ids.indexOf(id)], poll.at)}`);
       if (changed.length === 0) {
-        println(
-          io.stderr,
-          `[${stamp}] ${unique.length > 1 ? totalsLine(last) : batchLine(unique[0] as string, last[0], poll.at)}`,
-        );
+        const line =
+          this.ids.length > 1
+            ? totalsLine(this.last)
+            : batchLine(this.ids[0] as string, this.last[0], poll.at);
+        println(io.stderr, `[${stamp}] ${line}`);
       }
     }
-  };
-
-  let result: MonitorResult;
-  try {
-    result = await monitorBatches(client, unique, {
-      intervalMs: options.interval,
-      timeoutMs: options.timeout,
-      signal: io.signal,
-      now: ctx.now,
-      onPoll,
-      onWarning: (message) => {
-        if (live) progress.update(`${render()}\nwarning: ${message}`);
-        else println(io.stderr, `warning: ${message}`);
-      },
-    });
-  } finally {
-    if (ticker) clearInterval(ticker);
-    progress.stop();
   }
 
+  warn(message: string): void {
+    if (this.live) this.progress.update(`${this.render()}\nwarning: ${message}`);
+    else println(this.ctx.io.stderr, `warning: ${message}`);
+  }
+
+  stop(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.progress.stop();
+  }
+}
+
+/** Downloads each ended batch that has a results path; returns where each went. */
+async function downloadEach(
+  ctx: Context,
+  client: BatchClient,
+  batches: MessageBatch[],
+  paths: Map<string, string>,
+  options: WatchOptions,
+): Promise<Record<string, string>> {
   const downloads: Record<string, string> = {};
-  for (const batch of result.batches) {
+  for (const batch of batches) {
     const path = paths.get(batch.id);
     if (!path) continue;
     const sink = await openAtomicFile(path, { force: options.force === true });
-    const { summary } = await downloadResults(client, batch.id, sink, { signal: io.signal });
+    const { summary } = await downloadResults(client, batch.id, sink, { signal: ctx.io.signal });
     downloads[batch.id] = path;
-    if (!options.json) println(io.stderr, `${summaryText(summary)}\nWrote ${path}`);
+    if (!options.json) println(ctx.io.stderr, `${summaryText(summary)}\nWrote ${path}`);
   }
+  return downloads;
+}
 
+/** The closing summary: JSON on stdout, or a block per batch and the next step on stderr. */
+function printSummary(
+  ctx: Context,
+  result: MonitorResult,
+  downloads: Record<string, string>,
+  options: WatchOptions,
+): void {
+  const { io } = ctx;
   if (options.json) {
     const batches = result.batches.map((b) => ({
       ...batchRecord(b, ctx.now()),
@@ -100,10 +125,34 @@ export async function watchBatches(ctx: Context, ids: string[], options: WatchOp
       io.stdout,
       JSON.stringify({ type: 'summary', polls: result.polls, requests: result.requests, batches }),
     );
-  } else {
-    println(io.stderr, result.batches.map(batchSummary).join('\n'));
-    const missing = result.batches.filter((b) => !downloads[b.id]);
-    for (const b of missing) println(io.stderr, `Next: claude-batch results ${b.id} -o ${b.id}.jsonl`);
+    return;
   }
+  println(io.stderr, result.batches.map(batchSummary).join('\n'));
+  for (const b of result.batches.filter((b) => !downloads[b.id]))
+    println(io.stderr, `Next: claude-batch results ${b.id} -o ${b.id}.jsonl`);
+}
+
+/** Watches batches until every one has ended, then summarises and optionally downloads (`monitor`, `demo`). */
+export async function watchBatches(ctx: Context, ids: string[], options: WatchOptions) {
+  const unique = [...new Set(ids)];
+  const paths = await resultPaths(unique, options.results, options.force === true);
+  const client = await ctx.client();
+  const progress = await startProgress(ctx.io, `Watching ${unique.length} batch(es)…`, options);
+  const display = new WatchDisplay(ctx, unique, options, progress);
+  let result: MonitorResult;
+  try {
+    result = await monitorBatches(client, unique, {
+      intervalMs: options.interval,
+      timeoutMs: options.timeout,
+      signal: ctx.io.signal,
+      now: ctx.now,
+      onPoll: (poll) => display.poll(poll),
+      onWarning: (message) => display.warn(message),
+    });
+  } finally {
+    display.stop();
+  }
+  const downloads = await downloadEach(ctx, client, result.batches, paths, options);
+  printSummary(ctx, result, downloads, options);
   return 0;
 }

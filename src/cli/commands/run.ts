@@ -1,12 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { type BuildOptions, type BuildSource, buildRequestFile } from '../../core/builder/build.js';
-import { loadPrices } from '../../core/cost/prices.js';
+import { loadPrices, type PriceTable } from '../../core/cost/prices.js';
 import { CliError, UsageError } from '../../core/errors.js';
 import { openAtomicFile } from '../../core/fs/atomic-file.js';
-import { jobIdFor, jobsRoot } from '../../core/job/manifest.js';
+import { jobIdFor, jobsRoot, type Manifest } from '../../core/job/manifest.js';
 import { previewJob, runJob } from '../../core/job/run.js';
 import { assertReadableFile, formatBytes } from '../../core/requests/file.js';
+import type { ResultsSummary } from '../../core/results/summary.js';
 import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { count, n } from '../format.js';
@@ -32,6 +33,74 @@ export interface RunOptions {
   json?: boolean;
 }
 
+/** `run --dry-run`: the shards and the estimate, on stdout; nothing written or sent. */
+async function printPreview(ctx: Context, input: string, options: RunOptions, prices: PriceTable) {
+  const { io } = ctx;
+  const preview = await previewJob(input, {
+    maxRequests: options.maxRequests,
+    maxBytes: options.maxBytes,
+    prices,
+    maxCost: options.maxCost,
+  });
+  const { shards, estimate } = preview;
+  if (options.json) {
+    println(
+      io.stdout,
+      JSON.stringify({ dry_run: true, requests: preview.requests, shards, estimate }, null, 2),
+    );
+    return;
+  }
+  println(io.stdout, `${input}: ${n(preview.requests)} requests in ${shards.length} shard(s)`);
+  for (const [i, s] of shards.entries()) {
+    println(io.stdout, `  shard ${i + 1}: ${count(s.requests, 'request')}, ${formatBytes(s.bytes)}`);
+  }
+  println(io.stdout, estimateText(estimate));
+  println(io.stderr, 'Dry run: nothing was sent.');
+}
+
+/** The end of a run: the merged results' summary and cost, and how to retry what failed. */
+function printJobSummary(
+  ctx: Context,
+  done: { state: string; manifest: Manifest; summary: ResultsSummary; output: string },
+  options: RunOptions,
+  prices: PriceTable,
+  reference: string | undefined,
+) {
+  const { io } = ctx;
+  const { summary, manifest, output } = done;
+  if (options.json) {
+    const record = {
+      type: 'summary',
+      job_id: manifest.job_id,
+      state: done.state,
+      results: output,
+      ...summary,
+    };
+    println(io.stdout, JSON.stringify(record));
+    return;
+  }
+  println(io.stderr, summaryText(summary));
+  println(io.stderr, costText(summary, prices));
+  println(io.stderr, `Wrote ${output} (one line per custom_id)`);
+  if (summary.errored + summary.expired + summary.canceled > 0) {
+    println(
+      io.stderr,
+      `Retry what failed: claude-batch retry ${reference ?? options.state ?? manifest.job_id}`,
+    );
+  }
+}
+
+/** Waiting stopped (Ctrl-C, --timeout): the job goes on, and the same command picks it up. */
+function continuable(error: unknown): unknown {
+  if (error instanceof CliError && (error.kind === 'interrupted' || error.kind === 'timeout')) {
+    return new CliError(error.message, {
+      kind: error.kind,
+      hint: 'the batches keep running; run the same command again to continue the job (it never submits twice)',
+    });
+  }
+  return error;
+}
+
 /** Runs a job from a request file: the shared body of `run FILE` and `run <source> INPUT`. */
 export async function runRequestFile(
   ctx: Context,
@@ -43,30 +112,13 @@ export async function runRequestFile(
 ) {
   const { io } = ctx;
   await assertReadableFile(input);
-  const limits = { maxRequests: options.maxRequests, maxBytes: options.maxBytes };
-  const dir = options.state ?? join(jobsRoot(io.cwd), jobIdFor(input));
   const prices = await loadPrices(pricesPath(ctx, options.prices));
-
   if (options.dryRun) {
-    const preview = await previewJob(input, { ...limits, prices, maxCost: options.maxCost });
-    const { shards, estimate } = preview;
-    if (options.json) {
-      println(
-        io.stdout,
-        JSON.stringify({ dry_run: true, requests: preview.requests, shards, estimate }, null, 2),
-      );
-    } else {
-      println(io.stdout, `${input}: ${n(preview.requests)} requests in ${shards.length} shard(s)`);
-      for (const [i, s] of shards.entries()) {
-        println(io.stdout, `  shard ${i + 1}: ${count(s.requests, 'request')}, ${formatBytes(s.bytes)}`);
-      }
-      println(io.stdout, estimateText(estimate));
-      println(io.stderr, 'Dry run: nothing was sent.');
-    }
+    await printPreview(ctx, input, options, prices);
     return ExitCode.OK;
   }
-
   const client = await ctx.client();
+  const dir = options.state ?? join(jobsRoot(io.cwd), jobIdFor(input));
   const output = options.results ?? join(resolve(io.cwd, dir), 'results.jsonl');
   const ownOutput = options.results === undefined;
   if (ownOutput) await mkdir(dirname(output), { recursive: true });
@@ -76,14 +128,15 @@ export async function runRequestFile(
   });
   try {
     const {
-      dir: jobDir,
+      dir: state,
       manifest,
       summary,
     } = await runJob(client, {
       cwd: io.cwd,
       input,
       stateDir: options.state,
-      ...limits,
+      maxRequests: options.maxRequests,
+      maxBytes: options.maxBytes,
       options: shapeOptions,
       intervalMs: options.interval,
       timeoutMs: options.timeout,
@@ -93,40 +146,11 @@ export async function runRequestFile(
       maxCost: options.maxCost,
       prices,
     });
-    if (!summary) return ExitCode.OK;
-    if (options.json) {
-      println(
-        io.stdout,
-        JSON.stringify({
-          type: 'summary',
-          job_id: manifest.job_id,
-          state: jobDir,
-          results: output,
-          ...summary,
-        }),
-      );
-    } else {
-      println(io.stderr, summaryText(summary));
-      println(io.stderr, costText(summary, prices));
-      println(io.stderr, `Wrote ${output} (one line per custom_id)`);
-      if (summary.errored + summary.expired + summary.canceled > 0) {
-        println(
-          io.stderr,
-          `Retry what failed: claude-batch retry ${reference ?? options.state ?? manifest.job_id}`,
-        );
-      }
-    }
+    if (summary) printJobSummary(ctx, { state, manifest, summary, output }, options, prices, reference);
     return ExitCode.OK;
   } catch (error) {
     await sink.abort();
-    // Waiting stopped (Ctrl-C, --timeout): the job goes on, and the same command picks it up.
-    if (error instanceof CliError && (error.kind === 'interrupted' || error.kind === 'timeout')) {
-      throw new CliError(error.message, {
-        kind: error.kind,
-        hint: 'the batches keep running; run the same command again to continue the job (it never submits twice)',
-      });
-    }
-    throw error;
+    throw continuable(error);
   }
 }
 
