@@ -59,6 +59,10 @@ describe('the rooms of the house (ARCHITECTURE.md)', () => {
         const path = join(dir, name);
         return statSync(path).isDirectory() ? [path, ...dirs(path)] : [];
       });
-    expect(dirs(SRC).filter((d) => /[\\/](build|dist)$/.test(d)).map(rel)).toEqual([]);
+    expect(
+      dirs(SRC)
+        .filter((d) => /[\\/](build|dist)$/.test(d))
+        .map(rel),
+    ).toEqual([]);
   });
 });
