@@ -100,8 +100,17 @@ function stringifyLogArg(arg: unknown): string {
   }
 }
 
-/** Replaces every occurrence of a secret in a text (defence in depth for anything printed). */
+/** Keys shorter than this do not look like secrets (`emulator`, `test`): text is never rewritten for them. */
+export const MIN_SECRET_LENGTH = 16;
+
+/**
+ * Hides the secret where it appears as a token of its own (not preceded or followed by a letter,
+ * digit, `_` or `-`), so that the words around it are never mangled. Short keys (under
+ * {@link MIN_SECRET_LENGTH} characters, such as the emulator's `emulator`) are not treated as
+ * secrets; they are still never printed on purpose.
+ */
 export function redact(text: string, secret: string | undefined): string {
-  if (!secret || secret.length < 4) return text;
-  return text.split(secret).join('[REDACTED]');
+  if (!secret || secret.length < MIN_SECRET_LENGTH || !text.includes(secret)) return text;
+  const escaped = secret.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return text.replace(new RegExp(`(?<![A-Za-z0-9_-])${escaped}(?![A-Za-z0-9_-])`, 'g'), '[REDACTED]');
 }
