@@ -27,6 +27,9 @@ import {
 } from './manifest.js';
 import { planShards, SHARD_MAX_BYTES, SHARD_MAX_REQUESTS, splitRequests } from './split.js';
 
+/** How long a job waits for a batch it created that the API does not know yet. */
+const JOB_NOT_FOUND_GRACE_MS = 60_000;
+
 /** Something a job did, for the CLI to show. */
 export type JobEvent =
   | { kind: 'created'; dir: string; manifest: Manifest }
@@ -258,6 +261,8 @@ export async function finishAttempts(
         intervalMs: opts.intervalMs,
         timeoutMs: opts.timeoutMs,
         signal: opts.signal,
+        // The job made these batches: one the API does not know yet is waited for a while.
+        notFoundGraceMs: JOB_NOT_FOUND_GRACE_MS,
         onPoll: (poll) => {
           for (const batch of poll.batches) {
             const attempt = batch && byId.get(batch.id);

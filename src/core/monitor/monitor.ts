@@ -32,7 +32,11 @@ export interface MonitorOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   onPoll?: (poll: PollSnapshot) => void | Promise<void>;
   onWarning?: (message: string) => void;
-  /** How long a batch that cannot be found yet is waited for (the API can 404 just after create). */
+  /**
+   * How long a batch that cannot be found is waited for (the API can 404 just after a create).
+   * Default 0: an id the API does not know is not found at once. Give a grace only for batches
+   * this process has just created (a job does).
+   */
   notFoundGraceMs?: number;
 }
 
@@ -101,7 +105,7 @@ export async function monitorBatches(
 ): Promise<MonitorResult> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? realSleep;
-  const grace = options.notFoundGraceMs ?? 60_000;
+  const grace = options.notFoundGraceMs ?? 0;
   const start = now();
   const latest = new Map<string, MessageBatch>();
   const seen = new Map<string, string>();
