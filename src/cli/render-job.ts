@@ -1,6 +1,8 @@
 import type { Manifest } from '../core/job/manifest.js';
 import { latestAttempt } from '../core/job/manifest.js';
+import { RETRYABLE_ERRORS } from '../core/job/retry.js';
 import type { JobEvent } from '../core/job/run.js';
+import type { ResultsSummary } from '../core/results/summary.js';
 import type { Context } from './context.js';
 import { count, n } from './format.js';
 import { println } from './io.js';
@@ -79,4 +81,23 @@ export function jobReporter(
         break;
     }
   };
+}
+
+/**
+ * What to run to retry a job's failures, naming the flags its failures need: errored results of
+ * a retryable type go by default, expired and canceled ones only with --expired / --canceled.
+ * Undefined when nothing failed; a note when only errors that retrying cannot fix remain.
+ */
+export function retryHint(summary: ResultsSummary, job: string): string | undefined {
+  const retryable = RETRYABLE_ERRORS.reduce((sum, type) => sum + (summary.errorTypes[type] ?? 0), 0);
+  const flags = [
+    ...(summary.expired > 0 ? ['--expired'] : []),
+    ...(summary.canceled > 0 ? ['--canceled'] : []),
+  ];
+  if (retryable === 0 && flags.length === 0) {
+    return summary.errored > 0
+      ? `The ${count(summary.errored, 'errored request')} failed for reasons a retry does not fix (${Object.keys(summary.errorTypes).join(', ')}): fix the requests and run them again`
+      : undefined;
+  }
+  return `Retry what failed: claude-batch retry ${job}${flags.length ? ` ${flags.join(' ')}` : ''}`;
 }

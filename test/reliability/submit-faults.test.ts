@@ -56,7 +56,8 @@ describe('submit when the create answer is lost (lost-create)', () => {
   });
 
   it('in the library: one batch per call over many calls with lost answers', async () => {
-    const { emu, env } = await emulator({ faults: 'lost-create=0.5', seed: 3 });
+    // Batches stay in progress for the whole test, so each one's request count reads as `processing`.
+    const { emu, env } = await emulator({ faults: 'lost-create=0.5', seed: 3, processingTimeMs: 60_000 });
     const client = await createClient({ env });
     const found: string[] = [];
     const notices: string[] = [];

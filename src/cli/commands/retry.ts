@@ -1,10 +1,10 @@
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { loadPrices } from '../../core/cost/prices.js';
 import { UsageError } from '../../core/errors.js';
-import { openAtomicFile } from '../../core/fs/atomic-file.js';
 import { locateJob } from '../../core/job/manifest.js';
 import type { RetryRules } from '../../core/job/retry.js';
 import { retryBatch, retryJob, retryRules } from '../../core/job/retry-run.js';
+import { type JobTotals, jobTotals } from '../../core/job/state.js';
 import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { n } from '../format.js';
@@ -47,6 +47,17 @@ function topErrorLines(top: Array<{ type: string; message: string; count: number
   return top.map((e) => `  ${n(e.count)} × ${e.type}: ${e.message}`);
 }
 
+/** What a job holds when the rules found nothing to retry, and which flag would retry it. */
+function nothingToRetry(totals: JobTotals, options: Options): string {
+  const parts = [`${n(totals.succeeded)} succeeded`];
+  if (totals.errored) parts.push(`${n(totals.errored)} errored with errors a retry does not fix`);
+  if (totals.expired)
+    parts.push(`${n(totals.expired)} expired${options.expired ? '' : ' (add --expired to retry them)'}`);
+  if (totals.canceled)
+    parts.push(`${n(totals.canceled)} canceled${options.canceled ? '' : ' (add --canceled to retry them)'}`);
+  return `it holds ${parts.join(', ')}`;
+}
+
 /** `retry BATCH_ID --requests FILE`: a new batch of the requests whose results were retryable; prints its id. */
 async function retryOneBatch(ctx: Context, id: string, options: Options) {
   const { io } = ctx;
@@ -78,8 +89,11 @@ async function retryOneBatch(ctx: Context, id: string, options: Options) {
 async function retryWholeJob(ctx: Context, job: string, options: Options) {
   const { io } = ctx;
   const { dir, manifest } = await locateJob(io.cwd, job);
-  const output = options.results ?? join(dir, 'results.jsonl');
-  const { plan, summary } = await retryJob(await ctx.client(), dir, manifest, {
+  const {
+    plan,
+    summary,
+    files = [],
+  } = await retryJob(await ctx.client(), dir, manifest, {
     cwd: io.cwd,
     input: manifest.input.path,
     intervalMs: options.interval,
@@ -88,11 +102,8 @@ async function retryWholeJob(ctx: Context, job: string, options: Options) {
     onEvent: jobReporter(ctx, options, manifest),
     rules: rulesOf(options),
     maxAttempts: options.maxAttempts,
-    output: () =>
-      openAtomicFile(output, {
-        force: options.results === undefined || options.force === true,
-        flag: '--results',
-      }),
+    results: options.results === undefined ? undefined : resolve(io.cwd, options.results),
+    force: options.force,
     onWaiting: () =>
       println(io.stderr, `Job ${manifest.job_id} has results still to come: waiting for them first.`),
     onPlanned: (p) => {
@@ -110,7 +121,7 @@ async function retryWholeJob(ctx: Context, job: string, options: Options) {
       io.stderr,
       plan.exhausted > 0
         ? `Nothing retried: ${plan.exhausted} shard(s) already used ${options.maxAttempts} attempts.`
-        : `Nothing to retry in job ${manifest.job_id}.`,
+        : `Nothing to retry in job ${manifest.job_id}: ${nothingToRetry(jobTotals(manifest), options)}.`,
     );
     return ExitCode.OK;
   }
@@ -120,7 +131,8 @@ async function retryWholeJob(ctx: Context, job: string, options: Options) {
       JSON.stringify({
         type: 'summary',
         job_id: manifest.job_id,
-        results: output,
+        results: files.at(-1),
+        results_files: files,
         retried: plan.requests,
         ...summary,
       }),
@@ -128,7 +140,7 @@ async function retryWholeJob(ctx: Context, job: string, options: Options) {
   else {
     println(io.stderr, summaryText(summary));
     println(io.stderr, costText(summary, await loadPrices(pricesPath(ctx, options.prices))));
-    println(io.stderr, `Wrote ${output} (each custom_id from its latest attempt)`);
+    println(io.stderr, `Wrote ${files.join(', ')} (each custom_id from its latest attempt)`);
   }
   return ExitCode.OK;
 }

@@ -1,11 +1,12 @@
 import { mkdir } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { type BuildOptions, type BuildSource, buildRequestFile } from '../../core/builder/build.js';
+import { basename, join, resolve } from 'node:path';
+import type { BuildOptions, BuildSource } from '../../core/builder/build.js';
 import { loadPrices, type PriceTable } from '../../core/cost/prices.js';
 import { CliError, UsageError } from '../../core/errors.js';
-import { openAtomicFile } from '../../core/fs/atomic-file.js';
-import { jobIdFor, jobsRoot, type Manifest } from '../../core/job/manifest.js';
+import { jobIdFor, jobsRoot, type Manifest, readManifest } from '../../core/job/manifest.js';
+import { assertResultsTarget, writeJobResults } from '../../core/job/outputs.js';
 import { previewJob, runJob } from '../../core/job/run.js';
+import { buildJobInput } from '../../core/job/source.js';
 import { assertReadableFile, formatBytes } from '../../core/requests/file.js';
 import type { ResultsSummary } from '../../core/results/summary.js';
 import type { Context } from '../context.js';
@@ -15,7 +16,7 @@ import { println } from '../io.js';
 import { pricesPath } from '../prices.js';
 import { costText } from '../render-cost.js';
 import { estimateText } from '../render-estimate.js';
-import { jobReporter } from '../render-job.js';
+import { jobReporter, retryHint } from '../render-job.js';
 import { summaryText } from '../render-results.js';
 
 /** Options of `run`. */
@@ -61,19 +62,22 @@ async function printPreview(ctx: Context, input: string, options: RunOptions, pr
 /** The end of a run: the merged results' summary and cost, and how to retry what failed. */
 function printJobSummary(
   ctx: Context,
-  done: { state: string; manifest: Manifest; summary: ResultsSummary; output: string },
+  done: { state: string; manifest: Manifest; summary: ResultsSummary; files: string[] },
   options: RunOptions,
   prices: PriceTable,
   reference: string | undefined,
 ) {
   const { io } = ctx;
-  const { summary, manifest, output } = done;
+  const { summary, manifest, files } = done;
+  // The file the user named (else the job's own) is the one scripts read.
+  const output = files.at(-1) as string;
   if (options.json) {
     const record = {
       type: 'summary',
       job_id: manifest.job_id,
       state: done.state,
       results: output,
+      results_files: files,
       ...summary,
     };
     println(io.stdout, JSON.stringify(record));
@@ -81,13 +85,9 @@ function printJobSummary(
   }
   println(io.stderr, summaryText(summary));
   println(io.stderr, costText(summary, prices));
-  println(io.stderr, `Wrote ${output} (one line per custom_id)`);
-  if (summary.errored + summary.expired + summary.canceled > 0) {
-    println(
-      io.stderr,
-      `Retry what failed: claude-batch retry ${reference ?? options.state ?? manifest.job_id}`,
-    );
-  }
+  println(io.stderr, `Wrote ${files.join(', ')} (one line per custom_id, each from its latest attempt)`);
+  const hint = retryHint(summary, reference ?? options.state ?? manifest.job_id);
+  if (hint) println(io.stderr, hint);
 }
 
 /** Waiting stopped (Ctrl-C, --timeout): the job goes on, and the same command picks it up. */
@@ -109,6 +109,8 @@ export async function runRequestFile(
   shapeOptions: Record<string, unknown> = {},
   /** How the user names this job again (`retry …`): the --state they gave, or the job id. */
   reference?: string,
+  /** The input as the user named it (for a build source, the file they gave). */
+  inputName?: string,
 ) {
   const { io } = ctx;
   await assertReadableFile(input);
@@ -118,23 +120,21 @@ export async function runRequestFile(
     return ExitCode.OK;
   }
   const client = await ctx.client();
-  const dir = options.state ?? join(jobsRoot(io.cwd), jobIdFor(input));
-  const output = options.results ?? join(resolve(io.cwd, dir), 'results.jsonl');
-  const ownOutput = options.results === undefined;
-  if (ownOutput) await mkdir(dirname(output), { recursive: true });
-  const sink = await openAtomicFile(output, {
-    force: ownOutput || options.force === true,
-    flag: '--results',
-  });
+  const dir = resolve(io.cwd, options.state ?? join(jobsRoot(io.cwd), jobIdFor(input)));
+  const results = options.results === undefined ? undefined : resolve(io.cwd, options.results);
+  // Before anything is sent: a file the job already writes is its own; any other needs --force.
+  await assertResultsTarget(
+    dir,
+    readManifest(dir),
+    results ?? join(dir, 'results.jsonl'),
+    options.force === true,
+  );
   try {
-    const {
-      dir: state,
-      manifest,
-      summary,
-    } = await runJob(client, {
+    const { dir: state, manifest } = await runJob(client, {
       cwd: io.cwd,
       input,
       stateDir: options.state,
+      inputName,
       maxRequests: options.maxRequests,
       maxBytes: options.maxBytes,
       options: shapeOptions,
@@ -142,14 +142,13 @@ export async function runRequestFile(
       timeoutMs: options.timeout,
       signal: io.signal,
       onEvent: jobReporter(ctx, options),
-      output: sink,
       maxCost: options.maxCost,
       prices,
     });
-    if (summary) printJobSummary(ctx, { state, manifest, summary, output }, options, prices, reference);
+    const { summary, files } = await writeJobResults(state, manifest, { add: results, force: options.force });
+    printJobSummary(ctx, { state, manifest, summary, files }, options, prices, reference);
     return ExitCode.OK;
   } catch (error) {
-    await sink.abort();
     throw continuable(error);
   }
 }
@@ -189,27 +188,41 @@ export function runSource(source: BuildSource) {
       throw new UsageError('run reads its input twice (to build, and to resume): give a file, not -');
     await assertReadableFile(path);
     const dir = resolve(io.cwd, options.state ?? join(jobsRoot(io.cwd), jobIdFor(`${path}#${source}`)));
-    await mkdir(dir, { recursive: true });
-    const requests = join(dir, 'input.jsonl');
     const shape = Object.fromEntries(Object.entries(options).filter(([key]) => !RUN_ONLY.has(key)));
-    const built = await buildRequestFile({
-      ...(shape as Partial<BuildOptions>),
-      source,
-      input: path,
-      output: requests,
-      map: join(dir, 'input.map.jsonl'),
-      force: true,
-      env: io.env,
-      cwd: io.cwd,
-      signal: io.signal,
-    });
-    println(io.stderr, `Built ${n(built.requests)} requests from ${path} (map: ${built.map})`);
-    return runRequestFile(
-      ctx,
-      requests,
-      { ...options, state: dir },
-      { source, input: resolve(io.cwd, path), ...shape },
-      options.state ?? basename(dir),
+    const identity = { source, input: resolve(io.cwd, path), ...shape };
+    if (!options.dryRun) await mkdir(dir, { recursive: true });
+    const { requests, built, discard } = await buildJobInput(
+      {
+        ...(shape as Partial<BuildOptions>),
+        source,
+        input: path,
+        env: io.env,
+        cwd: io.cwd,
+        signal: io.signal,
+      },
+      {
+        dir,
+        options: identity,
+        maxRequests: options.maxRequests,
+        maxBytes: options.maxBytes,
+        dryRun: options.dryRun,
+      },
     );
+    try {
+      println(
+        io.stderr,
+        `Built ${n(built.requests)} requests from ${path}${discard ? ' (dry run: not kept)' : ` (map: ${built.map})`}`,
+      );
+      return await runRequestFile(
+        ctx,
+        requests,
+        { ...options, state: dir },
+        identity,
+        options.state ?? basename(dir),
+        path,
+      );
+    } finally {
+      await discard?.();
+    }
   };
 }

@@ -46,6 +46,8 @@ export interface Manifest {
   /** Options that shape the requests or the shards; resume refuses if they change. */
   options: Record<string, unknown>;
   shards: Shard[];
+  /** The `--results` files the user named (absolute): every later merge rewrites them too. */
+  results_files?: string[];
 }
 
 /** Where jobs live by default: `.claude-batch/jobs/` under the working folder. */

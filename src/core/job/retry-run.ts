@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { BatchClient } from '../api/client.js';
 import type { MessageBatch } from '../api/types.js';
 import { UsageError } from '../errors.js';
-import { openAtomicFile, type Sink } from '../fs/atomic-file.js';
+import { openAtomicFile } from '../fs/atomic-file.js';
 import { decodeUtf8, readLines } from '../fs/lines.js';
 import { assertReadableFile, openSource } from '../requests/file.js';
 import { downloadResults } from '../results/download.js';
@@ -13,6 +13,7 @@ import { resultFacts } from '../results/line.js';
 import { type ResultsSummary, SummaryBuilder } from '../results/summary.js';
 import { submitRequests } from '../submit/submit.js';
 import { type Manifest, writeManifest } from './manifest.js';
+import { assertResultsTarget, writeJobResults } from './outputs.js';
 import {
   extractRequests,
   planRetries,
@@ -21,7 +22,7 @@ import {
   type RetryRules,
   shouldRetry,
 } from './retry.js';
-import { finishAttempts, type JobOptions, jobComplete, mergeResults, submitPending } from './run.js';
+import { finishAttempts, type JobOptions, jobComplete, submitPending } from './run.js';
 
 /** The rules from what a user chose: error types (default {@link RETRYABLE_ERRORS}), expired, canceled. */
 export function retryRules(choice: {
@@ -41,6 +42,8 @@ export interface RetryJobResult {
   plan: RetryPlan;
   /** The merged results, when anything was retried. */
   summary?: ResultsSummary;
+  /** The files that now hold the merged results. */
+  files?: string[];
 }
 
 /**
@@ -57,14 +60,18 @@ export async function retryJob(
   options: JobOptions & {
     rules: RetryRules;
     maxAttempts: number;
-    /** Opens the merged results' destination (called once there is something to merge). */
-    output: () => Promise<Sink>;
+    /** A `--results` file for the merged results, remembered by the job (see {@link writeJobResults}). */
+    results?: string | undefined;
+    /** Replace `results` when it exists and is not already the job's. */
+    force?: boolean | undefined;
     /** Told before the wait for unfinished batches. */
     onWaiting?: () => void;
     /** Told the plan before anything is sent. */
     onPlanned?: (plan: RetryPlan) => void;
   },
 ): Promise<RetryJobResult> {
+  if (options.results !== undefined)
+    await assertResultsTarget(dir, manifest, options.results, options.force === true);
   if (!jobComplete(manifest)) {
     options.onWaiting?.();
     await submitPending(client, dir, manifest, options);
@@ -85,8 +92,11 @@ export async function retryJob(
     throw error;
   }
   await finishAttempts(client, dir, manifest, options);
-  const summary = await mergeResults(dir, manifest, await options.output());
-  return { plan, summary };
+  const { summary, files } = await writeJobResults(dir, manifest, {
+    add: options.results,
+    force: options.force,
+  });
+  return { plan, summary, files };
 }
 
 /** What {@link retryBatch} did. */

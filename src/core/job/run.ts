@@ -5,13 +5,13 @@ import type { MessageBatch } from '../api/types.js';
 import { checkBudget } from '../cost/budget.js';
 import { type Estimate, estimateCost } from '../cost/estimate.js';
 import { BUILT_IN_PRICES, type PriceTable } from '../cost/prices.js';
-import { CliError } from '../errors.js';
 import { bufferedSink, openAtomicFile, type Sink } from '../fs/atomic-file.js';
 import { monitorBatches, type PollSnapshot } from '../monitor/monitor.js';
 import { openSource, validateRequests } from '../requests/file.js';
 import { downloadResults } from '../results/download.js';
 import { type ResultsSummary, SummaryBuilder } from '../results/summary.js';
 import { submitRequests } from '../submit/submit.js';
+import { assertSameInput, assertSameOptions } from './identity.js';
 import { visitLatestResults } from './latest.js';
 import {
   type Attempt,
@@ -45,6 +45,8 @@ export interface JobOptions {
   cwd: string;
   /** The request file the job sends (for a build source, the file built from it). */
   input: string;
+  /** How the input is named in messages (for a build source, the file the user gave). */
+  inputName?: string | undefined;
   /** The job folder (default `.claude-batch/jobs/<job-id>` under cwd). */
   stateDir?: string | undefined;
   maxRequests?: number | undefined;
@@ -78,17 +80,8 @@ export async function prepareJob(
   const print = await fingerprint(opts.input);
   const existing = readManifest(dir);
   if (existing) {
-    const sameInput = existing.input.sha256 === print.sha256 && existing.input.size === print.size;
-    const sameOptions = JSON.stringify(existing.options) === JSON.stringify(options);
-    if (!sameInput || !sameOptions) {
-      throw new CliError(
-        `${sameInput ? 'The options' : 'The input'} changed since job ${existing.job_id} started; refusing to mix two runs`,
-        {
-          kind: 'usage',
-          hint: `restore them to continue the job, or start a new one with --state <new folder> (job folder: ${dir})`,
-        },
-      );
-    }
+    assertSameOptions(existing, dir, options);
+    assertSameInput(existing, dir, print, opts.inputName ?? opts.input);
     opts.onEvent?.({ kind: 'resumed', dir, manifest: existing });
     return { dir, manifest: existing, resumed: true };
   }
