@@ -6,8 +6,8 @@ export function n(value: number): string {
 }
 
 /** `1 request`, `1,000 requests`: a count with its noun, singular or plural. */
-export function count(value: number, noun: string): string {
-  return `${n(value)} ${noun}${value === 1 ? '' : 's'}`;
+export function count(value: number, noun: string, plural = `${noun}s`): string {
+  return `${n(value)} ${value === 1 ? noun : plural}`;
 }
 
 /** `12.3%` of a ratio 0..1. */

@@ -27,7 +27,7 @@ export function describeBatch(batch: MessageBatch, now: number): string {
   const rows: Array<[string, string]> = [
     ['Batch', batch.id],
     ['Status', batch.processing_status],
-    ['Created', `${when(batch.created_at)} (${relative(batch.created_at, now)})`],
+    ['Created', when(batch.created_at)],
   ];
   if (batch.ended_at) {
     const took = new Date(batch.ended_at).getTime() - new Date(batch.created_at).getTime();

@@ -3,7 +3,7 @@ import type { PriceTable } from '../core/cost/prices.js';
 import type { ResultsSummary } from '../core/results/summary.js';
 
 /** The cost lines of a results summary: what the usage cost at batch prices, and at standard ones. */
-export function costText(summary: ResultsSummary, prices: PriceTable): string {
+export function costText(summary: Pick<ResultsSummary, 'byModel'>, prices: PriceTable): string {
   const cost = actualCost(summary.byModel, prices);
   if (cost.models.length === 0) return 'Cost: $0.00 (nothing billed: only succeeded requests are)';
   const saved = cost.standard - cost.batch;

@@ -1,7 +1,7 @@
 import { totalRequests } from '../core/api/batches.js';
 import type { MessageBatch } from '../core/api/types.js';
 import { formatDuration } from '../core/duration.js';
-import { count, fields, n, pct } from './format.js';
+import { count, fields, n, pct, table, when } from './format.js';
 
 /** How long a batch took: ended_at − created_at (the batch's time, not the watcher's). */
 export function processingMs(b: MessageBatch): number | undefined {
@@ -45,7 +45,7 @@ export function batchSummary(b: MessageBatch): string {
     ['  Canceled', n(c.canceled)],
     [
       '  Processing',
-      `${formatDuration(processingMs(b) ?? 0)} (created ${b.created_at}, ended ${b.ended_at ?? '-'})`,
+      `${formatDuration(processingMs(b) ?? 0)} (created ${when(b.created_at)}, ended ${when(b.ended_at)})`,
     ],
   ])}`;
 }
@@ -60,4 +60,28 @@ export function batchRecord(b: MessageBatch, now: number) {
     age_seconds: Math.round((now - Date.parse(b.created_at)) / 1000),
     processing_seconds: b.ended_at ? Math.round((processingMs(b) ?? 0) / 1000) : null,
   };
+}
+
+/** The end-of-watch summary of several batches: one row each, then the totals. */
+export function batchesTable(batches: MessageBatch[]): string {
+  const rows = batches.map((b) => {
+    const c = b.request_counts;
+    return [
+      b.id,
+      b.processing_status,
+      n(totalRequests(b)),
+      n(c.succeeded),
+      n(c.errored),
+      n(c.expired),
+      n(c.canceled),
+      b.ended_at ? formatDuration(processingMs(b) ?? 0) : '-',
+    ];
+  });
+  const sum = (key: 'succeeded' | 'errored' | 'expired' | 'canceled') =>
+    batches.reduce((s, b) => s + b.request_counts[key], 0);
+  const total = batches.reduce((s, b) => s + totalRequests(b), 0);
+  return [
+    table(['BATCH', 'STATUS', 'TOTAL', 'SUCCEEDED', 'ERRORED', 'EXPIRED', 'CANCELED', 'TOOK'], rows),
+    `${count(batches.length, 'batch', 'batches')}: ${n(total)} requests · ${n(sum('succeeded'))} succeeded${total ? ` (${pct(sum('succeeded') / total)})` : ''} · ${n(sum('errored'))} errored · ${n(sum('expired'))} expired · ${n(sum('canceled'))} canceled`,
+  ].join('\n');
 }

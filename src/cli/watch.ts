@@ -1,13 +1,19 @@
 import type { BatchClient } from '../core/api/client.js';
 import type { MessageBatch } from '../core/api/types.js';
+import { addTokenUse, type TokenUse } from '../core/cost/cost.js';
+import { loadPrices } from '../core/cost/prices.js';
+import { CliError } from '../core/errors.js';
 import { openAtomicFile } from '../core/fs/atomic-file.js';
 import { type MonitorResult, monitorBatches, type PollSnapshot } from '../core/monitor/monitor.js';
 import { appendPollLog, resultPaths } from '../core/monitor/outputs.js';
 import { downloadResults } from '../core/results/download.js';
 import type { Context } from './context.js';
+import { count } from './format.js';
 import { println } from './io.js';
+import { pricesPath } from './prices.js';
 import { type Progress, startProgress } from './progress.js';
-import { batchLine, batchRecord, batchSummary, totalsLine } from './render-monitor.js';
+import { costText } from './render-cost.js';
+import { batchesTable, batchLine, batchRecord, batchSummary, totalsLine } from './render-monitor.js';
 import { summaryText } from './render-results.js';
 
 /** Options of `monitor`. */
@@ -18,6 +24,7 @@ export interface WatchOptions {
   results?: string;
   force?: boolean;
   json?: boolean;
+  prices?: string;
 }
 
 /** What the watcher shows while polling: a live spinner on a terminal, plain lines elsewhere, JSON lines with --json. */
@@ -82,44 +89,51 @@ class WatchDisplay {
     else println(this.ctx.io.stderr, `warning: ${message}`);
   }
 
+  /** The ids not seen ended yet. */
+  unfinished(): string[] {
+    return this.ids.filter((_, i) => this.last[i]?.processing_status !== 'ended');
+  }
+
   stop(): void {
     if (this.ticker) clearInterval(this.ticker);
     this.progress.stop();
   }
 }
 
-/** Downloads each ended batch that has a results path; returns where each went. */
+/** Downloads each ended batch that has a results path; returns where each went, and their token use. */
 async function downloadEach(
   ctx: Context,
   client: BatchClient,
   batches: MessageBatch[],
   paths: Map<string, string>,
   options: WatchOptions,
-): Promise<Record<string, string>> {
-  const downloads: Record<string, string> = {};
+): Promise<{ files: Record<string, string>; usage?: Record<string, TokenUse> }> {
+  const files: Record<string, string> = {};
+  let usage: Record<string, TokenUse> | undefined;
   for (const batch of batches) {
     const path = paths.get(batch.id);
     if (!path) continue;
     const sink = await openAtomicFile(path, { force: options.force === true });
     const { summary } = await downloadResults(client, batch.id, sink, { signal: ctx.io.signal });
-    downloads[batch.id] = path;
+    files[batch.id] = path;
+    usage = addTokenUse(usage ?? {}, summary.byModel);
     if (!options.json) println(ctx.io.stderr, `${summaryText(summary)}\nWrote ${path}`);
   }
-  return downloads;
+  return { files, ...(usage ? { usage } : {}) };
 }
 
-/** The closing summary: JSON on stdout, or a block per batch and the next step on stderr. */
-function printSummary(
+/** The closing summary: JSON on stdout, or a block (one batch) or a table (several), the cost and the next step on stderr. */
+async function printSummary(
   ctx: Context,
   result: MonitorResult,
-  downloads: Record<string, string>,
+  downloads: { files: Record<string, string>; usage?: Record<string, TokenUse> },
   options: WatchOptions,
-): void {
+): Promise<void> {
   const { io } = ctx;
   if (options.json) {
     const batches = result.batches.map((b) => ({
       ...batchRecord(b, ctx.now()),
-      results_file: downloads[b.id] ?? null,
+      results_file: downloads.files[b.id] ?? null,
     }));
     println(
       io.stdout,
@@ -127,9 +141,35 @@ function printSummary(
     );
     return;
   }
-  println(io.stderr, result.batches.map(batchSummary).join('\n'));
-  for (const b of result.batches.filter((b) => !downloads[b.id]))
-    println(io.stderr, `Next: claude-batch results ${b.id} -o ${b.id}.jsonl`);
+  println(
+    io.stderr,
+    result.batches.length === 1 ? result.batches.map(batchSummary).join('') : batchesTable(result.batches),
+  );
+  if (downloads.usage) {
+    println(
+      io.stderr,
+      costText({ byModel: downloads.usage }, await loadPrices(pricesPath(ctx, options.prices))),
+    );
+  }
+  const missing = result.batches.filter((b) => !downloads.files[b.id]);
+  if (missing.length === 1)
+    println(io.stderr, `Next: claude-batch results ${missing[0]?.id} -o ${missing[0]?.id}.jsonl`);
+  else if (missing.length > 1)
+    println(
+      io.stderr,
+      `Next: claude-batch monitor ${missing.map((b) => b.id).join(' ')} --results results/   (downloads each)`,
+    );
+}
+
+/** The command that picks a stopped watch up again, with the flags that shape its output. */
+function resumeCommand(ids: string[], options: WatchOptions): string {
+  const quote = (s: string) => (/^[\w./:@%+=,-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
+  const flags = [
+    ...(options.results !== undefined ? ['--results', quote(options.results)] : []),
+    ...(options.output !== undefined ? ['-o', quote(options.output)] : []),
+    ...(options.force ? ['--force'] : []),
+  ];
+  return ['claude-batch monitor', ...ids, ...flags].join(' ');
 }
 
 /** Watches batches until every one has ended, then summarises and optionally downloads (`monitor`, `demo`). */
@@ -137,7 +177,11 @@ export async function watchBatches(ctx: Context, ids: string[], options: WatchOp
   const unique = [...new Set(ids)];
   const paths = await resultPaths(unique, options.results, options.force === true);
   const client = await ctx.client();
-  const progress = await startProgress(ctx.io, `Watching ${unique.length} batch(es)…`, options);
+  const progress = await startProgress(
+    ctx.io,
+    `Watching ${count(unique.length, 'batch', 'batches')}…`,
+    options,
+  );
   const display = new WatchDisplay(ctx, unique, options, progress);
   let result: MonitorResult;
   try {
@@ -149,10 +193,19 @@ export async function watchBatches(ctx: Context, ids: string[], options: WatchOp
       onPoll: (poll) => display.poll(poll),
       onWarning: (message) => display.warn(message),
     });
+  } catch (error) {
+    if (error instanceof CliError && (error.kind === 'interrupted' || error.kind === 'timeout')) {
+      const running = display.unfinished();
+      throw new CliError(error.message, {
+        kind: error.kind,
+        hint: `${error.kind === 'timeout' ? 'the batches keep running; ' : ''}watch again with: ${resumeCommand(running.length ? running : unique, options)}`,
+      });
+    }
+    throw error;
   } finally {
     display.stop();
   }
   const downloads = await downloadEach(ctx, client, result.batches, paths, options);
-  printSummary(ctx, result, downloads, options);
+  await printSummary(ctx, result, downloads, options);
   return 0;
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBin } from '../helpers/cli.js';
@@ -24,5 +24,14 @@ describe('demo', () => {
     // The files are there to look at.
     expect(readFileSync(join(dir, 'results.jsonl'), 'utf8').trimEnd().split('\n')).toHaveLength(30);
     expect(existsSync(join(dir, 'requests.map.jsonl'))).toBe(true);
+  });
+
+  it('without --dir, leaves no temporary folder behind', async () => {
+    const tmp = join(tempDir(), 'tmp');
+    mkdirSync(tmp);
+    const r = await runBin(['demo', '--processing-time', '300ms'], { env: { TMPDIR: tmp } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('removed at the end');
+    expect(readdirSync(tmp)).toEqual([]);
   });
 });

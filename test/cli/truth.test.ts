@@ -1,9 +1,12 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { useEmulator } from '../helpers/emulator.js';
+import { tempDir, writeRequests } from '../helpers/files.js';
 
 describe('messages that tell the truth', () => {
   const emu = useEmulator();
+  const slow = useEmulator({ processingTimeMs: 60_000 });
 
   it('monitor of an id the API does not know: not found at once (exit 3), no retrying', async () => {
     const started = Date.now();
@@ -13,5 +16,66 @@ describe('messages that tell the truth', () => {
     expect(r.stderr).toMatch(/^error: Batch not found: msgbatch_nope\n/m);
     expect(r.stderr).not.toMatch(/retrying|still running/);
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('status GOOD BAD shows the good one on stdout and reports the bad one (exit 3)', async () => {
+    const dir = tempDir();
+    const id = (await runCli(['submit', writeRequests(dir, 'one.jsonl', 2)], { env: emu.env })).stdout.trim();
+    const r = await runCli(['status', id, 'msgbatch_nope'], { env: emu.env });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain(`Batch     ${id}`);
+    expect(r.stderr).toMatch(/^error: Batch not found: msgbatch_nope\n/);
+    const json = await runCli(['status', id, 'msgbatch_nope', '--json'], { env: emu.env });
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stdout).map((b: { id: string }) => b.id)).toEqual([id]);
+  });
+
+  it('status of a running batch gives its age once (no "(… ago)" beside it)', async () => {
+    const dir = tempDir();
+    const id = (
+      await runCli(['submit', writeRequests(dir, 'age.jsonl', 1)], { env: slow.env })
+    ).stdout.trim();
+    const r = await runCli(['status', id], { env: slow.env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Created +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/m);
+    expect(r.stdout).toMatch(/^Age +\S+$/m);
+    expect(r.stdout).not.toContain(' ago)');
+  });
+
+  it('Ctrl-C during monitor --results: the hint keeps --results and -o', async () => {
+    const dir = tempDir();
+    const id = (
+      await runCli(['submit', writeRequests(dir, 'long.jsonl', 1)], { env: slow.env })
+    ).stdout.trim();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const out = join(dir, 'long results.jsonl');
+    const log = join(dir, 'log.jsonl');
+    const r = await runCli(['monitor', id, '--results', out, '-o', log, '--interval', '50ms'], {
+      env: slow.env,
+      signal: controller.signal,
+    });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain(
+      `hint: watch again with: claude-batch monitor ${id} --results '${out}' -o ${log}\n`,
+    );
+  });
+
+  it('several batches end with one table, the totals and the cost of what was downloaded', async () => {
+    const dir = tempDir();
+    const ids: string[] = [];
+    for (const name of ['a.jsonl', 'b.jsonl', 'c.jsonl'])
+      ids.push((await runCli(['submit', writeRequests(dir, name, 2)], { env: emu.env })).stdout.trim());
+    const r = await runCli(['monitor', ...ids, '--interval', '50ms', '--results', join(dir, 'all')], {
+      env: emu.env,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^BATCH +STATUS +TOTAL +SUCCEEDED +ERRORED +EXPIRED +CANCELED +TOOK$/m);
+    for (const id of ids) expect(r.stderr).toMatch(new RegExp(`^${id} +ended +2 +2 +0 +0 +0 `, 'm'));
+    expect(r.stderr).toContain(
+      '3 batches: 6 requests · 6 succeeded (100.0%) · 0 errored · 0 expired · 0 canceled',
+    );
+    expect(r.stderr).toMatch(/^Cost: \$[\d.]+ at batch prices/m);
+    expect(r.stderr).not.toContain('  Processing');
   });
 });

@@ -1,9 +1,10 @@
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '../../core/api/client.js';
 import { buildRequestFile } from '../../core/builder/build.js';
 import { formatDuration } from '../../core/duration.js';
+import { CliError } from '../../core/errors.js';
 import { resultFacts } from '../../core/results/line.js';
 import { submitRequests } from '../../core/submit/submit.js';
 import { startEmulator } from '../../emulator/server.js';
@@ -38,8 +39,11 @@ export async function run(ctx: Context, _args: string[], options: Options) {
   const emulator = await startEmulator({ port: 0, processingTimeMs: options.processingTime });
   try {
     say(`claude-batch demo: the whole flow against a local emulator of the Batches API (${emulator.url}).`);
-    say('No API key and no network are used. Files go to:');
-    say(`  ${dir}`);
+    say(
+      options.dir
+        ? `No API key and no network are used. Files go to:\n  ${dir}`
+        : `No API key and no network are used. Files go to a temporary folder, removed at the end\n  (${dir}; keep them with --dir DIR).`,
+    );
     say();
 
     say('1. build: examples/reviews.csv → requests.jsonl');
@@ -69,7 +73,15 @@ export async function run(ctx: Context, _args: string[], options: Options) {
     say('3. monitor (adaptive polling in real use; every second here), then download the results');
     const results = join(dir, 'results.jsonl');
     const demoCtx = createContext({ ...io, env }, { baseUrl: emulator.url });
-    await watchBatches(demoCtx, [id], { interval: 1000, results, force: true });
+    await watchBatches(demoCtx, [id], { interval: 1000, results, force: true }).catch((error: unknown) => {
+      // The hint would name a batch on this emulator, which stops with the demo.
+      if (error instanceof CliError && error.kind === 'interrupted')
+        throw new CliError('Demo interrupted', {
+          kind: 'interrupted',
+          hint: 'run `claude-batch demo` again',
+        });
+      throw error;
+    });
     say();
 
     say('4. a few answers:');
@@ -99,5 +111,6 @@ export async function run(ctx: Context, _args: string[], options: Options) {
     return 0;
   } finally {
     await emulator.close();
+    if (!options.dir) await rm(dir, { recursive: true, force: true });
   }
 }

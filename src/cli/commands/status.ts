@@ -1,18 +1,35 @@
 import { getBatch } from '../../core/api/batches.js';
 import type { MessageBatch } from '../../core/api/types.js';
+import { CliError } from '../../core/errors.js';
 import type { Context } from '../context.js';
+import { exitCodeFor } from '../exit-codes.js';
 import { println } from '../io.js';
 import { describeBatch } from '../render-batch.js';
+import { renderError } from '../render-error.js';
 
-/** `status ID...`: one block per batch, or the MessageBatch JSON (an array for several ids). */
+/**
+ * `status ID...`: one block per batch, or the MessageBatch JSON (an array for several ids). An id
+ * that is not found is reported on stderr while the others are still shown; the exit code is then
+ * that failure's (3 for not found).
+ */
 export async function run(ctx: Context, ids: string[], options: { json?: boolean }) {
   const client = await ctx.client();
   const batches: MessageBatch[] = [];
-  for (const id of ids) batches.push(await getBatch(client, id, { signal: ctx.io.signal }));
+  let failed: CliError | undefined;
+  for (const id of ids) {
+    try {
+      batches.push(await getBatch(client, id, { signal: ctx.io.signal }));
+    } catch (error) {
+      // One id that is not there does not hide the others; anything else stops here.
+      if (ids.length === 1 || !(error instanceof CliError) || error.kind !== 'not-found') throw error;
+      failed ??= error;
+      ctx.io.stderr.write(renderError(error, { verbose: false, secret: ctx.secret() }).text);
+    }
+  }
   if (options.json) {
-    println(ctx.io.stdout, JSON.stringify(batches.length === 1 ? batches[0] : batches, null, 2));
-  } else {
+    println(ctx.io.stdout, JSON.stringify(ids.length === 1 ? batches[0] : batches, null, 2));
+  } else if (batches.length > 0) {
     println(ctx.io.stdout, batches.map((b) => describeBatch(b, ctx.now())).join('\n\n'));
   }
-  return 0;
+  return failed ? exitCodeFor(failed.kind) : 0;
 }

@@ -20,6 +20,22 @@ export function noTokens(): TokenUse {
   return { input: 0, output: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0 };
 }
 
+/** Token use by model, added up over several result sets (e.g. the batches of one watch). */
+export function addTokenUse(
+  into: Record<string, TokenUse>,
+  add: Record<string, TokenUse>,
+): Record<string, TokenUse> {
+  for (const [model, use] of Object.entries(add)) {
+    const sum = (into[model] ??= noTokens());
+    sum.input += use.input;
+    sum.output += use.output;
+    sum.cacheRead += use.cacheRead;
+    sum.cacheWrite5m += use.cacheWrite5m;
+    sum.cacheWrite1h += use.cacheWrite1h;
+  }
+  return into;
+}
+
 /** What tokens cost at batch prices, in USD (cache reads 0.1×, 5-minute writes 1.25×, 1-hour writes 2× the input price). */
 export function batchCost(use: TokenUse, price: ModelPrice): number {
   const perToken = (usdPerMillion: number) => usdPerMillion / 1_000_000;
