@@ -6,7 +6,7 @@ import { openAtomicFile, type Sink, streamSink } from '../core/fs/atomic-file.js
 import { joinBatchResults, joinProduced } from '../core/join/batch.js';
 import type { JoinFormat, JoinSource, JoinSummary } from '../core/join/join.js';
 import type { Context } from './context.js';
-import { n, pct } from './format.js';
+import { count, n, pct } from './format.js';
 import { println } from './io.js';
 import { startProgress } from './progress.js';
 
@@ -67,25 +67,25 @@ export function joinMapPath(options: Pick<JoinCliOptions, 'map' | 'requests'>): 
 export function joinSummaryText(s: JoinSummary): string[] {
   const r = s.results;
   const lines = [
-    `Joined: ${n(s.rows)} rows · ${n(s.joined)} with a result · ${n(s.withoutResult)} without`,
+    `Joined: ${count(s.rows, 'row')} · ${n(s.joined)} with a result · ${n(s.withoutResult)} without`,
     `Results: ${n(r.total)} · ${n(r.succeeded)} succeeded · ${n(r.errored)} errored · ${n(r.canceled)} canceled · ${n(r.expired)} expired · success rate ${pct(r.successRate)}`,
   ];
   for (const e of r.topErrors) lines.push(`  ${n(e.count)} × ${e.type}: ${e.message}`);
   if (s.unmatchedResults > 0) {
     lines.push(
-      `warning: ${n(s.unmatchedResults)} results have a custom_id not in the map (e.g. ${s.unmatchedIds.join(', ')}); they are not in the output`,
+      `warning: ${count(s.unmatchedResults, 'result')} with a custom_id not in the map (e.g. ${s.unmatchedIds.join(', ')}); they are not in the output`,
     );
   }
   if (s.resultsBeyondInput > 0) {
     lines.push(
-      `warning: ${n(s.resultsBeyondInput)} results belong to rows past the end of the input (has it changed since build?)`,
+      `warning: ${count(s.resultsBeyondInput, 'result')} for rows past the end of the input (has it changed since build?)`,
     );
   }
   if (s.unevenRows > 0) {
-    lines.push(`warning: ${n(s.unevenRows)} rows have more or fewer fields than the header`);
+    lines.push(`warning: ${count(s.unevenRows, 'row')} with more or fewer fields than the header`);
   }
   if (s.repeatedResults > 0)
-    lines.push(`note: ${n(s.repeatedResults)} repeated results (the last one was kept)`);
+    lines.push(`note: ${count(s.repeatedResults, 'repeated result')} (the last one was kept)`);
   return lines;
 }
 

@@ -59,7 +59,7 @@ export function registerBatchCommands(program: Command, invoke: Invoke): void {
     program
       .command('status')
       .description('show the status and request counts of one or more batches')
-      .argument('<id...>', 'batch id(s)')
+      .argument('<id...>', 'one or more batch ids')
       .option('--json', 'print the MessageBatch as JSON (an array for several ids)')
       .addHelpText(
         'after',

@@ -7,7 +7,7 @@ export function registerMonitorCommands(program: Command, invoke: Invoke): void 
     program
       .command('monitor')
       .description('watch batches until they end, then summarise (and download the results)')
-      .argument('<id...>', 'batch id(s)')
+      .argument('<id...>', 'one or more batch ids')
       .option(
         '--interval <duration>',
         'poll at a fixed interval (default: adaptive, 10s → 60s → 300s as a batch ages)',

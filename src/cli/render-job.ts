@@ -37,14 +37,17 @@ export function jobReporter(
       case 'created':
         manifest = event.manifest;
         say(
-          `Job ${event.manifest.job_id}: ${n(event.manifest.shards.reduce((s, x) => s + x.requests, 0))} requests in ${event.manifest.shards.length} shard(s) (state: ${event.dir})`,
+          `Job ${event.manifest.job_id}: ${count(
+            event.manifest.shards.reduce((s, x) => s + x.requests, 0),
+            'request',
+          )} in ${count(event.manifest.shards.length, 'shard')} (state: ${event.dir})`,
         );
         break;
       case 'resumed': {
         manifest = event.manifest;
         const submitted = event.manifest.shards.filter((s) => latestAttempt(s)?.batch_id).length;
         say(
-          `Resuming job ${event.manifest.job_id}: ${submitted} of ${event.manifest.shards.length} shard(s) submitted (state: ${event.dir})`,
+          `Resuming job ${event.manifest.job_id}: ${submitted} of ${count(event.manifest.shards.length, 'shard')} submitted (state: ${event.dir})`,
         );
         break;
       }
@@ -67,7 +70,7 @@ export function jobReporter(
         }
         if (event.poll.changed.length === 0) {
           const running = event.poll.batches.filter((b) => b && b.processing_status !== 'ended').length;
-          say(`[${stamp}] ${running} batch(es) still running`);
+          say(`[${stamp}] ${count(running, 'batch', 'batches')} still running`);
         }
         break;
       }

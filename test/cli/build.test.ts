@@ -21,7 +21,7 @@ const lines = (text: string) =>
 /** Asserts that a request file passes `submit --dry-run` with this many requests. */
 async function expectSubmittable(path: string, requests: number): Promise<void> {
   const dry = await runCli(['submit', path, '--dry-run']);
-  expect(dry.stderr).toContain(`${requests} valid requests`);
+  expect(dry.stderr).toContain(`${requests} valid request`);
   expect(dry.code).toBe(0);
 }
 

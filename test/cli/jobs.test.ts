@@ -29,7 +29,7 @@ describe('run: a job larger than one batch', () => {
       env: ctx.env,
       cwd: dir,
     });
-    expect(r.stderr).toContain('250,000 requests in 3 shard(s)');
+    expect(r.stderr).toContain('250,000 requests in 3 shards');
     expect(r.code).toBe(0);
     expect(creates() - before).toBe(3);
     const ids = new Set<string>();
@@ -189,7 +189,7 @@ describe('job list | status | results | cancel', () => {
     expect(results.stdout.trimEnd().split('\n')).toHaveLength(4);
     expect(results.stderr).toContain('Results: 4 · 4 succeeded');
     const human = await runCli(['job', 'status', state], { env: ctx.env, cwd: dir });
-    expect(human.stdout).toMatch(/^Job \S+ \(done\) · 4 requests · 2 shard\(s\)/);
+    expect(human.stdout).toMatch(/^Job \S+ \(done\) · 4 requests · 2 shards/);
     const missing = await runCli(['job', 'status', 'job-nope'], { env: ctx.env, cwd: dir });
     expect(missing.code).toBe(3);
   });
@@ -319,8 +319,10 @@ describe('run <source>', () => {
     const before = creates();
     const r = await runCli(['run', input, '--max-requests', '2', '--dry-run'], { env: {}, cwd: dir });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('5 requests in 3 shard(s)');
-    expect(r.stdout).toContain('claude-haiku-4-5');
+    expect(r.stderr).toContain('5 requests in 3 shards');
+    // Text for people on stderr, as for submit --dry-run; stdout is for data (--json).
+    expect(r.stderr).toContain('claude-haiku-4-5');
+    expect(r.stdout).toBe('');
     expect(r.stderr).toContain('Dry run: nothing was sent.');
     expect(creates()).toBe(before);
   });

@@ -43,7 +43,7 @@ describe('retry a job', () => {
       env: ctx.env,
     });
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain(`Retrying ${retryable.length} requests in 1 shard(s)`);
+    expect(r.stderr).toContain(`Retrying ${retryable.length} requests in 1 shard`);
     expect(r.stderr).toMatch(/\d+ × (overloaded_error|api_error): /);
 
     // The new attempt holds exactly the retryable ids (never the invalid request).

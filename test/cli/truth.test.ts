@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -77,5 +78,33 @@ describe('messages that tell the truth', () => {
     );
     expect(r.stderr).toMatch(/^Cost: \$[\d.]+ at batch prices/m);
     expect(r.stderr).not.toContain('  Processing');
+  });
+
+  it('submit --dry-run labels the file size and the request body size apart; one request is singular', async () => {
+    const dir = tempDir();
+    const file = writeRequests(dir, 'one.jsonl', 1);
+    const r = await runCli(['submit', file, '--dry-run'], { env: {} });
+    expect(r.code).toBe(0);
+    const size = statSync(file).size;
+    expect(r.stderr).toContain(
+      `: 1 valid request (claude-haiku-4-5 ×1) · file ${size} B · request body ${size - 1 + 15} B`,
+    );
+    const json = await runCli(['submit', file, '--dry-run', '--json'], { env: {} });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      dry_run: true,
+      fileBytes: size,
+      bodyBytes: size - 1 + 15,
+    });
+  });
+
+  it('no "(s)" or "(es)" in what people read', async () => {
+    const dir = tempDir();
+    const file = writeRequests(dir, 'job.jsonl', 3);
+    const r = await runCli(['run', file, '--state', join(dir, 'job'), '--max-requests', '1', '--dry-run'], {
+      env: {},
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('3 requests in 3 shards');
+    expect(r.stderr).not.toMatch(/\((s|es)\)/);
   });
 });

@@ -36,7 +36,7 @@ async function build(options: Omit<BuildOptions, 'output'>): Promise<Built> {
   const summary = await buildRequestFile({ ...options, output });
   const dry = await runCli(['submit', output, '--dry-run']);
   expect(dry.code, dry.stderr).toBe(0);
-  expect(dry.stderr).toContain(`${summary.requests} valid requests`);
+  expect(dry.stderr).toContain(`${summary.requests} valid request`);
   return { requests: jsonl(output), map: jsonl(summary.map as string), summary, output };
 }
 

@@ -10,7 +10,7 @@ import { UsageError } from '../../core/errors.js';
 import { type Sink, streamSink } from '../../core/fs/atomic-file.js';
 import { formatBytes } from '../../core/requests/file.js';
 import type { Context } from '../context.js';
-import { n } from '../format.js';
+import { count, n } from '../format.js';
 import { println } from '../io.js';
 import { startProgress } from '../progress.js';
 
@@ -42,13 +42,13 @@ interface Options {
 /** The summary block printed on stderr after a build. */
 export function summaryText(s: BuildSummary): string {
   const lines = [
-    `✓ ${n(s.requests)} ${s.requests === 1 ? 'request' : 'requests'} written to ${s.output}${s.output === 'stdout' ? '' : ` (${formatBytes(s.bytes)})`}`,
+    `✓ ${count(s.requests, 'request')} written to ${s.output}${s.output === 'stdout' ? '' : ` (${formatBytes(s.bytes)})`}`,
   ];
   const skipped = Object.entries(s.skipped);
   if (skipped.length > 0) {
     lines.push(`  skipped: ${skipped.map(([reason, count]) => `${n(count)} ${reason}`).join(', ')}`);
   }
-  if (s.hashedIds > 0) lines.push(`  ${n(s.hashedIds)} ids replaced by a hash (--hash-ids)`);
+  if (s.hashedIds > 0) lines.push(`  ${count(s.hashedIds, 'id')} replaced by a hash (--hash-ids)`);
   const models = Object.entries(s.models)
     .map(([model, count]) => `${model} ×${n(count)}`)
     .join(', ');

@@ -9,7 +9,7 @@ import { assertJobComplete, inputReadingOf, jobState, jobTotals, refreshJob } fr
 import type { JoinSource } from '../../core/join/join.js';
 import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
-import { n, table, when } from '../format.js';
+import { count, n, table, when } from '../format.js';
 import { println } from '../io.js';
 import { checkJoinFlags, type JoinCliOptions, joinToOutput } from '../join-output.js';
 import { pricesPath } from '../prices.js';
@@ -83,7 +83,7 @@ async function status(ctx: Context, job: string, options: Options) {
   const c = jobTotals(manifest);
   println(
     ctx.io.stdout,
-    `Job ${manifest.job_id} (${jobState(manifest)}) · ${n(c.requests)} requests · ${manifest.shards.length} shard(s) · state ${dir}`,
+    `Job ${manifest.job_id} (${jobState(manifest)}) · ${count(c.requests, 'request')} · ${count(manifest.shards.length, 'shard')} · state ${dir}`,
   );
   println(ctx.io.stdout, `Input ${manifest.input.path}`);
   println(
@@ -147,7 +147,7 @@ async function cancel(ctx: Context, job: string, options: Options) {
     println(
       ctx.io.stderr,
       canceled.length
-        ? `Canceling ${canceled.length} batch(es) of job ${manifest.job_id}.`
+        ? `Canceling ${count(canceled.length, 'batch', 'batches')} of job ${manifest.job_id}.`
         : `Nothing to cancel in job ${manifest.job_id}.`,
     );
   }

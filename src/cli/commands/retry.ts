@@ -7,7 +7,7 @@ import { retryBatch, retryJob, retryRules } from '../../core/job/retry-run.js';
 import { type JobTotals, jobTotals } from '../../core/job/state.js';
 import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
-import { n } from '../format.js';
+import { count, n } from '../format.js';
 import { println } from '../io.js';
 import { pricesPath } from '../prices.js';
 import { costText } from '../render-cost.js';
@@ -79,7 +79,10 @@ async function retryOneBatch(ctx: Context, id: string, options: Options) {
     return ExitCode.OK;
   }
   println(io.stdout, options.json ? JSON.stringify(batch, null, 2) : batch.id);
-  println(io.stderr, `✓ Resubmitted ${n(requests)} requests of ${id} as ${batch.id}. Most common errors:`);
+  println(
+    io.stderr,
+    `✓ Resubmitted ${count(requests, 'request')} of ${id} as ${batch.id}. Most common errors:`,
+  );
   for (const line of topErrorLines(retried.topErrors)) println(io.stderr, line);
   println(io.stderr, `Next: claude-batch monitor ${batch.id}`);
   return ExitCode.OK;
@@ -109,7 +112,7 @@ async function retryWholeJob(ctx: Context, job: string, options: Options) {
     onPlanned: (p) => {
       println(
         io.stderr,
-        `Retrying ${n(p.requests)} requests in ${p.shards} shard(s) of job ${manifest.job_id}. Most common errors:`,
+        `Retrying ${count(p.requests, 'request')} in ${count(p.shards, 'shard')} of job ${manifest.job_id}. Most common errors:`,
       );
       for (const line of topErrorLines(p.retried.topErrors)) println(io.stderr, line);
       if (p.retried.expired) println(io.stderr, `  ${n(p.retried.expired)} × expired`);
@@ -120,7 +123,7 @@ async function retryWholeJob(ctx: Context, job: string, options: Options) {
     println(
       io.stderr,
       plan.exhausted > 0
-        ? `Nothing retried: ${plan.exhausted} shard(s) already used ${options.maxAttempts} attempts.`
+        ? `Nothing retried: ${count(plan.exhausted, 'shard')} already used ${count(options.maxAttempts, 'attempt')}.`
         : `Nothing to retry in job ${manifest.job_id}: ${nothingToRetry(jobTotals(manifest), options)}.`,
     );
     return ExitCode.OK;

@@ -11,7 +11,7 @@ import { assertReadableFile, formatBytes } from '../../core/requests/file.js';
 import type { ResultsSummary } from '../../core/results/summary.js';
 import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
-import { count, n } from '../format.js';
+import { count } from '../format.js';
 import { println } from '../io.js';
 import { pricesPath } from '../prices.js';
 import { costText } from '../render-cost.js';
@@ -51,11 +51,12 @@ async function printPreview(ctx: Context, input: string, options: RunOptions, pr
     );
     return;
   }
-  println(io.stdout, `${input}: ${n(preview.requests)} requests in ${shards.length} shard(s)`);
+  // People's text goes to stderr, as for submit --dry-run; stdout is for data (--json).
+  println(io.stderr, `${input}: ${count(preview.requests, 'request')} in ${count(shards.length, 'shard')}`);
   for (const [i, s] of shards.entries()) {
-    println(io.stdout, `  shard ${i + 1}: ${count(s.requests, 'request')}, ${formatBytes(s.bytes)}`);
+    println(io.stderr, `  shard ${i + 1}: ${count(s.requests, 'request')}, ${formatBytes(s.bytes)}`);
   }
-  println(io.stdout, estimateText(estimate));
+  println(io.stderr, estimateText(estimate));
   println(io.stderr, 'Dry run: nothing was sent.');
 }
 
@@ -211,7 +212,7 @@ export function runSource(source: BuildSource) {
     try {
       println(
         io.stderr,
-        `Built ${n(built.requests)} requests from ${path}${discard ? ' (dry run: not kept)' : ` (map: ${built.map})`}`,
+        `Built ${count(built.requests, 'request')} from ${path}${discard ? ' (dry run: not kept)' : ` (map: ${built.map})`}`,
       );
       return await runRequestFile(
         ctx,

@@ -20,14 +20,14 @@ export async function run(
   const client = options.dryRun ? undefined : await ctx.client();
   const progress = await startProgress(io, `Checking ${source.name ?? file}…`, options);
   try {
-    const { stats, batch, estimate } = await submitRequests(client, source, {
+    const { stats, batch, estimate, fileBytes } = await submitRequests(client, source, {
       dryRun: options.dryRun,
       signal: io.signal,
       ...(options.dryRun || options.maxCost !== undefined
         ? { prices: await loadPrices(pricesPath(ctx, options.prices)), maxCost: options.maxCost }
         : {}),
       onValidated: (s) => {
-        progress.update(`Uploading ${n(s.requests)} requests (${formatBytes(s.bodyBytes)})…`);
+        progress.update(`Uploading ${count(s.requests, 'request')} (${formatBytes(s.bodyBytes)})…`);
       },
       // The id goes out the moment the batch exists, so that even a Ctrl-C right after cannot lose it.
       onCreated: (b) => println(io.stdout, options.json ? JSON.stringify(b, null, 2) : b.id),
@@ -41,10 +41,11 @@ export async function run(
       .map(([model, m]) => `${model} ×${n(m.requests)}`)
       .join(', ');
     if (!batch) {
-      if (options.json) println(io.stdout, JSON.stringify({ dry_run: true, ...stats, estimate }, null, 2));
+      if (options.json)
+        println(io.stdout, JSON.stringify({ dry_run: true, ...stats, fileBytes, estimate }, null, 2));
       println(
         io.stderr,
-        `✓ ${stats.file}: ${n(stats.requests)} valid requests, ${formatBytes(stats.bodyBytes)} (${models})`,
+        `✓ ${stats.file}: ${count(stats.requests, 'valid request')} (${models}) · file ${formatBytes(fileBytes)} · request body ${formatBytes(stats.bodyBytes)}`,
       );
       if (estimate && !options.json) println(io.stderr, estimateText(estimate));
       println(io.stderr, 'Dry run: nothing was sent.');
@@ -52,7 +53,7 @@ export async function run(
     }
     println(
       io.stderr,
-      `✓ Submitted ${count(stats.requests, 'request')} (${formatBytes(stats.bodyBytes)}; ${models})`,
+      `✓ Submitted ${count(stats.requests, 'request')} (request body ${formatBytes(stats.bodyBytes)}; ${models})`,
     );
     println(io.stderr, `  Batch    ${batch.id}`);
     println(io.stderr, `  Status   ${batch.processing_status}`);

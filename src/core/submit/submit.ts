@@ -49,6 +49,8 @@ export interface SubmitResult {
   recovered?: boolean;
   /** The cost estimate (a dry run, or a budget was checked). */
   estimate?: Estimate;
+  /** The request file's own size in bytes (the body sent differs: `{"requests":[…]}`, no blank lines). */
+  fileBytes: number;
 }
 
 /** Default bound on create attempts (each after a check that the previous one created nothing). */
@@ -166,7 +168,7 @@ export async function submitRequests(
     }
     const withEstimate = estimate ? { estimate } : {};
     await options.onValidated?.(stats);
-    if (options.dryRun || !client) return { stats, ...withEstimate };
+    if (options.dryRun || !client) return { stats, fileBytes: before.size, ...withEstimate };
 
     const now = await stat(path);
     if (now.size !== before.size || now.mtimeMs !== before.mtimeMs) {
@@ -176,7 +178,13 @@ export async function submitRequests(
       });
     }
     const batch = await createOnce(client, path, stats, options);
-    return { stats, batch: batch.batch, ...(batch.recovered ? { recovered: true } : {}), ...withEstimate };
+    return {
+      stats,
+      fileBytes: before.size,
+      batch: batch.batch,
+      ...(batch.recovered ? { recovered: true } : {}),
+      ...withEstimate,
+    };
   } finally {
     await spooled?.remove();
   }
