@@ -27,7 +27,7 @@ export interface JoinCliOptions {
   json?: boolean;
 }
 
-/** For `results` without --join: refuses the join-only flags (and --format csv) instead of ignoring them. */
+/** For `results` without --join: refuses the join-only flags instead of ignoring them. */
 export function checkJoinFlags(options: Partial<JoinCliOptions>): void {
   if (options.join !== undefined) return;
   const given: string[] = (
@@ -41,7 +41,6 @@ export function checkJoinFlags(options: Partial<JoinCliOptions>): void {
   )
     .filter(([, value]) => value !== undefined)
     .map(([flag]) => flag);
-  if (options.format === 'csv') given.push('--format csv');
   if (given.length > 0) {
     throw new UsageError(
       `${given.join(', ')} ${given.length === 1 ? 'needs' : 'need'} --join INPUT`,
@@ -103,6 +102,7 @@ export async function joinToOutput(
   const { io } = ctx;
   const format = (options.format ?? 'jsonl') as JoinFormat;
   if (format !== 'csv' && format !== 'jsonl') {
+    // compact has no meaning for joined rows: they keep the input's own shape.
     throw new UsageError(
       `--format ${options.format} cannot be used with --join`,
       'use --format csv or jsonl',

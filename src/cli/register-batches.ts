@@ -127,7 +127,7 @@ export function registerBatchCommands(program: Command, invoke: Invoke): void {
         .addOption(
           new Option(
             '--format <format>',
-            'jsonl: every line as the API sent it; compact: one flat line a result; csv: with --join',
+            'jsonl: every line as the API sent it; compact: one flat JSON line a result; csv: one row a result (with --join: the input rows)',
           )
             .choices(['jsonl', 'compact', 'csv'])
             .default('jsonl'),

@@ -165,8 +165,11 @@ export function registerJobCommands(program: Command, invoke: Invoke): void {
         .option('--force', 'replace the output file if it exists')
         .option('--prices <file>', 'a JSON price table for the cost line')
         .addOption(
-          new Option('--format <format>', 'with --join: csv or jsonl')
-            .choices(['jsonl', 'csv'])
+          new Option(
+            '--format <format>',
+            'jsonl: every line as the API sent it; compact: one flat JSON line a result; csv: one row a result (with --join: the input rows)',
+          )
+            .choices(['jsonl', 'compact', 'csv'])
             .default('jsonl'),
         )
         .option('--json', 'with --join and -o: print the summary as JSON on stdout'),

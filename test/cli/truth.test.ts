@@ -1,9 +1,10 @@
-import { statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readManifest } from '../../src/core/job/manifest.js';
 import { runCli } from '../helpers/cli.js';
 import { useEmulator } from '../helpers/emulator.js';
-import { tempDir, writeRequests } from '../helpers/files.js';
+import { request, tempDir, writeRequests, writeText } from '../helpers/files.js';
 
 describe('messages that tell the truth', () => {
   const emu = useEmulator();
@@ -106,5 +107,57 @@ describe('messages that tell the truth', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('3 requests in 3 shards');
     expect(r.stderr).not.toMatch(/\((s|es)\)/);
+  });
+
+  it('the same formats wherever results are written: results --format csv (flat), job results --format compact|csv', async () => {
+    const dir = tempDir();
+    const file = writeText(
+      dir,
+      'fmt.jsonl',
+      `${[request('a', 'Hello, "world"'), request('b', 'EMULATE_ERROR=overloaded_error')].map((r) => JSON.stringify(r)).join('\n')}\n`,
+    );
+    const state = join(dir, 'fmt-job');
+    const run = await runCli(['run', file, '--state', state, '--interval', '50ms'], { env: emu.env });
+    expect(run.code).toBe(0);
+    const id = readManifest(state)?.shards[0]?.attempts[0]?.batch_id as string;
+
+    const csv = await runCli(['results', id, '--format', 'csv'], { env: emu.env });
+    expect(csv.code).toBe(0);
+    const rows = csv.stdout.trimEnd().split('\n').sort();
+    expect(rows[0]).toMatch(/^a,succeeded,"?Emulated answer /);
+    expect(rows[1]).toMatch(/^b,errored,,,,,overloaded_error,Emulated overloaded_error/);
+    expect(rows[2]).toBe(
+      'custom_id,result_type,text,stop_reason,input_tokens,output_tokens,error_type,error_message',
+    );
+
+    const compact = await runCli(['job', 'results', state, '--format', 'compact'], { env: emu.env });
+    expect(compact.code).toBe(0);
+    const lines = compact.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.custom_id).sort()).toEqual(['a', 'b']);
+    expect(lines.find((l) => l.custom_id === 'b')).toMatchObject({
+      type: 'errored',
+      error_type: 'overloaded_error',
+    });
+
+    const jobCsv = await runCli(['job', 'results', state, '--format', 'csv'], { env: emu.env });
+    expect(jobCsv.stdout.trimEnd().split('\n').sort()).toEqual(rows);
+  });
+
+  it('jobs are found from a subfolder of where run started (walking up)', async () => {
+    const dir = tempDir();
+    const file = writeRequests(dir, 'up.jsonl', 2);
+    const run = await runCli(['run', file, '--interval', '50ms'], { env: emu.env, cwd: dir });
+    expect(run.code).toBe(0);
+    const deep = join(dir, 'a', 'b');
+    mkdirSync(deep, { recursive: true });
+    const list = await runCli(['job', 'list', '--json'], { env: emu.env, cwd: deep });
+    const jobs = JSON.parse(list.stdout);
+    expect(jobs).toHaveLength(1);
+    const status = await runCli(['job', 'status', jobs[0].job_id], { env: emu.env, cwd: deep });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/\(done\) · 2 requests · 1 shard/);
   });
 });

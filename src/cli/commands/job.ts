@@ -7,6 +7,7 @@ import { listJobs, locateJob, type Manifest } from '../../core/job/manifest.js';
 import { mergeResults } from '../../core/job/run.js';
 import { assertJobComplete, inputReadingOf, jobState, jobTotals, refreshJob } from '../../core/job/state.js';
 import type { JoinSource } from '../../core/join/join.js';
+import type { ResultsFormat } from '../../core/results/download.js';
 import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { count, n, table, when } from '../format.js';
@@ -46,7 +47,7 @@ async function list(ctx: Context, options: Options) {
   if (jobs.length === 0) {
     println(
       ctx.io.stderr,
-      'No jobs here (jobs live in .claude-batch/jobs/ under the folder `run` was started in).',
+      'No jobs here (jobs live in .claude-batch/jobs/ in the folder `run` was started in, or one above it).',
     );
     return 0;
   }
@@ -132,7 +133,7 @@ async function results(ctx: Context, job: string, options: Options & Partial<Joi
   const sink: Sink = toStdout
     ? streamSink(ctx.io.stdout)
     : await openAtomicFile(resolve(ctx.io.cwd, options.output as string), options);
-  const summary = await mergeResults(dir, manifest, sink);
+  const summary = await mergeResults(dir, manifest, sink, (options.format ?? 'jsonl') as ResultsFormat);
   println(ctx.io.stderr, summaryText(summary));
   println(ctx.io.stderr, costText(summary, await loadPrices(pricesPath(ctx, options.prices))));
   return 0;

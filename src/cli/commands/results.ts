@@ -13,7 +13,7 @@ import { summaryText } from '../render-results.js';
 
 interface Options extends Partial<Omit<JoinCliOptions, 'format'>> {
   output?: string;
-  format: ResultsFormat | 'csv';
+  format: ResultsFormat;
   force?: boolean;
   json?: boolean;
   prices?: string;

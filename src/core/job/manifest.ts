@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createReadStream, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { MessageBatchRequestCounts } from '../api/types.js';
 import { CliError } from '../errors.js';
 
@@ -50,9 +50,25 @@ export interface Manifest {
   results_files?: string[];
 }
 
-/** Where jobs live by default: `.claude-batch/jobs/` under the working folder. */
+/**
+ * Where jobs live: `.claude-batch/jobs/` in the nearest folder, from `cwd` up, that has one (as
+ * git finds its repository), so that jobs are found from any subfolder of where `run` started;
+ * `cwd`'s own when none has.
+ */
 export function jobsRoot(cwd: string): string {
-  return join(cwd, '.claude-batch', 'jobs');
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const root = join(dir, '.claude-batch', 'jobs');
+    if (isFolder(root)) return root;
+    if (dirname(dir) === dir) return join(resolve(cwd), '.claude-batch', 'jobs');
+  }
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** A job's id: stable for the same input path, so re-running the same command finds the job. */

@@ -8,7 +8,9 @@ import { BUILT_IN_PRICES, type PriceTable } from '../cost/prices.js';
 import { bufferedSink, openAtomicFile, type Sink } from '../fs/atomic-file.js';
 import { monitorBatches, type PollSnapshot } from '../monitor/monitor.js';
 import { openSource, validateRequests } from '../requests/file.js';
+import type { ResultsFormat } from '../results/download.js';
 import { downloadResults } from '../results/download.js';
+import { compactLine, flatCsvHeader, flatCsvLine } from '../results/line.js';
 import { type ResultsSummary, SummaryBuilder } from '../results/summary.js';
 import { submitRequests } from '../submit/submit.js';
 import { assertSameInput, assertSameOptions } from './identity.js';
@@ -282,18 +284,27 @@ export async function finishAttempts(
 
 /**
  * Writes the job's merged results: one line per custom_id, each from its latest attempt, exactly
- * as the API sent it; returns the summary over them. Memory: the ids of one shard.
+ * as the API sent it (or flat: `compact`, `csv`); returns the summary over them. Memory: the ids
+ * of one shard.
  */
-export async function mergeResults(dir: string, manifest: Manifest, target: Sink): Promise<ResultsSummary> {
+export async function mergeResults(
+  dir: string,
+  manifest: Manifest,
+  target: Sink,
+  format: ResultsFormat = 'jsonl',
+): Promise<ResultsSummary> {
   const sink = bufferedSink(target);
   const summary = new SummaryBuilder();
   const newline = Buffer.from('\n');
   try {
+    if (format === 'csv') await sink.write(flatCsvHeader());
     for (const shard of manifest.shards) {
       await visitLatestResults(dir, shard, async (facts, line) => {
         summary.add(facts);
-        await sink.write(line);
-        await sink.write(newline);
+        if (format === 'jsonl') {
+          await sink.write(line);
+          await sink.write(newline);
+        } else await sink.write(format === 'csv' ? flatCsvLine(facts) : `${compactLine(facts)}\n`);
       });
     }
     await sink.commit();

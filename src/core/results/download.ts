@@ -6,12 +6,15 @@ import type { MessageBatch } from '../api/types.js';
 import { BatchStateError, CliError, InterruptedError } from '../errors.js';
 import { bufferedSink, type Sink } from '../fs/atomic-file.js';
 import { decodeUtf8, readLines } from '../fs/lines.js';
-import { compactLine, resultFacts } from './line.js';
+import { compactLine, flatCsvHeader, flatCsvLine, resultFacts } from './line.js';
 import { scanSucceeded } from './scan.js';
 import { type ResultsSummary, SummaryBuilder } from './summary.js';
 
-/** How results are written: `jsonl` is every line as the API sent it; `compact` is one flat object a result. */
-export type ResultsFormat = 'jsonl' | 'compact';
+/**
+ * How results are written: `jsonl` is every line as the API sent it; `compact` is one flat JSON
+ * object a result; `csv` is one flat CSV row a result, under a header.
+ */
+export type ResultsFormat = 'jsonl' | 'compact' | 'csv';
 
 /** Options for {@link downloadResults}. */
 export interface DownloadOptions {
@@ -134,6 +137,7 @@ export async function downloadResults(
     const summary = new SummaryBuilder();
     const seen = new Set<string>();
     const newline = Buffer.from('\n');
+    if (format === 'csv') await sink.write(flatCsvHeader());
     let stalled = 0;
     for (let attempt = 1; ; attempt += 1) {
       let why: string;
@@ -159,6 +163,8 @@ export async function downloadResults(
           if (format === 'jsonl') {
             await sink.write(bytes);
             await sink.write(newline);
+          } else if (format === 'csv') {
+            await sink.write(flatCsvLine(facts));
           } else {
             await sink.write(`${compactLine(facts)}\n`);
           }

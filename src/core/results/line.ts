@@ -1,3 +1,4 @@
+import { csvRecord } from '../join/output.js';
 /** What one line of a results file says, in flat form. */
 export interface ResultFacts {
   custom_id: string;
@@ -71,4 +72,36 @@ export function compactLine(f: ResultFacts): string {
     error_type: f.error_type,
     error_message: f.error_message,
   });
+}
+
+/** The flat CSV's columns: the id, then the same result columns a join gives. */
+export const FLAT_CSV_COLUMNS = [
+  'custom_id',
+  'result_type',
+  'text',
+  'stop_reason',
+  'input_tokens',
+  'output_tokens',
+  'error_type',
+  'error_message',
+] as const;
+
+/** The flat CSV's header line. */
+export function flatCsvHeader(): string {
+  return `${FLAT_CSV_COLUMNS.join(',')}\n`;
+}
+
+/** One result as a flat CSV record (RFC 4180 quoting), in {@link FLAT_CSV_COLUMNS} order. */
+export function flatCsvLine(f: ResultFacts): string {
+  const cells = [
+    f.custom_id,
+    f.type,
+    f.text,
+    f.stop_reason,
+    f.input_tokens,
+    f.output_tokens,
+    f.error_type,
+    f.error_message,
+  ];
+  return csvRecord(cells.map((v) => (v === null || v === undefined ? '' : String(v))));
 }
