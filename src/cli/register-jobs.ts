@@ -36,7 +36,7 @@ export function registerJobCommands(program: Command, invoke: Invoke): void {
     program
       .command('estimate')
       .description('estimate tokens and cost of a request file at batch prices, per model')
-      .argument('<file>', 'request file (JSONL)')
+      .argument('<file>', 'request file (JSONL), or - for stdin')
       .option(
         '--exact-sample <n>',
         'count input tokens exactly with count_tokens on N requests (needs a key)',
@@ -50,6 +50,7 @@ export function registerJobCommands(program: Command, invoke: Invoke): void {
           'claude-batch estimate requests.jsonl',
           'claude-batch estimate requests.jsonl --exact-sample 20',
           'claude-batch estimate requests.jsonl --prices my-prices.json --json',
+          'claude-batch build csv data.csv --prompt-column text -o - | claude-batch estimate -',
           '',
           'Input tokens are estimated as characters ÷ 4 unless --exact-sample is given; the ceiling assumes',
           'every request uses its max_tokens. A model without a known price shows "unknown".',

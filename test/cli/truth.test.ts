@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readManifest } from '../../src/core/job/manifest.js';
@@ -159,5 +159,48 @@ describe('messages that tell the truth', () => {
     const status = await runCli(['job', 'status', jobs[0].job_id], { env: emu.env, cwd: deep });
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/\(done\) · 2 requests · 1 shard/);
+  });
+
+  it('estimate - reads stdin, as submit - and build - do', async () => {
+    const dir = tempDir();
+    const text = readFileSync(writeRequests(dir, 'est.jsonl', 3), 'utf8');
+    const r = await runCli(['estimate', '-', '--json'], { env: {}, stdin: text });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ requests: 3 });
+    const bad = await runCli(['estimate', '-'], { env: {}, stdin: 'not json\n' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: stdin:1: /);
+  });
+
+  it('output files in missing folders: every output flag creates the parents', async () => {
+    const dir = tempDir();
+    const csv = writeText(dir, 'in.csv', 'text\nhello\n');
+    const built = await runCli(
+      ['build', 'csv', csv, '--prompt-column', 'text', '-o', join(dir, 'new', 'r.jsonl')],
+      {
+        env: {},
+      },
+    );
+    expect(built.code).toBe(0);
+    expect(statSync(join(dir, 'new', 'r.jsonl')).isFile()).toBe(true);
+    const id = (await runCli(['submit', join(dir, 'new', 'r.jsonl')], { env: emu.env })).stdout.trim();
+    const mon = await runCli(
+      ['monitor', id, '--interval', '50ms', '--results', join(dir, 'out', 'deeper', 'x.jsonl')],
+      {
+        env: emu.env,
+      },
+    );
+    expect(mon.code).toBe(0);
+    const res = await runCli(['results', id, '-o', join(dir, 'nodir', 'r.jsonl')], { env: emu.env });
+    expect(res.code).toBe(0);
+    expect(readFileSync(join(dir, 'nodir', 'r.jsonl'), 'utf8')).toBe(
+      readFileSync(join(dir, 'out', 'deeper', 'x.jsonl'), 'utf8'),
+    );
+    // A file where a folder should be: a clear one-line error, exit 2.
+    const blocked = await runCli(['results', id, '-o', join(csv, 'r.jsonl')], { env: emu.env });
+    expect(blocked.code).toBe(2);
+    expect(blocked.stderr).toMatch(
+      /^error: cannot write .*in\.csv\/r\.jsonl: a part of the path is not a folder\n/,
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
-import { access, rename, rm } from 'node:fs/promises';
+import { access, mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
@@ -88,6 +88,13 @@ export async function openAtomicFile(
   options: { force?: boolean; flag?: string } = {},
 ): Promise<Sink> {
   await assertWritable(path, options.force, options.flag);
+  // One rule for every output: missing parent folders are created.
+  await mkdir(dirname(path), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(
+      `cannot write ${path}: ${error.code === 'ENOTDIR' || error.code === 'EEXIST' ? 'a part of the path is not a folder' : (error.code ?? error.message)}`,
+      'check the path',
+    );
+  });
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const stream: WriteStream = createWriteStream(temp, { flags: 'wx', highWaterMark: 1 << 20 });
   liveTempFiles.add(temp);
