@@ -18,3 +18,15 @@ export function costText(summary: Pick<ResultsSummary, 'byModel'>, prices: Price
   lines.push(`  prices: ${prices.source}, taken ${prices.taken}`);
   return lines.join('\n');
 }
+
+/** The cost of a results summary as JSON fields (for `--json` summaries): USD, null when unknown. */
+export function costRecord(summary: Pick<ResultsSummary, 'byModel'>, prices: PriceTable) {
+  const cost = actualCost(summary.byModel, prices);
+  return {
+    batch_usd: cost.batch,
+    standard_usd: cost.standard,
+    by_model: Object.fromEntries(cost.models.map((m) => [m.model, m.batch ?? null])),
+    unknown_models: cost.unknownModels,
+    prices: { source: prices.source, taken: prices.taken },
+  };
+}

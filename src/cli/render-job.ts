@@ -1,3 +1,4 @@
+import type { MessageBatch } from '../core/api/types.js';
 import type { Manifest } from '../core/job/manifest.js';
 import { latestAttempt } from '../core/job/manifest.js';
 import { RETRYABLE_ERRORS } from '../core/job/retry.js';
@@ -6,7 +7,7 @@ import type { ResultsSummary } from '../core/results/summary.js';
 import type { Context } from './context.js';
 import { count, n } from './format.js';
 import { println } from './io.js';
-import { batchLine } from './render-monitor.js';
+import { batchLine, batchRecord } from './render-monitor.js';
 
 /** `shard 2/3` */
 function shardName(index: number, manifest: Manifest): string {
@@ -25,7 +26,10 @@ export function jobReporter(
   return (event) => {
     if (options.json) {
       if (event.kind === 'poll') {
-        const batches = event.poll.batches.filter((b) => !!b);
+        // The same poll record as `monitor --json`.
+        const batches = event.poll.batches
+          .filter((b): b is MessageBatch => !!b)
+          .map((b) => batchRecord(b, event.poll.at));
         println(
           io.stdout,
           JSON.stringify({ type: 'poll', timestamp: new Date(event.poll.at).toISOString(), batches }),

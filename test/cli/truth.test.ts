@@ -203,4 +203,35 @@ describe('messages that tell the truth', () => {
       /^error: cannot write .*in\.csv\/r\.jsonl: a part of the path is not a folder\n/,
     );
   });
+
+  it('--json documents: a poll from run --json has the shape of one from monitor --json; results --json has its cost', async () => {
+    const dir = tempDir();
+    const file = writeRequests(dir, 'poll.jsonl', 2);
+    const run = await runCli(['run', file, '--state', join(dir, 'job'), '--interval', '50ms', '--json'], {
+      env: emu.env,
+    });
+    expect(run.code).toBe(0);
+    const events = run.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const poll = events.find((e) => e.type === 'poll');
+    const id = poll.batches[0].id as string;
+    const mon = await runCli(['monitor', id, '--json'], { env: emu.env });
+    const monPoll = mon.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .find((e) => e.type === 'poll');
+    expect(Object.keys(poll).sort()).toEqual(Object.keys(monPoll).sort());
+    expect(Object.keys(poll.batches[0]).sort()).toEqual(Object.keys(monPoll.batches[0]).sort());
+
+    const res = await runCli(['results', id, '--json', '-o', join(dir, 'r.jsonl')], { env: emu.env });
+    expect(res.code).toBe(0);
+    expect(JSON.parse(res.stdout).cost).toMatchObject({
+      batch_usd: expect.any(Number),
+      standard_usd: expect.any(Number),
+      unknown_models: [],
+    });
+  });
 });

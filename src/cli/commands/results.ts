@@ -8,7 +8,7 @@ import { println } from '../io.js';
 import { checkJoinFlags, type JoinCliOptions, joinToOutput } from '../join-output.js';
 import { pricesPath } from '../prices.js';
 import { startProgress } from '../progress.js';
-import { costText } from '../render-cost.js';
+import { costRecord, costText } from '../render-cost.js';
 import { summaryText } from '../render-results.js';
 
 interface Options extends Partial<Omit<JoinCliOptions, 'format'>> {
@@ -47,11 +47,13 @@ export async function run(ctx: Context, [id]: string[], options: Options) {
       },
     });
     progress.stop();
-    if (options.json)
-      println(io.stdout, JSON.stringify({ batch_id: id, output: sink.target, ...summary }, null, 2));
-    else {
+    const prices = await loadPrices(pricesPath(ctx, options.prices));
+    if (options.json) {
+      const record = { batch_id: id, output: sink.target, ...summary, cost: costRecord(summary, prices) };
+      println(io.stdout, JSON.stringify(record, null, 2));
+    } else {
       println(io.stderr, summaryText(summary));
-      println(io.stderr, costText(summary, await loadPrices(pricesPath(ctx, options.prices))));
+      println(io.stderr, costText(summary, prices));
       if (!toStdout) println(io.stderr, `Wrote ${sink.target}`);
     }
     if (summary.total > 0 && summary.succeeded === 0) {
