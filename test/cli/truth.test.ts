@@ -234,4 +234,16 @@ describe('messages that tell the truth', () => {
       unknown_models: [],
     });
   });
+
+  it('list --json says on stderr when more batches exist than it shows', async () => {
+    const dir = tempDir();
+    for (const name of ['l1.jsonl', 'l2.jsonl', 'l3.jsonl'])
+      await runCli(['submit', writeRequests(dir, name, 1)], { env: emu.env });
+    const r = await runCli(['list', '--limit', '2', '--json'], { env: emu.env });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toHaveLength(2);
+    expect(r.stderr).toBe('Showing the 2 newest batches; use --limit N or --all for more.\n');
+    const all = await runCli(['list', '--all', '--json'], { env: emu.env });
+    expect(all.stderr).toBe('');
+  });
 });

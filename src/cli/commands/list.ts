@@ -1,6 +1,6 @@
 import { listBatches, totalRequests } from '../../core/api/batches.js';
 import type { Context } from '../context.js';
-import { n, table, when } from '../format.js';
+import { count, n, table, when } from '../format.js';
 import { println } from '../io.js';
 
 /** `list`: newest first; `--limit` caps the rows, `--all` walks every page. */
@@ -15,8 +15,11 @@ export async function run(
     all: options.all === true,
     signal: ctx.io.signal,
   });
+  const more = `Showing the ${count(batches.length, 'newest batch', 'newest batches')}; use --limit N or --all for more.`;
   if (options.json) {
     println(ctx.io.stdout, JSON.stringify(batches, null, 2));
+    // The JSON is the page asked for; that there is more is said where people look.
+    if (hasMore) println(ctx.io.stderr, more);
     return 0;
   }
   if (batches.length === 0) {
@@ -56,7 +59,6 @@ export async function run(
       rows,
     ),
   );
-  if (hasMore)
-    println(ctx.io.stderr, `Showing the ${n(batches.length)} newest; use --limit N or --all for more.`);
+  if (hasMore) println(ctx.io.stderr, more);
   return 0;
 }
