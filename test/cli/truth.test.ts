@@ -246,4 +246,19 @@ describe('messages that tell the truth', () => {
     const all = await runCli(['list', '--all', '--json'], { env: emu.env });
     expect(all.stderr).toBe('');
   });
+
+  it("job list names the input the user gave (reviews.csv), not the job's internal request file", async () => {
+    const dir = tempDir();
+    writeText(dir, 'reviews.csv', 'text\nnice\n');
+    const r = await runCli(['run', 'csv', 'reviews.csv', '--prompt-column', 'text', '--interval', '50ms'], {
+      env: emu.env,
+      cwd: dir,
+    });
+    expect(r.code).toBe(0);
+    const list = await runCli(['job', 'list'], { env: emu.env, cwd: dir });
+    expect(list.stdout).toMatch(/ reviews\.csv\n$/);
+    expect(list.stdout).not.toContain('input.jsonl');
+    const json = JSON.parse((await runCli(['job', 'list', '--json'], { env: emu.env, cwd: dir })).stdout);
+    expect(json[0].input).toBe(join(dir, 'reviews.csv'));
+  });
 });

@@ -1,11 +1,18 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { loadPrices } from '../../core/cost/prices.js';
 import { openAtomicFile, type Sink, streamSink } from '../../core/fs/atomic-file.js';
 import { cancelJob } from '../../core/job/cancel.js';
 import { listJobs, locateJob, type Manifest } from '../../core/job/manifest.js';
 import { mergeResults } from '../../core/job/run.js';
-import { assertJobComplete, inputReadingOf, jobState, jobTotals, refreshJob } from '../../core/job/state.js';
+import {
+  assertJobComplete,
+  inputReadingOf,
+  jobInputOf,
+  jobState,
+  jobTotals,
+  refreshJob,
+} from '../../core/job/state.js';
 import type { JoinSource } from '../../core/join/join.js';
 import type { ResultsFormat } from '../../core/results/download.js';
 import type { Context } from '../context.js';
@@ -34,7 +41,8 @@ async function list(ctx: Context, options: Options) {
           job_id: j.manifest.job_id,
           state: jobState(j.manifest),
           dir: j.dir,
-          input: j.manifest.input.path,
+          input: jobInputOf(j.manifest),
+          requests_file: j.manifest.input.path,
           shards: j.manifest.shards.length,
           ...jobTotals(j.manifest),
         })),
@@ -61,7 +69,7 @@ async function list(ctx: Context, options: Options) {
       n(c.succeeded),
       n(c.errored + c.expired + c.canceled),
       when(j.manifest.created_at),
-      j.manifest.input.path,
+      relative(ctx.io.cwd, jobInputOf(j.manifest)) || '.',
     ];
   });
   println(
@@ -86,7 +94,7 @@ async function status(ctx: Context, job: string, options: Options) {
     ctx.io.stdout,
     `Job ${manifest.job_id} (${jobState(manifest)}) · ${count(c.requests, 'request')} · ${count(manifest.shards.length, 'shard')} · state ${dir}`,
   );
-  println(ctx.io.stdout, `Input ${manifest.input.path}`);
+  println(ctx.io.stdout, `Input ${jobInputOf(manifest)}`);
   println(
     ctx.io.stdout,
     `Latest results: ${n(c.succeeded)} succeeded · ${n(c.errored)} errored · ${n(c.canceled)} canceled · ${n(c.expired)} expired · ${n(c.processing)} processing`,

@@ -115,3 +115,9 @@ export function inputReadingOf(manifest: Manifest, given: InputReading = {}): In
   if (chosen !== undefined) out.source = chosen;
   return out;
 }
+
+/** The input as the user gave it: the build source's file for `run <source>`, else the request file. */
+export function jobInputOf(manifest: Manifest): string {
+  const source = manifest.options.input;
+  return typeof source === 'string' ? source : manifest.input.path;
+}
