@@ -254,7 +254,7 @@ describe('messages that tell the truth', () => {
       env: emu.env,
       cwd: dir,
     });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const list = await runCli(['job', 'list'], { env: emu.env, cwd: dir });
     expect(list.stdout).toMatch(/ reviews\.csv\n$/);
     expect(list.stdout).not.toContain('input.jsonl');

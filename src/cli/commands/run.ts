@@ -35,7 +35,13 @@ export interface RunOptions {
 }
 
 /** `run --dry-run`: the shards and the estimate, on stdout; nothing written or sent. */
-async function printPreview(ctx: Context, input: string, options: RunOptions, prices: PriceTable) {
+async function printPreview(
+  ctx: Context,
+  input: string,
+  name: string,
+  options: RunOptions,
+  prices: PriceTable,
+) {
   const { io } = ctx;
   const preview = await previewJob(input, {
     maxRequests: options.maxRequests,
@@ -52,7 +58,7 @@ async function printPreview(ctx: Context, input: string, options: RunOptions, pr
     return;
   }
   // People's text goes to stderr, as for submit --dry-run; stdout is for data (--json).
-  println(io.stderr, `${input}: ${count(preview.requests, 'request')} in ${count(shards.length, 'shard')}`);
+  println(io.stderr, `${name}: ${count(preview.requests, 'request')} in ${count(shards.length, 'shard')}`);
   for (const [i, s] of shards.entries()) {
     println(io.stderr, `  shard ${i + 1}: ${count(s.requests, 'request')}, ${formatBytes(s.bytes)}`);
   }
@@ -114,10 +120,10 @@ export async function runRequestFile(
   inputName?: string,
 ) {
   const { io } = ctx;
-  await assertReadableFile(input);
+  await assertReadableFile(input, inputName ?? input);
   const prices = await loadPrices(pricesPath(ctx, options.prices));
   if (options.dryRun) {
-    await printPreview(ctx, input, options, prices);
+    await printPreview(ctx, input, inputName ?? input, options, prices);
     return ExitCode.OK;
   }
   const client = await ctx.client();
@@ -156,7 +162,8 @@ export async function runRequestFile(
 
 /** `run FILE`: split, submit, monitor, download, merge; re-running continues the same job. */
 export async function run(ctx: Context, [input]: string[], options: RunOptions) {
-  return runRequestFile(ctx, input as string, options);
+  // Paths are the user's, relative to where they are (the process's folder for the CLI).
+  return runRequestFile(ctx, resolve(ctx.io.cwd, input as string), options, {}, undefined, input);
 }
 
 /** Flags of `run` itself, which do not shape the requests. */
@@ -187,10 +194,11 @@ export function runSource(source: BuildSource) {
     const path = input as string;
     if (path === '-')
       throw new UsageError('run reads its input twice (to build, and to resume): give a file, not -');
-    await assertReadableFile(path);
-    const dir = resolve(io.cwd, options.state ?? join(jobsRoot(io.cwd), jobIdFor(`${path}#${source}`)));
+    const absolute = resolve(io.cwd, path);
+    await assertReadableFile(absolute, path);
+    const dir = resolve(io.cwd, options.state ?? join(jobsRoot(io.cwd), jobIdFor(`${absolute}#${source}`)));
     const shape = Object.fromEntries(Object.entries(options).filter(([key]) => !RUN_ONLY.has(key)));
-    const identity = { source, input: resolve(io.cwd, path), ...shape };
+    const identity = { source, input: absolute, ...shape };
     if (!options.dryRun) await mkdir(dir, { recursive: true });
     const { requests, built, discard } = await buildJobInput(
       {
