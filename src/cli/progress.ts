@@ -4,6 +4,8 @@ import type { Io } from './io.js';
 export interface Progress {
   update(text: string): void;
   stop(): void;
+  /** Starts the spinner again after a stop (to print lines between updates). */
+  start?(): void;
 }
 
 const silent: Progress = { update() {}, stop() {} };
@@ -27,5 +29,8 @@ export async function startProgress(
       spinner.text = t;
     },
     stop: () => spinner.stop(),
+    start: () => {
+      spinner.start();
+    },
   };
 }

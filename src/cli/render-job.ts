@@ -7,23 +7,57 @@ import type { ResultsSummary } from '../core/results/summary.js';
 import type { Context } from './context.js';
 import { count, n } from './format.js';
 import { println } from './io.js';
-import { batchLine, batchRecord } from './render-monitor.js';
+import { startProgress } from './progress.js';
+import { batchLine, batchRecord, totalsLine } from './render-monitor.js';
 
 /** `shard 2/3` */
 function shardName(index: number, manifest: Manifest): string {
   return `shard ${index + 1}/${manifest.shards.length}`;
 }
 
-/** Turns job events into lines on stderr (or JSON lines on stdout with --json). */
-export function jobReporter(
+/** What a job reporter gives: the event handler for the core, and `stop` for the live line. */
+export interface JobReporter {
+  onEvent: (event: JobEvent) => void;
+  /** Prints a line on stderr, pausing the live line for it. */
+  say: (text: string) => void;
+  stop: () => void;
+}
+
+/**
+ * Turns job events into lines on stderr (or JSON lines on stdout with --json). On a terminal, the
+ * polls show as the same live line as `monitor` (one line per batch, and the totals for several);
+ * elsewhere, a timestamped line per change.
+ */
+export async function jobReporter(
   ctx: Context,
   options: { json?: boolean },
   known?: Manifest,
-): (event: JobEvent) => void {
+): Promise<JobReporter> {
   const { io } = ctx;
   let manifest: Manifest | undefined = known;
-  const say = (text: string) => println(io.stderr, text);
-  return (event) => {
+  const live = io.stderrIsTTY && !options.json;
+  const progress = live ? await startProgress(io, 'Waiting for the batches…', options) : undefined;
+  let spinning = live;
+  const say = (text: string) => {
+    if (spinning) {
+      progress?.stop();
+      spinning = false;
+    }
+    println(io.stderr, text);
+  };
+  const showPoll = (batches: Array<MessageBatch | undefined>, at: number) => {
+    const known = batches.filter((b): b is MessageBatch => !!b);
+    const lines = [
+      ...known.map((b) => batchLine(b.id, b, at)),
+      ...(known.length > 1 ? [totalsLine(batches)] : []),
+    ];
+    if (!spinning) {
+      progress?.start?.();
+      spinning = true;
+    }
+    progress?.update(lines.join('\n  '));
+  };
+  const onEvent = (event: JobEvent) => {
     if (options.json) {
       if (event.kind === 'poll') {
         // The same poll record as `monitor --json`.
@@ -35,6 +69,10 @@ export function jobReporter(
           JSON.stringify({ type: 'poll', timestamp: new Date(event.poll.at).toISOString(), batches }),
         );
       }
+      return;
+    }
+    if (event.kind === 'poll' && live) {
+      showPoll(event.poll.batches, event.poll.at);
       return;
     }
     switch (event.kind) {
@@ -87,6 +125,14 @@ export function jobReporter(
         say(`warning: ${event.message}`);
         break;
     }
+  };
+  return {
+    onEvent,
+    say,
+    stop: () => {
+      progress?.stop();
+      spinning = false;
+    },
   };
 }
 

@@ -261,4 +261,20 @@ describe('messages that tell the truth', () => {
     const json = JSON.parse((await runCli(['job', 'list', '--json'], { env: emu.env, cwd: dir })).stdout);
     expect(json[0].input).toBe(join(dir, 'reviews.csv'));
   });
+
+  it('run on a terminal shows polls as the live line (like monitor), not a timestamped line per poll', async () => {
+    const dir = tempDir();
+    const file = writeRequests(dir, 'tty.jsonl', 2);
+    const plain = await runCli(['run', file, '--state', join(dir, 'plain'), '--interval', '50ms'], {
+      env: emu.env,
+    });
+    expect(plain.stderr).toMatch(/^\[\d\d:\d\d:\d\d\] msgbatch_/m);
+    const tty = await runCli(['run', file, '--state', join(dir, 'tty'), '--interval', '50ms'], {
+      env: emu.env,
+      tty: true,
+    });
+    expect(tty.code).toBe(0);
+    expect(tty.stderr).not.toMatch(/^\[\d\d:\d\d:\d\d\]/m);
+    expect(tty.stderr).toContain('Results: 2 · 2 succeeded');
+  });
 });

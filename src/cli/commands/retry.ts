@@ -92,6 +92,7 @@ async function retryOneBatch(ctx: Context, id: string, options: Options) {
 async function retryWholeJob(ctx: Context, job: string, options: Options) {
   const { io } = ctx;
   const { dir, manifest } = await locateJob(io.cwd, job);
+  const reporter = await jobReporter(ctx, options, manifest);
   const {
     plan,
     summary,
@@ -102,23 +103,22 @@ async function retryWholeJob(ctx: Context, job: string, options: Options) {
     intervalMs: options.interval,
     timeoutMs: options.timeout,
     signal: io.signal,
-    onEvent: jobReporter(ctx, options, manifest),
+    onEvent: reporter.onEvent,
     rules: rulesOf(options),
     maxAttempts: options.maxAttempts,
     results: options.results === undefined ? undefined : resolve(io.cwd, options.results),
     force: options.force,
     onWaiting: () =>
-      println(io.stderr, `Job ${manifest.job_id} has results still to come: waiting for them first.`),
+      reporter.say(`Job ${manifest.job_id} has results still to come: waiting for them first.`),
     onPlanned: (p) => {
-      println(
-        io.stderr,
+      reporter.say(
         `Retrying ${count(p.requests, 'request')} in ${count(p.shards, 'shard')} of job ${manifest.job_id}. Most common errors:`,
       );
-      for (const line of topErrorLines(p.retried.topErrors)) println(io.stderr, line);
-      if (p.retried.expired) println(io.stderr, `  ${n(p.retried.expired)} × expired`);
-      if (p.retried.canceled) println(io.stderr, `  ${n(p.retried.canceled)} × canceled`);
+      for (const line of topErrorLines(p.retried.topErrors)) reporter.say(line);
+      if (p.retried.expired) reporter.say(`  ${n(p.retried.expired)} × expired`);
+      if (p.retried.canceled) reporter.say(`  ${n(p.retried.canceled)} × canceled`);
     },
-  });
+  }).finally(() => reporter.stop());
   if (!summary) {
     println(
       io.stderr,

@@ -127,6 +127,7 @@ export async function runRequestFile(
     return ExitCode.OK;
   }
   const client = await ctx.client();
+  const reporter = await jobReporter(ctx, options);
   const dir = resolve(io.cwd, options.state ?? join(jobsRoot(io.cwd), jobIdFor(input)));
   const results = options.results === undefined ? undefined : resolve(io.cwd, options.results);
   // Before anything is sent: a file the job already writes is its own; any other needs --force.
@@ -148,15 +149,18 @@ export async function runRequestFile(
       intervalMs: options.interval,
       timeoutMs: options.timeout,
       signal: io.signal,
-      onEvent: jobReporter(ctx, options),
+      onEvent: reporter.onEvent,
       maxCost: options.maxCost,
       prices,
     });
     const { summary, files } = await writeJobResults(state, manifest, { add: results, force: options.force });
+    reporter.stop();
     printJobSummary(ctx, { state, manifest, summary, files }, options, prices, reference);
     return ExitCode.OK;
   } catch (error) {
     throw continuable(error);
+  } finally {
+    reporter.stop();
   }
 }
 
