@@ -26,7 +26,8 @@ export function addTokenUse(
   add: Record<string, TokenUse>,
 ): Record<string, TokenUse> {
   for (const [model, use] of Object.entries(add)) {
-    const sum = (into[model] ??= noTokens());
+    const sum = into[model] ?? noTokens();
+    into[model] = sum;
     sum.input += use.input;
     sum.output += use.output;
     sum.cacheRead += use.cacheRead;
