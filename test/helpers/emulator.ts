@@ -13,26 +13,36 @@ export interface TestClock {
   advance(ms: number): void;
 }
 
-/** A clock that follows real time until the test moves it forward. */
-export function testClock(): TestClock {
+/**
+ * A clock that follows real time and jumps when the test moves it forward; a `stopped` one moves
+ * only then (batches never end on their own, however slow the machine).
+ */
+export function testClock({ stopped = false }: { stopped?: boolean } = {}): TestClock {
+  const start = Date.now();
   let offset = 0;
   return {
-    now: () => Date.now() + offset,
+    now: () => (stopped ? start : Date.now()) + offset,
     advance: (ms) => {
       offset += ms;
     },
   };
 }
 
-/** Starts an emulator for the test file; the returned object is filled in before the tests run. */
-export function useEmulator(options: EmulatorOptions = {}): {
+/**
+ * Starts an emulator for the test file; the returned object is filled in before the tests run.
+ * `stoppedClock`: the emulator's time moves only when a test moves it (see `testClock`).
+ */
+export function useEmulator({
+  stoppedClock = false,
+  ...options
+}: EmulatorOptions & { stoppedClock?: boolean } = {}): {
   emulator: Emulator;
   env: Record<string, string>;
   clock: TestClock;
   /** Ends every batch created so far (moves the clock past the processing time); no waiting. */
   endBatches(): void;
 } {
-  const clock = testClock();
+  const clock = testClock({ stopped: stoppedClock });
   const processingTimeMs = options.processingTimeMs ?? 200;
   const holder = {
     clock,
