@@ -4,7 +4,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
 import { readManifest, writeManifest } from '../../src/core/job/manifest.js';
 import { runCli } from '../helpers/cli.js';
-import { useEmulator } from '../helpers/emulator.js';
+import { useEmulator, waitFor } from '../helpers/emulator.js';
 import { request, tempDir } from '../helpers/files.js';
 
 const ctx = useEmulator({ processingTimeMs: 200 });
@@ -122,7 +122,10 @@ describe('run: a job larger than one batch', () => {
     const sdk = new Anthropic({ apiKey: 'k', baseURL: ctx.emulator.url });
     const id = manifest.shards[0].attempts[0].batch_id as string;
     await sdk.messages.batches.cancel(id);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await waitFor(
+      async () => (await sdk.messages.batches.retrieve(id)).processing_status === 'ended',
+      'the canceled batch to end',
+    );
     await sdk.messages.batches.delete(id);
     manifest.shards[0].attempts[0].batch_id = null;
     writeManifest(state, manifest);
