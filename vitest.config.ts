@@ -9,5 +9,8 @@ export default defineConfig({
     // Vitest's default is one worker less than the cores: a single worker on 2 cores. Most files
     // wait on sockets and child processes, so two run side by side even there.
     maxWorkers: 2,
+    // One process per worker, reused from file to file: the sources and the SDK are loaded once
+    // per worker instead of once per file (no test changes process-wide state).
+    isolate: false,
   },
 });
