@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { sleep, useEmulator } from '../helpers/emulator.js';
+import { useEmulator } from '../helpers/emulator.js';
 import { tempDir } from '../helpers/files.js';
 
 const ctx = useEmulator({ processingTimeMs: 150 });
@@ -20,7 +20,7 @@ describe('results --join (through the CLI)', () => {
       (await runCli(['build', 'csv', csv, '--prompt-column', 'text', '-o', requests], { env: ctx.env })).code,
     ).toBe(0);
     const id = (await runCli(['submit', requests], { env: ctx.env })).stdout.trim();
-    await sleep(200);
+    ctx.endBatches();
     const out = join(dir, 'joined.csv');
     const r = await runCli(
       ['results', id, '--join', csv, '--requests', requests, '--format', 'csv', '-o', out],
@@ -68,7 +68,7 @@ describe('results --join when something fails', () => {
       (await runCli(['build', 'csv', csv, '--prompt-column', 'text', '-o', mine], { env: ctx.env })).code,
     ).toBe(0);
     const id = (await runCli(['submit', mine], { env: ctx.env })).stdout.trim();
-    await sleep(200);
+    ctx.endBatches();
     const out = join(dir, 'wrong-map.csv');
     const r = await runCli(
       ['results', id, '--join', csv, '--requests', requests, '--format', 'csv', '-o', out],
@@ -91,7 +91,7 @@ describe('results --join when something fails', () => {
         .code,
     ).toBe(0);
     const id = (await runCli(['submit', requests], { env: broken.env })).stdout.trim();
-    await sleep(150);
+    broken.endBatches();
     const out = join(dir, 'reset-joined.csv');
     const r = await runCli(
       ['results', id, '--join', csv, '--requests', requests, '--format', 'csv', '-o', out],

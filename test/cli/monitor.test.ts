@@ -2,12 +2,24 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { useEmulator } from '../helpers/emulator.js';
+import { useEmulator, waitFor } from '../helpers/emulator.js';
 import { tempDir, writeRequests } from '../helpers/files.js';
 
-const ctx = useEmulator({ processingTimeMs: 800 });
+// The emulator's clock stands still: batches end when a test moves it (after the monitor has
+// seen them running), never on their own: the 800 ms are emulator time.
+const ctx = useEmulator({ processingTimeMs: 800, stoppedClock: true });
 const slow = useEmulator({ processingTimeMs: 60_000 });
 const dir = tempDir();
+
+/** Answers the emulator has given to GET requests so far. */
+const reads = (emu: typeof ctx) =>
+  emu.emulator.log.filter((l) => l.method === 'GET' && l.path.startsWith('/v1/messages/batches')).length;
+
+/** Waits until the emulator has answered one more poll than `before`, then ends its batches. */
+async function endAfterAPoll(emu: typeof ctx, before: number): Promise<void> {
+  await waitFor(() => reads(emu) > before, 'the first poll of the monitor');
+  emu.endBatches();
+}
 
 async function submit(
   env: Record<string, string>,
@@ -27,7 +39,9 @@ describe('monitor', () => {
   it('watches one batch to the end: plain lines off a terminal, a summary, and the log appended', async () => {
     const id = await submit(ctx.env, 4, (i) => (i === 0 ? 'EMULATE_ERROR=api_error' : `q${i}`));
     const log = join(dir, 'log.jsonl');
-    const r = await runCli(['monitor', id, '--interval', '50ms', '-o', log], { env: ctx.env });
+    const watching = runCli(['monitor', id, '--interval', '50ms', '-o', log], { env: ctx.env });
+    await endAfterAPoll(ctx, reads(ctx));
+    const r = await watching;
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     expect(r.stderr).not.toMatch(CONTROL);
@@ -66,9 +80,12 @@ describe('monitor', () => {
     const ids = [await submit(ctx.env), await submit(ctx.env), await submit(ctx.env)];
     const before = { ...ctx.emulator.counts };
     const out = join(dir, 'several');
-    const r = await runCli(['monitor', ...ids, '--interval', '50ms', '--json', '--results', out], {
+    // The three end together: every poll asks for all three, with one list request.
+    const watching = runCli(['monitor', ...ids, '--interval', '50ms', '--json', '--results', out], {
       env: ctx.env,
     });
+    await endAfterAPoll(ctx, reads(ctx));
+    const r = await watching;
     expect(r.code).toBe(0);
     const lines = r.stdout
       .trimEnd()
@@ -102,6 +119,7 @@ describe('monitor', () => {
   it('reports a canceled batch with its canceled requests', async () => {
     const id = await submit(slow.env, 5);
     expect((await runCli(['cancel', id], { env: slow.env })).code).toBe(0);
+    slow.endBatches();
     const r = await runCli(['monitor', id, '--interval', '100ms', '--results', join(dir, 'canceled.jsonl')], {
       env: slow.env,
     });
@@ -129,11 +147,14 @@ describe('monitor', () => {
   it('Ctrl-C stops the watch (exit 130), not the batch', async () => {
     const id = await submit(slow.env, 2);
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 200);
-    const r = await runCli(['monitor', id, '--interval', '50ms'], {
+    const before = reads(slow);
+    const watching = runCli(['monitor', id, '--interval', '50ms'], {
       env: slow.env,
       signal: controller.signal,
     });
+    await waitFor(() => reads(slow) > before, 'the first poll of the monitor');
+    controller.abort();
+    const r = await watching;
     expect(r.code).toBe(130);
     expect(r.stderr).toContain('error: Monitoring stopped (the batches keep running)');
     expect(r.stderr).toContain(`hint: watch again with: claude-batch monitor ${id}`);
@@ -153,6 +174,7 @@ describe('monitor', () => {
 
   it('refuses to start when a results file exists (before watching for hours)', async () => {
     const id = await submit(ctx.env, 1);
+    ctx.endBatches();
     const out = join(dir, 'exists.jsonl');
     await runCli(['monitor', id, '--interval', '50ms', '--results', out], { env: ctx.env });
     const r = await runCli(['monitor', id, '--interval', '50ms', '--results', out], { env: ctx.env });

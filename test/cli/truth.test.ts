@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readManifest } from '../../src/core/job/manifest.js';
 import { runCli } from '../helpers/cli.js';
-import { useEmulator } from '../helpers/emulator.js';
+import { useEmulator, waitFor } from '../helpers/emulator.js';
 import { request, tempDir, writeRequests, writeText } from '../helpers/files.js';
 
 describe('messages that tell the truth', () => {
@@ -50,13 +50,17 @@ describe('messages that tell the truth', () => {
       await runCli(['submit', writeRequests(dir, 'long.jsonl', 1)], { env: slow.env })
     ).stdout.trim();
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 300);
     const out = join(dir, 'long results.jsonl');
     const log = join(dir, 'log.jsonl');
-    const r = await runCli(['monitor', id, '--results', out, '-o', log, '--interval', '50ms'], {
+    const polls = () => slow.emulator.log.filter((l) => l.method === 'GET').length;
+    const before = polls();
+    const watching = runCli(['monitor', id, '--results', out, '-o', log, '--interval', '50ms'], {
       env: slow.env,
       signal: controller.signal,
     });
+    await waitFor(() => polls() > before, 'the first poll of the monitor');
+    controller.abort();
+    const r = await watching;
     expect(r.code).toBe(130);
     expect(r.stderr).toContain(
       `hint: watch again with: claude-batch monitor ${id} --results '${out}' -o ${log}\n`,

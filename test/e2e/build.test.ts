@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBin } from '../helpers/cli.js';
-import { sleep, useEmulator } from '../helpers/emulator.js';
+import { useEmulator } from '../helpers/emulator.js';
 import { tempDir } from '../helpers/files.js';
 
 // The built binary: build a request file from a real CSV, submit it to the emulator, and join
@@ -50,7 +50,8 @@ describe('build, then submit, then results (spawned binary, emulator)', () => {
     const id = submit.stdout.trim();
     expect(id).toMatch(/^msgbatch_\w+$/);
 
-    while (!(await runBin(['status', id], { env: ctx.env })).stdout.includes('ended')) await sleep(100);
+    ctx.endBatches();
+    expect((await runBin(['status', id], { env: ctx.env })).stdout).toContain('ended');
     const resultsPath = join(dir, 'results.jsonl');
     const results = await runBin(['results', id, '-o', resultsPath], { env: ctx.env });
     expect(results.code).toBe(0);

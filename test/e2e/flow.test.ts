@@ -3,11 +3,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, runBin } from '../helpers/cli.js';
-import { requestsTo, sleep, useEmulator } from '../helpers/emulator.js';
+import { requestsTo, useEmulator, waitFor } from '../helpers/emulator.js';
 import { request, tempDir, writeRequests, writeText } from '../helpers/files.js';
 
 // The built binary, spawned, against an emulator on 127.0.0.1: the "done when" of the foundation.
-const ctx = useEmulator({ processingTimeMs: 1500 });
+// The emulator's clock stands still: a batch runs until the test ends it (ctx.endBatches()).
+const ctx = useEmulator({ processingTimeMs: 1500, stoppedClock: true });
 const dir = tempDir();
 
 describe('the built binary against the emulator', () => {
@@ -31,8 +32,8 @@ describe('the built binary against the emulator', () => {
     expect(list.code).toBe(0);
     expect(list.stdout.trim().split('\n').slice(1)).toHaveLength(3);
 
-    while (!(await runBin(['status', id], { env: ctx.env })).stdout.includes('Status    ended'))
-      await sleep(100);
+    ctx.endBatches();
+    expect((await runBin(['status', id], { env: ctx.env })).stdout).toContain('Status    ended');
     const out = join(dir, 'out.jsonl');
     const results = await runBin(['results', id, '-o', out], { env: ctx.env });
     expect(results.code).toBe(0);
@@ -127,7 +128,7 @@ describe('claude-batch emulator', () => {
       stdout += c.toString();
     });
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-    while (!stdout.includes('ANTHROPIC_API_KEY')) await sleep(20);
+    await waitFor(() => stdout.includes('ANTHROPIC_API_KEY'), 'the export lines of the emulator');
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1] as string;
     expect(stdout).toContain(`export ANTHROPIC_BASE_URL=${url}`);
     expect(stdout).toContain('export ANTHROPIC_API_KEY=');

@@ -43,15 +43,6 @@ export function spawnBin(
   return { child, stdout, stderr, done };
 }
 
-/** Polls `check` every 10 ms until it is true; throws after `timeoutMs`. */
-export async function waitFor(check: () => boolean, timeoutMs = 10_000, what = 'a condition'): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** Spawns the built binary with `input` on stdin (closed after it) and waits for it to exit. */
 export function runBin(
   argv: string[],

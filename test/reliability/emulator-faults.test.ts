@@ -1,11 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/server.js';
-import { sleep } from '../helpers/emulator.js';
+import { testClock, waitFor } from '../helpers/emulator.js';
 import { request } from '../helpers/files.js';
 
 const started: Emulator[] = [];
+const PROCESSING_MS = 60_000;
+/** The clock of the emulator last started: a batch ends when a test moves it. */
+let clock = testClock();
 async function emulator(options: EmulatorOptions): Promise<Emulator> {
-  const emu = await startEmulator({ processingTimeMs: 50, ...options });
+  clock = testClock();
+  const emu = await startEmulator({ processingTimeMs: PROCESSING_MS, now: clock.now, ...options });
   started.push(emu);
   return emu;
 }
@@ -96,14 +100,15 @@ describe('lost-create', () => {
     const ids = await listIds(emu);
     expect(ids).toHaveLength(1);
     expect(emu.injected['lost-create']).toBe(1);
-    await sleep(20);
+    // The log entry of a destroyed answer is written when its connection closes.
+    await waitFor(() => emu.log.some((l) => l.method === 'POST'), 'the create in the log');
     expect(emu.log.find((l) => l.method === 'POST')?.fault).toBe('lost-create');
   });
 });
 
 describe('notfound-after-create', () => {
   it('retrieve and results answer 404 for that long, while the list shows the batch', async () => {
-    const emu = await emulator({ faults: 'notfound-after-create=300ms', processingTimeMs: 10 });
+    const emu = await emulator({ faults: 'notfound-after-create=30s' });
     const id = await createdId(emu, 2);
     const get = (path = '') => fetch(`${emu.url}/v1/messages/batches/${id}${path}`, { headers });
     const early = await get();
@@ -111,7 +116,7 @@ describe('notfound-after-create', () => {
     expect(await early.json()).toMatchObject({ error: { type: 'not_found_error' } });
     expect((await get('/results')).status).toBe(404);
     expect(await listIds(emu)).toEqual([id]);
-    await sleep(320);
+    clock.advance(PROCESSING_MS);
     expect((await get()).status).toBe(200);
     expect((await get('/results')).status).toBe(200);
   });
@@ -121,7 +126,7 @@ describe('results downloads', () => {
   async function ended(options: EmulatorOptions, n: number) {
     const emu = await emulator(options);
     const id = await createdId(emu, n);
-    await sleep(80);
+    clock.advance(PROCESSING_MS);
     return { emu, url: `${emu.url}/v1/messages/batches/${id}/results` };
   }
 
@@ -167,7 +172,7 @@ describe('results downloads', () => {
 describe('result faults', () => {
   async function outcomes(emu: Emulator, prefix: string, n: number) {
     const id = await createdId(emu, n, prefix);
-    await sleep(80);
+    clock.advance(PROCESSING_MS);
     const text = await (await fetch(`${emu.url}/v1/messages/batches/${id}/results`, { headers })).text();
     const out = new Map<string, { type: string; error?: { error: { type: string } } }>();
     for (const line of text.split('\n').filter(Boolean)) {
@@ -200,7 +205,7 @@ describe('result faults', () => {
     const retryBody = JSON.stringify({ requests: failed.map((id) => request(id)) });
     const r = await fetch(`${emu.url}/v1/messages/batches`, { method: 'POST', headers, body: retryBody });
     const retryId = ((await r.json()) as { id: string }).id;
-    await sleep(80);
+    clock.advance(PROCESSING_MS);
     const text = await (await fetch(`${emu.url}/v1/messages/batches/${retryId}/results`, { headers })).text();
     const succeeded = text.split('\n').filter((l) => l.includes('"type":"succeeded"')).length;
     expect(succeeded).toBeGreaterThan(failed.length / 3);
@@ -215,7 +220,7 @@ describe('result faults', () => {
       body: JSON.stringify({ requests: [bad, request('y')] }),
     });
     const id = ((await r.json()) as { id: string }).id;
-    await sleep(80);
+    clock.advance(PROCESSING_MS);
     const text = await (await fetch(`${emu.url}/v1/messages/batches/${id}/results`, { headers })).text();
     expect(text).toContain('"custom_id":"x","result":{"type":"errored"');
     expect(text).toContain('{"custom_id":"y","result":{"type":"expired"}}');

@@ -3,7 +3,7 @@ import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../helpers/cli.js';
-import { sleep, useEmulator } from '../helpers/emulator.js';
+import { useEmulator } from '../helpers/emulator.js';
 import { tempDir, writeRequests } from '../helpers/files.js';
 
 // Spawns the built binary under a given umask (run `npm run build` first; `npm test` does).
@@ -13,7 +13,7 @@ const dir = tempDir();
 async function endedBatch(): Promise<string> {
   const r = await runCli(['submit', writeRequests(dir, `m${Math.random()}.jsonl`, 2)], { env: ctx.env });
   expect(r.code).toBe(0);
-  await sleep(40);
+  ctx.endBatches();
   return r.stdout.trim();
 }
 

@@ -9,13 +9,17 @@ import { downloadResults } from '../../src/core/results/download.js';
 import { FaultPlan, parseFaults } from '../../src/emulator/faults.js';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/server.js';
 import { runCli } from '../helpers/cli.js';
-import { requestsTo, sleep } from '../helpers/emulator.js';
+import { requestsTo, testClock } from '../helpers/emulator.js';
 import { request, tempDir } from '../helpers/files.js';
 
 const dir = tempDir();
 const started: Emulator[] = [];
+const PROCESSING_MS = 60_000;
+/** The clock of the emulator last started: a batch ends when a test moves it. */
+let clock = testClock();
 async function emulator(options: EmulatorOptions): Promise<{ emu: Emulator; env: Record<string, string> }> {
-  const emu = await startEmulator({ processingTimeMs: 30, ...options });
+  clock = testClock();
+  const emu = await startEmulator({ processingTimeMs: PROCESSING_MS, now: clock.now, ...options });
   started.push(emu);
   return { emu, env: { ANTHROPIC_BASE_URL: emu.url, ANTHROPIC_API_KEY: 'test-key' } };
 }
@@ -23,8 +27,11 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((e) => e.close()));
 });
 
-/** Creates a batch of `n` requests straight on the emulator (past any injected error) and waits for its end. */
-async function endedBatch(emu: Emulator, n: number, wait = 60): Promise<string> {
+/**
+ * Creates a batch of `n` requests straight on the emulator (past any injected error) and, unless
+ * `end` is false, ends it at once by moving the emulator's clock.
+ */
+async function endedBatch(emu: Emulator, n: number, end = true): Promise<string> {
   const body = JSON.stringify({ requests: Array.from({ length: n }, (_, i) => request(`r-${i}`)) });
   for (;;) {
     const r = await fetch(`${emu.url}/v1/messages/batches`, {
@@ -34,7 +41,7 @@ async function endedBatch(emu: Emulator, n: number, wait = 60): Promise<string> 
     });
     if (r.ok) {
       const { id } = (await r.json()) as { id: string };
-      await sleep(wait);
+      if (end) clock.advance(PROCESSING_MS);
       return id;
     }
   }
@@ -82,7 +89,7 @@ describe('reads under HTTP faults', () => {
 describe('a batch the API does not know yet (notfound-after-create)', () => {
   it('status waits it out; results too', async () => {
     const { emu, env } = await emulator({ faults: 'notfound-after-create=200ms', processingTimeMs: 10 });
-    const id = await endedBatch(emu, 3, 0);
+    const id = await endedBatch(emu, 3, false);
     const t0 = Date.now();
     const r = await runCli(['status', id, '--json'], { env });
     expect(r.code).toBe(0);
@@ -94,7 +101,7 @@ describe('a batch the API does not know yet (notfound-after-create)', () => {
       faults: 'notfound-after-create=150ms',
       processingTimeMs: 10,
     });
-    const id2 = await endedBatch(emu2, 3, 0);
+    const id2 = await endedBatch(emu2, 3, false);
     const out = join(dir, 'late.jsonl');
     const res = await runCli(['results', id2, '-o', out], { env: env2 });
     expect(res.code).toBe(0);
@@ -103,7 +110,7 @@ describe('a batch the API does not know yet (notfound-after-create)', () => {
 
   it('an id that is not in the list is not found at once, exit 3', async () => {
     const { emu, env } = await emulator({ faults: 'notfound-after-create=5s' });
-    await endedBatch(emu, 1, 0);
+    await endedBatch(emu, 1, false);
     const t0 = Date.now();
     const r = await runCli(['status', 'msgbatch_unknown'], { env });
     expect(r.code).toBe(3);
@@ -114,7 +121,7 @@ describe('a batch the API does not know yet (notfound-after-create)', () => {
 
   it('an old batch that answers 404 is not waited for', async () => {
     const { emu, env } = await emulator({ faults: 'notfound-after-create=10s' });
-    const id = await endedBatch(emu, 1, 0);
+    const id = await endedBatch(emu, 1, false);
     const client = await createClient({ env });
     const { getBatch } = await import('../../src/core/api/batches.js');
     const error = await getBatch(client, id, { notFoundGraceMs: 0 }).catch((e) => e);

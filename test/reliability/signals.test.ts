@@ -2,16 +2,26 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/server.js';
-import { requestsTo, sleep } from '../helpers/emulator.js';
+import { requestsTo, testClock, waitFor } from '../helpers/emulator.js';
 import { request, tempDir, writeRequests } from '../helpers/files.js';
-import { spawnBin, waitFor } from '../helpers/spawn.js';
+import { spawnBin } from '../helpers/spawn.js';
 
 // Spawns the built binary (bin/claude-batch.js → dist): run `npm run build` first (`npm test` does).
 const root = tempDir();
 let n = 0;
 const started: Emulator[] = [];
+const PROCESSING_MS = 60_000;
+/** The emulator's clock: a batch ends when a test moves it; `reads` counts its readings. */
+let clock = testClock();
+let reads = 0;
 async function emulator(options: EmulatorOptions): Promise<{ emu: Emulator; env: Record<string, string> }> {
-  const emu = await startEmulator({ processingTimeMs: 20, ...options });
+  clock = testClock();
+  reads = 0;
+  const now = () => {
+    reads += 1;
+    return clock.now();
+  };
+  const emu = await startEmulator({ processingTimeMs: PROCESSING_MS, now, ...options });
   started.push(emu);
   // TMPDIR too, so that the temporary files the binary makes can be checked.
   n += 1;
@@ -30,7 +40,7 @@ async function endedBatch(emu: Emulator, count: number): Promise<string> {
     body: JSON.stringify({ requests: Array.from({ length: count }, (_, i) => request(`r-${i}`)) }),
   });
   const { id } = (await r.json()) as { id: string };
-  await sleep(40);
+  clock.advance(PROCESSING_MS);
   return id;
 }
 
@@ -50,7 +60,7 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('%s', (signal) => {
     const dir = join(root, `out-${signal}`);
     mkdirSync(dir);
     const run = spawnBin(['results', id, '-o', 'results.jsonl'], { env, cwd: dir, input: '' });
-    await waitFor(() => readdirSync(dir).some((f) => f.endsWith('.tmp')), 10_000, 'the temporary file');
+    await waitFor(() => readdirSync(dir).some((f) => f.endsWith('.tmp')), 'the temporary file');
     run.child.kill(signal);
     const r = await run.done;
     expect(r.code).toBe(130);
@@ -61,11 +71,11 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('%s', (signal) => {
 
   it('during a submit whose batch was created: its id is on stdout, exit 130, one batch', async () => {
     // The emulator creates the batch at once, then waits before answering: the signal comes in that wait.
-    const { emu, env } = await emulator({ faults: 'slow=700ms', processingTimeMs: 60_000 });
+    const { emu, env } = await emulator({ faults: 'slow=700ms' });
     const file = writeRequests(root, `sig-${signal}.jsonl`, 3);
     const run = spawnBin(['submit', file], { env, input: '' });
-    await waitFor(() => (emu.counts['POST /v1/messages/batches'] ?? 0) > 0, 10_000, 'the create');
-    await sleep(200);
+    // Nothing else reads this emulator's clock before the store stamps the new batch's created_at.
+    await waitFor(() => (emu.counts['POST /v1/messages/batches'] ?? 0) > 0 && reads > 0, 'the create');
     run.child.kill(signal);
     const r = await run.done;
     const ids = await listIds(emu);
@@ -80,7 +90,7 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('%s', (signal) => {
     const { emu, env } = await emulator({});
     const run = spawnBin(['submit', '-'], { env });
     run.child.stdin.write(`${JSON.stringify(request('a'))}\n`);
-    await waitFor(() => readdirSync(env.TMPDIR as string).length > 0, 10_000, 'the stdin spool');
+    await waitFor(() => readdirSync(env.TMPDIR as string).length > 0, 'the stdin spool');
     run.child.kill(signal);
     const r = await run.done;
     expect(r.code).toBe(130);

@@ -6,6 +6,7 @@ import { estimateCost } from '../../src/core/cost/estimate.js';
 import { BUILT_IN_PRICES, loadPrices, priceOf } from '../../src/core/cost/prices.js';
 import { openSource, validateRequests } from '../../src/core/requests/file.js';
 import { runCli } from '../helpers/cli.js';
+import { testClock } from '../helpers/emulator.js';
 import { request, tempDir } from '../helpers/files.js';
 
 const dir = tempDir();
@@ -96,7 +97,8 @@ describe('estimateCost', () => {
 describe('actual cost of results (emulator usage, hand-computed)', () => {
   it('prices input, output, cache writes and reads as the API bills them', async () => {
     const { startEmulator } = await import('../../src/emulator/server.js');
-    const emulator = await startEmulator({ processingTimeMs: 50 });
+    const clock = testClock();
+    const emulator = await startEmulator({ processingTimeMs: 50, now: clock.now });
     try {
       const env = { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: emulator.url };
       // Two requests sharing an 800-character cached system prompt (200 tokens), each with a
@@ -108,7 +110,7 @@ describe('actual cost of results (emulator usage, hand-computed)', () => {
       const path = join(dir, 'cached.jsonl');
       writeFileSync(path, `${lines.join('\n')}\n`);
       const id = (await runCli(['submit', path], { env })).stdout.trim();
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      clock.advance(50);
       const out = join(dir, 'cached-results.jsonl');
       const r = await runCli(['results', id, '-o', out, '--json'], { env });
       expect(r.code).toBe(0);

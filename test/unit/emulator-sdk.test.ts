@@ -1,10 +1,11 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
-import { sleep, useEmulator } from '../helpers/emulator.js';
+import { useEmulator } from '../helpers/emulator.js';
 import { request } from '../helpers/files.js';
 
 // The official SDK against the emulator: if the emulator drifts from the API's shapes, these fail.
-const ctx = useEmulator({ processingTimeMs: 150, maxBodyBytes: 200_000 });
+// Its clock stands still: a batch runs until a test ends it (ctx.endBatches()).
+const ctx = useEmulator({ processingTimeMs: 150, maxBodyBytes: 200_000, stoppedClock: true });
 const sdk = (options: { maxRetries?: number; apiKey?: string } = {}) =>
   new Anthropic({
     apiKey: options.apiKey ?? 'k',
@@ -47,7 +48,7 @@ describe('emulator, through the official SDK', () => {
     expect(batch.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     expect(Date.parse(batch.expires_at) - Date.parse(batch.created_at)).toBe(24 * 3600 * 1000);
 
-    await sleep(200);
+    ctx.endBatches();
     const ended = await client.messages.batches.retrieve(batch.id);
     expect(ended.processing_status).toBe('ended');
     expect(ended.request_counts).toEqual({
@@ -93,7 +94,7 @@ describe('emulator, through the official SDK', () => {
         { ...request('b', 'same prompt'), params: { ...request('b', 'same prompt').params, max_tokens: 2 } },
       ] as never,
     });
-    await sleep(200);
+    ctx.endBatches();
     const lines = [];
     for await (const line of await client.messages.batches.results(one.id)) lines.push(line);
     const byId = Object.fromEntries(lines.map((l) => [l.custom_id, l.result]));
@@ -139,7 +140,7 @@ describe('emulator, through the official SDK', () => {
     const canceling = await client.messages.batches.cancel(batch.id);
     expect(canceling.processing_status).toBe('canceling');
     expect(canceling.cancel_initiated_at).not.toBeNull();
-    await sleep(200);
+    ctx.endBatches();
     const ended = await client.messages.batches.retrieve(batch.id);
     expect(ended.processing_status).toBe('ended');
     expect(ended.request_counts.canceled).toBeGreaterThan(0);
@@ -159,7 +160,7 @@ describe('emulator, through the official SDK', () => {
         error: { type: 'invalid_request_error', message: expect.stringMatching(/still processing/) },
       },
     });
-    await sleep(200);
+    ctx.endBatches();
     expect(await client.messages.batches.delete(batch.id)).toEqual({
       id: batch.id,
       type: 'message_batch_deleted',
@@ -238,7 +239,7 @@ describe('emulator, over plain HTTP (as curl examples call it)', () => {
     const batch = await sdk().messages.batches.create({
       requests: [request('r1'), request('r2'), request('r3')] as never,
     });
-    await sleep(200);
+    ctx.endBatches();
     const res = await fetch(`${ctx.emulator.url}/v1/messages/batches/${batch.id}/results`, {
       headers: { 'x-api-key': 'k' },
     });

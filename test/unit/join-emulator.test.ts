@@ -13,7 +13,7 @@ import { joinBatchResults } from '../../src/core/join/batch.js';
 import { joinResults } from '../../src/core/join/join.js';
 import { openResultsStream } from '../../src/core/results/download.js';
 import { submitRequests } from '../../src/core/submit/submit.js';
-import { sleep, useEmulator } from '../helpers/emulator.js';
+import { useEmulator } from '../helpers/emulator.js';
 import { tempDir, writeText } from '../helpers/files.js';
 import { fileSink, readCsv, readJsonl } from '../helpers/join.js';
 
@@ -41,8 +41,8 @@ async function endedBatch(
   const client = await createClient({ env: emu.env });
   const { batch } = await submitRequests(client, { path: requests });
   const id = batch?.id as string;
-  for (let i = 0; i < 100 && (await getBatch(client, id)).processing_status !== 'ended'; i += 1)
-    await sleep(50);
+  emu.endBatches();
+  expect((await getBatch(client, id)).processing_status).toBe('ended');
   return { client, id, input, requests };
 }
 
