@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { estimateTokens, promptCharacters } from '../core/cost/tokens.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../core/requests/limits.js';
 import { type DownloadCut, FaultPlan, type FaultSpec, noFaults, parseFaults } from './faults.js';
@@ -89,8 +90,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const faults =
     typeof options.faults === 'string' ? parseFaults(options.faults) : (options.faults ?? noFaults());
   const plan = new FaultPlan(faults, options.seed ?? 1);
-  const slow = () =>
-    faults.slowMs > 0 ? new Promise((resolve) => setTimeout(resolve, faults.slowMs)) : undefined;
+  const slow = () => (faults.slowMs > 0 ? delay(faults.slowMs) : undefined);
   const store = new BatchStore({
     resultFault: (customId) => plan.resultFault(customId),
     now,

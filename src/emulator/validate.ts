@@ -1,10 +1,8 @@
+import { isRecord } from '../core/is-record.js';
 import { CUSTOM_ID_PATTERN } from '../core/requests/limits.js';
 
 /** A create-time problem, worded as the API words it: `path: message`. */
 export class CreateError extends Error {}
-
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  !!v && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * The checks the API makes when a batch is created (HTTP 400 on the first failure). Params are
@@ -14,7 +12,7 @@ export function checkCreateBody(
   body: unknown,
   maxRequests: number,
 ): Array<{ custom_id: string; params: Record<string, unknown> }> {
-  if (!isObject(body)) throw new CreateError('body: Input should be a valid dictionary');
+  if (!isRecord(body)) throw new CreateError('body: Input should be a valid dictionary');
   for (const key of Object.keys(body)) {
     if (key !== 'requests') throw new CreateError(`${key}: Extra inputs are not permitted`);
   }
@@ -31,7 +29,7 @@ export function checkCreateBody(
   const seen = new Set<string>();
   requests.forEach((item: unknown, i: number) => {
     const at = `requests.${i}`;
-    if (!isObject(item)) throw new CreateError(`${at}: Input should be a valid dictionary`);
+    if (!isRecord(item)) throw new CreateError(`${at}: Input should be a valid dictionary`);
     for (const key of Object.keys(item)) {
       if (key !== 'custom_id' && key !== 'params')
         throw new CreateError(`${at}.${key}: Extra inputs are not permitted`);
@@ -46,7 +44,7 @@ export function checkCreateBody(
     if (seen.has(id)) throw new CreateError(`${at}.custom_id: Duplicate custom_id '${id}' in this batch`);
     seen.add(id);
     if (item.params === undefined) throw new CreateError(`${at}.params: Field required`);
-    if (!isObject(item.params)) throw new CreateError(`${at}.params: Input should be a valid dictionary`);
+    if (!isRecord(item.params)) throw new CreateError(`${at}.params: Input should be a valid dictionary`);
   });
   return requests as Array<{ custom_id: string; params: Record<string, unknown> }>;
 }
@@ -73,7 +71,7 @@ export function checkParams(
   if (messages === undefined) return 'messages: Field required';
   if (!Array.isArray(messages) || messages.length === 0) return 'messages: List should have at least 1 item';
   for (const [i, m] of messages.entries()) {
-    if (!isObject(m)) return `messages.${i}: Input should be a valid dictionary`;
+    if (!isRecord(m)) return `messages.${i}: Input should be a valid dictionary`;
     if (m.role !== 'user' && m.role !== 'assistant')
       return `messages.${i}.role: Input should be 'user' or 'assistant'`;
     if (typeof m.content !== 'string' && !Array.isArray(m.content))

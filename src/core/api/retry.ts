@@ -1,6 +1,8 @@
 /** Small building blocks for retrying by hand what the SDK does not retry for us. */
+
+import { setTimeout as delay } from 'node:timers/promises';
 import { APIError } from '@anthropic-ai/sdk/core/error';
-import { InterruptedError } from '../errors.js';
+import { causes, InterruptedError } from '../errors.js';
 
 /** The SDK's automatic retries for reads (retrieve, list, cancel, delete, results): 4 tries in all. */
 export const READ_RETRIES = 3;
@@ -9,19 +11,13 @@ export const READ_RETRIES = 3;
 export const READ_TIMEOUT_MS = 60_000;
 
 /** Waits `ms`, or rejects with an InterruptedError as soon as the signal is aborted. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(interrupted(signal));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(interrupted(signal));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, signal ? { signal } : {});
+  } catch (error) {
+    if (signal?.aborted) throw interrupted(signal);
+    throw error;
+  }
 }
 
 function interrupted(signal: AbortSignal | undefined): InterruptedError {
@@ -35,11 +31,7 @@ export function backoff(attempt: number, base: number, max = 8000): number {
 
 /** The SDK error in an error's cause chain (CliErrors made from SDK errors keep it as their cause). */
 export function apiErrorOf(error: unknown): APIError | undefined {
-  let e: unknown = error;
-  for (let depth = 0; depth < 5 && e instanceof Error; depth += 1) {
-    if (e instanceof APIError) return e;
-    e = e.cause;
-  }
+  for (const e of causes(error)) if (e instanceof APIError) return e;
   return undefined;
 }
 
@@ -63,13 +55,12 @@ export function isNotFound(error: unknown): boolean {
 export function describeFailure(error: unknown): string {
   const api = apiErrorOf(error);
   if (api?.status !== undefined) return `${api.status} ${api.type ?? 'error'}`;
-  let e: unknown = api ?? error;
-  for (let depth = 0; depth < 5 && e instanceof Error; depth += 1) {
+  let deepest: Error | undefined;
+  for (const e of causes(api ?? error)) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && /^(E[A-Z_]+|UND_ERR_[A-Z_]+)$/.test(code))
       return e.message.includes(code) ? e.message : `${e.message} (${code})`;
-    if (!e.cause) return e.message;
-    e = e.cause;
+    deepest = e;
   }
-  return error instanceof Error ? error.message : String(error);
+  return deepest?.message ?? (error instanceof Error ? error.message : String(error));
 }

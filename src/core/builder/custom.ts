@@ -2,6 +2,7 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promptCharacters } from '../cost/tokens.js';
 import { CliError, UsageError } from '../errors.js';
+import { isRecord } from '../is-record.js';
 import { checkRequest } from '../requests/schema.js';
 import type { IdRegistry } from './ids.js';
 import { checkSignal, Problems, type RowCounts, type RunHooks } from './pipeline.js';
@@ -56,10 +57,6 @@ export async function loadBuilder(path: string, display: string): Promise<BuildR
     );
   }
   return builder;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** Calls the builder (or takes the exported value) and returns what to iterate over. */
@@ -131,13 +128,13 @@ export async function writeCustom(
       onProgress?.(index + 1);
     }
     const where = `requests[${index}]`;
-    if (!isObject(value)) {
+    if (!isRecord(value)) {
       for (const issue of checkRequest(value))
         problems.add({ file: display, field: where, message: issue.message });
       continue;
     }
     const request: Record<string, unknown> = { ...value };
-    if (isObject(request.params)) {
+    if (isRecord(request.params)) {
       // Filled-in keys come first, as in the requests csv/json/text write.
       const params: Record<string, unknown> = {
         model: context.model,

@@ -22,7 +22,6 @@
  * JSON input written as CSV is read twice (first to collect its top-level keys for the header).
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, resolve } from 'node:path';
 import { parseDelimiter } from '../builder/csv.js';
@@ -30,6 +29,8 @@ import type { SplitBy } from '../builder/text.js';
 import { InputError, InterruptedError, UsageError } from '../errors.js';
 import type { Sink } from '../fs/atomic-file.js';
 import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
+import { assertReadableFile } from '../fs/readable.js';
+import { isRecord } from '../is-record.js';
 import { resultFacts } from '../results/line.js';
 import { type ResultsSummary, SummaryBuilder } from '../results/summary.js';
 import { csvRecords, jsonInputItems, textInputRows } from './inputs.js';
@@ -105,11 +106,8 @@ const SOURCES: readonly string[] = ['csv', 'json', 'jsonl', 'text'];
 const FORMATS: readonly string[] = ['csv', 'jsonl'];
 const EVERY = 4096;
 
-async function assertFile(path: string, name: string, what: string, hint: string): Promise<void> {
-  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read ${what} ${name}: ${error.code ?? error.message}`, hint);
-  });
-  if (!info.isFile()) throw new UsageError(`${what} ${name} is not a file`, hint);
+function assertFile(path: string, name: string, what: string, hint: string): Promise<void> {
+  return assertReadableFile(path, `${what} ${name}`, hint, 'code');
 }
 
 /** A JSON value as one CSV cell: text as it is, null as empty, objects and arrays as JSON. */
@@ -119,9 +117,6 @@ function cell(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return JSON.stringify(value);
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** The nested result of a JSON item: the seven columns, or null when the row has none. */
 function nestedResult(result: JoinedResult | undefined): Record<string, unknown> | null {

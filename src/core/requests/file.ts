@@ -1,7 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { promptCharacters } from '../cost/tokens.js';
-import { CliError, InputError, type InputProblem } from '../errors.js';
+import { InputError, type InputProblem } from '../errors.js';
 import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
 import { BODY_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from './limits.js';
 import { type BatchRequest, checkRequest } from './schema.js';
@@ -36,16 +35,8 @@ export interface ValidateOptions {
   onRequest?: (request: BatchRequest, line: number) => void;
 }
 
-/** Throws an exit-2 error naming the file when it cannot be read as a file. */
-export async function assertReadableFile(path: string, name = path, hint = 'check the path'): Promise<void> {
-  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
-    throw new CliError(`cannot read ${name}: ${error.code === 'ENOENT' ? 'no such file' : error.code}`, {
-      kind: 'usage',
-      hint,
-    });
-  });
-  if (info.isDirectory()) throw new CliError(`${name} is a folder, not a file`, { kind: 'usage' });
-}
+/** The one readable-file check (kept importable from here for the commands). */
+export { assertReadableFile } from '../fs/readable.js';
 
 /** Opens a file (or the given stream) as a byte source. */
 export function openSource(path: string): AsyncIterable<Uint8Array> {

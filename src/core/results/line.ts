@@ -1,4 +1,6 @@
+import { isRecord } from '../is-record.js';
 import { csvRecord } from '../join/output.js';
+
 /** What one line of a results file says, in flat form. */
 export interface ResultFacts {
   custom_id: string;
@@ -19,8 +21,7 @@ export interface ResultFacts {
 
 type Json = Record<string, unknown>;
 
-const obj = (v: unknown): Json | undefined =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Json) : undefined;
+const obj = (v: unknown): Json | undefined => (isRecord(v) ? v : undefined);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
