@@ -1,47 +1,21 @@
 import { estimateTokens } from '../cost/tokens.js';
 import type { Sink } from '../fs/atomic-file.js';
+import { ChunkWriter } from '../fs/streams.js';
 
 /** Write to the sinks in chunks of about this many characters. */
 const CHUNK_CHARS = 1 << 18;
 
-/** A buffered line writer over a sink: lines are joined into ~1 MB writes; bytes are counted. */
-class LineBuffer {
-  private lines: string[] = [];
-  private chars = 0;
-  /** Bytes written so far (UTF-8, newlines included). */
-  bytes = 0;
-
-  constructor(private readonly sink: Sink) {}
-
-  /** Buffers a line; true when the buffer is full and should be flushed. */
-  add(line: string): boolean {
-    this.lines.push(line);
-    this.chars += line.length + 1;
-    return this.chars >= CHUNK_CHARS;
-  }
-
-  async flush(): Promise<void> {
-    if (this.lines.length === 0) return;
-    this.lines.push('');
-    const chunk = this.lines.join('\n');
-    this.lines = [];
-    this.chars = 0;
-    this.bytes += Buffer.byteLength(chunk);
-    await this.sink.write(chunk);
-  }
-}
-
 /** Writes request lines (and their sidecar lines) and keeps the figures of the summary. */
 export class RequestWriter {
-  private readonly out: LineBuffer;
-  private readonly map: LineBuffer | undefined;
+  private readonly out: ChunkWriter;
+  private readonly map: ChunkWriter | undefined;
   requests = 0;
   inputTokens = 0;
   readonly models: Record<string, number> = {};
 
   constructor(output: Sink, map: Sink | undefined) {
-    this.out = new LineBuffer(output);
-    this.map = map ? new LineBuffer(map) : undefined;
+    this.out = new ChunkWriter(output, CHUNK_CHARS, true);
+    this.map = map ? new ChunkWriter(map, CHUNK_CHARS, true) : undefined;
   }
 
   /**

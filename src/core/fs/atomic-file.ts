@@ -1,9 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
+import {
+  closeSync,
+  createWriteStream,
+  fsyncSync,
+  openSync,
+  renameSync,
+  rmSync,
+  type WriteStream,
+  writeSync,
+} from 'node:fs';
 import { access, mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
+import { ChunkWriter, endStream, streamWriter, writeError } from './streams.js';
 
 /** Temporary files still open in this process, removed by {@link removeTempFilesSync} on a hard exit. */
 const liveTempFiles = new Set<string>();
@@ -49,33 +59,50 @@ export interface Sink {
   readonly target: string;
 }
 
+/** A temporary name beside `path`, hidden and unique to this process and call. */
+function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
 /**
- * Writes to a stream, waiting for 'drain' when its buffer is full. A stream error is remembered
- * and thrown by the next write, so it is never lost nor left unhandled.
+ * Writes a whole file atomically and durably, synchronously: to a temporary name beside it
+ * (removed on a hard exit like every other), flushed to the disk (fsync), then renamed over
+ * `path`, and the rename itself flushed. A crash leaves either the old file or the new one.
+ * For small state files that must be on disk before the next step (a job's manifest).
  */
-function streamWriter(stream: Writable): (chunk: Uint8Array | string) => Promise<void> {
-  let failure: Error | undefined;
-  stream.on('error', (error) => {
-    failure ??= error;
-  });
-  return async (chunk) => {
-    if (failure) throw failure;
-    if (!stream.write(chunk)) {
-      await new Promise<void>((resolve, reject) => {
-        const onDrain = () => {
-          stream.off('close', onClose);
-          resolve();
-        };
-        const onClose = () => {
-          stream.off('drain', onDrain);
-          reject(failure ?? new Error('output closed'));
-        };
-        stream.once('drain', onDrain);
-        stream.once('close', onClose);
-      });
+export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
+  const temp = tempPathFor(path);
+  liveTempFiles.add(temp);
+  try {
+    const fd = openSync(temp, 'wx');
+    try {
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
     }
-    if (failure) throw failure;
-  };
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw writeError(path, error);
+  } finally {
+    liveTempFiles.delete(temp);
+  }
+  syncFolder(dirname(path));
+}
+
+/** Flushes a folder's entries (a rename) to the disk, where the system allows it. */
+function syncFolder(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some systems cannot open or flush a folder; the rename is still atomic.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /**
@@ -95,7 +122,7 @@ export async function openAtomicFile(
       'check the path',
     );
   });
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = tempPathFor(path);
   const stream: WriteStream = createWriteStream(temp, { flags: 'wx', highWaterMark: 1 << 20 });
   liveTempFiles.add(temp);
   await new Promise<void>((resolve, reject) => {
@@ -109,17 +136,17 @@ export async function openAtomicFile(
     );
   });
   let done = false;
-  const close = () =>
-    new Promise<void>((resolve, reject) => {
-      stream.end((error?: Error | null) => (error ? reject(error) : resolve()));
-    });
   return {
     target: path,
-    write: streamWriter(stream),
+    write: streamWriter(stream, path),
     async commit() {
       if (done) return;
       done = true;
-      await close();
+      await endStream(stream).catch(async (error: unknown) => {
+        await rm(temp, { force: true });
+        liveTempFiles.delete(temp);
+        throw writeError(path, error);
+      });
       if (!options.force)
         await assertWritable(path, false).catch(async (error) => {
           await rm(temp, { force: true });
@@ -150,37 +177,23 @@ export function streamSink(stream: Writable, target = 'stdout'): Sink {
 }
 
 /**
- * Gathers small writes into chunks of about `size` bytes before passing them on, so that a
- * stream of short lines costs one write per chunk, not one per line. `commit` flushes first.
+ * Gathers small writes into chunks of about `size` bytes (a {@link ChunkWriter}) before passing
+ * them on, so that a stream of short lines costs one write per chunk, not one per line. `commit`
+ * flushes first.
  */
 export function bufferedSink(sink: Sink, size = 1 << 20): Sink {
-  let parts: Buffer[] = [];
-  let length = 0;
-  const flush = async () => {
-    if (length === 0) return;
-    const chunk = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, length);
-    parts = [];
-    length = 0;
-    await sink.write(chunk);
-  };
+  const writer = new ChunkWriter(sink, size);
   return {
     target: sink.target,
     async write(chunk) {
-      const bytes =
-        typeof chunk === 'string'
-          ? Buffer.from(chunk)
-          : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      parts.push(bytes);
-      length += bytes.length;
-      if (length >= size) await flush();
+      await writer.write(chunk);
     },
     async commit() {
-      await flush();
+      await writer.flush();
       await sink.commit();
     },
     async abort() {
-      parts = [];
-      length = 0;
+      writer.clear();
       await sink.abort();
     },
   };

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { MessageBatchRequestCounts } from '../api/types.js';
 import { CliError } from '../errors.js';
+import { writeFileAtomicSync } from '../fs/atomic-file.js';
 
 /** One batch made for a shard: the first submission, or a retry of some of its requests. */
 export interface Attempt {
@@ -100,14 +101,11 @@ export function readManifest(dir: string): Manifest | undefined {
 }
 
 /**
- * Writes the manifest atomically (temporary file + rename), synchronously, so that an intent is
- * on disk before the create it announces is sent.
+ * Writes the manifest atomically and durably (temporary file, fsync, rename: the path every
+ * file takes), synchronously, so that an intent is on disk before the create it announces is sent.
  */
 export function writeManifest(dir: string, manifest: Manifest): void {
-  const path = join(dir, 'manifest.json');
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(manifest, null, 2)}\n`);
-  renameSync(temp, path);
+  writeFileAtomicSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
 /** Finds a job folder by id (under the jobs root) or by path. */

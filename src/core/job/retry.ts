@@ -1,4 +1,3 @@
-import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
 import { openSource } from '../requests/file.js';
@@ -6,7 +5,7 @@ import type { ResultFacts } from '../results/line.js';
 import { type ResultsSummary, SummaryBuilder } from '../results/summary.js';
 import { visitLatestResults } from './latest.js';
 import { latestAttempt, type Manifest, type Shard } from './manifest.js';
-import { closeStream, writeLine } from './split.js';
+import { lineFile } from './split.js';
 
 /** Error types worth sending again by default; `invalid_request_error` never is, unless named. */
 export const RETRYABLE_ERRORS = [
@@ -40,16 +39,21 @@ export async function extractRequests(
   ids: ReadonlySet<string>,
   out: string,
 ): Promise<number> {
-  const stream = createWriteStream(out);
+  const file = lineFile(out);
   let copied = 0;
-  for await (const { bytes } of readLines(openSource(requestFile))) {
-    if (isBlank(bytes)) continue;
-    const id = (JSON.parse(decodeUtf8(bytes) ?? '{}') as { custom_id?: string }).custom_id;
-    if (id === undefined || !ids.has(id)) continue;
-    copied += 1;
-    await writeLine(stream, bytes);
+  try {
+    for await (const { bytes } of readLines(openSource(requestFile))) {
+      if (isBlank(bytes)) continue;
+      const id = (JSON.parse(decodeUtf8(bytes) ?? '{}') as { custom_id?: string }).custom_id;
+      if (id === undefined || !ids.has(id)) continue;
+      copied += 1;
+      await file.line(bytes);
+    }
+    await file.commit();
+  } catch (error) {
+    await file.abort();
+    throw error;
   }
-  await closeStream(stream);
   return copied;
 }
 

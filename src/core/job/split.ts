@@ -1,6 +1,8 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
+import type { Writable } from 'node:stream';
 import { isBlank, readLines } from '../fs/lines.js';
+import { ChunkWriter, fileSink } from '../fs/streams.js';
 import { openSource } from '../requests/file.js';
 import { BODY_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../requests/limits.js';
 import type { Shard } from './manifest.js';
@@ -9,19 +11,31 @@ import type { Shard } from './manifest.js';
 export const SHARD_MAX_REQUESTS = Math.floor(MAX_BATCH_REQUESTS * 0.99);
 export const SHARD_MAX_BYTES = Math.floor(MAX_BATCH_BYTES * 0.97);
 
-/** Writes one line (its bytes, then `\n`), waiting for the stream to drain when its buffer is full. */
-export async function writeLine(stream: WriteStream, bytes: Uint8Array): Promise<void> {
-  const roomy = stream.write(bytes);
-  // Both writes always happen: a full buffer after the first must not drop the newline.
-  if (!stream.write('\n') || !roomy)
-    await new Promise<void>((resolve) => stream.once('drain', () => resolve()));
-}
+/** Opens the stream a shard file is written to (tests pass a failing one). */
+export type OpenStream = (path: string) => Writable;
 
-/** Ends a write stream and waits for it to close. */
-export function closeStream(stream: WriteStream): Promise<void> {
-  return new Promise((resolve, reject) =>
-    stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
-  );
+const openFile: OpenStream = (path) => createWriteStream(path);
+
+/**
+ * A file of lines, written in ~1 MB chunks; a write waits while the disk catches up and fails
+ * with a clear error if the disk does (`cannot write …: the disk is full (ENOSPC)`). Commit it
+ * to finish; abort removes it.
+ */
+export function lineFile(path: string, open: OpenStream = openFile) {
+  const file = fileSink(open(path), path);
+  const lines = new ChunkWriter(file, 1 << 20, true);
+  return {
+    /** Adds a line (its bytes; the `\n` is added). */
+    line: (bytes: Uint8Array): Promise<void> | undefined => lines.write(bytes),
+    async commit(): Promise<void> {
+      await lines.flush();
+      await file.commit();
+    },
+    async abort(): Promise<void> {
+      lines.clear();
+      await file.abort();
+    },
+  };
 }
 
 /**
@@ -31,38 +45,43 @@ export function closeStream(stream: WriteStream): Promise<void> {
 export async function splitRequests(
   input: string,
   dir: string,
-  limits: { maxRequests?: number; maxBytes?: number } = {},
+  limits: { maxRequests?: number; maxBytes?: number; openStream?: OpenStream } = {},
 ): Promise<Shard[]> {
   const maxRequests = limits.maxRequests ?? SHARD_MAX_REQUESTS;
   const maxBytes = limits.maxBytes ?? SHARD_MAX_BYTES;
   const shards: Shard[] = [];
-  let out: WriteStream | undefined;
+  let out: ReturnType<typeof lineFile> | undefined;
   let current: Shard | undefined;
-  for await (const { number, bytes } of readLines(openSource(input))) {
-    if (isBlank(bytes)) continue;
-    const added = bytes.length + (current && current.requests > 0 ? 1 : 0);
-    if (!current || current.requests >= maxRequests || current.bytes + added > maxBytes) {
-      if (out) await closeStream(out);
-      const index = shards.length;
-      const file = join('shards', `shard-${String(index).padStart(3, '0')}.jsonl`);
-      current = {
-        index,
-        file,
-        first_line: number,
-        last_line: number,
-        requests: 0,
-        bytes: BODY_OVERHEAD_BYTES,
-        attempts: [],
-      };
-      shards.push(current);
-      out = createWriteStream(join(dir, file));
+  try {
+    for await (const { number, bytes } of readLines(openSource(input))) {
+      if (isBlank(bytes)) continue;
+      const added = bytes.length + (current && current.requests > 0 ? 1 : 0);
+      if (!current || current.requests >= maxRequests || current.bytes + added > maxBytes) {
+        if (out) await out.commit();
+        const index = shards.length;
+        const file = join('shards', `shard-${String(index).padStart(3, '0')}.jsonl`);
+        current = {
+          index,
+          file,
+          first_line: number,
+          last_line: number,
+          requests: 0,
+          bytes: BODY_OVERHEAD_BYTES,
+          attempts: [],
+        };
+        shards.push(current);
+        out = lineFile(join(dir, file), limits.openStream);
+      }
+      current.bytes += bytes.length + (current.requests > 0 ? 1 : 0);
+      current.requests += 1;
+      current.last_line = number;
+      await out?.line(bytes);
     }
-    current.bytes += bytes.length + (current.requests > 0 ? 1 : 0);
-    current.requests += 1;
-    current.last_line = number;
-    await writeLine(out as WriteStream, bytes);
+    await out?.commit();
+  } catch (error) {
+    await out?.abort();
+    throw error;
   }
-  if (out) await closeStream(out);
   return shards;
 }
 

@@ -30,12 +30,13 @@ import { InputError, InterruptedError, UsageError } from '../errors.js';
 import type { Sink } from '../fs/atomic-file.js';
 import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
 import { assertReadableFile } from '../fs/readable.js';
+import { ChunkWriter } from '../fs/streams.js';
 import { isRecord } from '../is-record.js';
 import { resultFacts } from '../results/line.js';
 import { type ResultsSummary, SummaryBuilder } from '../results/summary.js';
 import { csvRecords, jsonInputItems, textInputRows } from './inputs.js';
 import { readMapping } from './mapping.js';
-import { ChunkWriter, csvRecord, resultCells, resultColumnNames, resultFields, resultKey } from './output.js';
+import { csvRecord, resultCells, resultColumnNames, resultFields, resultKey } from './output.js';
 import { type JoinedResult, RESULT_COLUMNS, ResultIndex } from './result-index.js';
 
 /** How the input is read: as `build csv`, `build json` (a document, or JSON Lines), or `build text`. */

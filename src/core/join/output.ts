@@ -1,4 +1,3 @@
-import type { Sink } from '../fs/atomic-file.js';
 import { type JoinedResult, RESULT_COLUMNS } from './result-index.js';
 
 const NEEDS_QUOTES = /[",\r\n]/;
@@ -58,31 +57,4 @@ export function resultFields(
     into[names[i] ?? column] = result?.[column] ?? null;
   });
   return into;
-}
-
-/** Collects output text and hands it to a sink in large chunks (one promise per chunk, not per row). */
-export class ChunkWriter {
-  private parts: string[] = [];
-  private size = 0;
-
-  constructor(
-    private readonly sink: Sink,
-    private readonly chunkChars = 1 << 18,
-  ) {}
-
-  /** Adds text; when enough has gathered, writes it out and returns that promise (await it). */
-  write(text: string): Promise<void> | undefined {
-    this.parts.push(text);
-    this.size += text.length;
-    return this.size >= this.chunkChars ? this.flush() : undefined;
-  }
-
-  /** Writes out everything gathered. */
-  async flush(): Promise<void> {
-    if (this.size === 0) return;
-    const text = this.parts.join('');
-    this.parts = [];
-    this.size = 0;
-    await this.sink.write(text);
-  }
 }

@@ -10,6 +10,7 @@ import { BUILT_IN_PRICES, type PriceTable } from '../cost/prices.js';
 import { CliError, EnvironmentError, InterruptedError, systemCode } from '../errors.js';
 import { isBlank, readLines } from '../fs/lines.js';
 import { spoolToFile } from '../fs/spool.js';
+import { Chunker } from '../fs/streams.js';
 import { assertReadableFile, openSource, type RequestFileStats, validateRequests } from '../requests/file.js';
 
 /** Where the requests come from: a file path, or a stream (stdin) that is spooled to disk first. */
@@ -57,34 +58,27 @@ export interface SubmitResult {
 export const MAX_CREATE_ATTEMPTS = 3;
 
 const CHUNK_BYTES = 1 << 20;
+const OPEN = Buffer.from('{"requests":[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']}');
 
 /**
  * The create body, streamed from the file: `{"requests":[` + each non-blank line + `]}`.
  * Lines are sent as they are in the file (already validated), grouped into ~1 MB chunks, so
  * memory stays flat whatever the file's size.
  */
-export async function* requestBody(path: string): AsyncGenerator<Buffer> {
-  let parts: Buffer[] = [Buffer.from('{"requests":[')];
-  let size = parts[0]?.length ?? 0;
+export async function* requestBody(path: string): AsyncGenerator<Uint8Array> {
+  const chunker = new Chunker(CHUNK_BYTES);
+  chunker.add(OPEN);
   let first = true;
-  const comma = Buffer.from(',');
   for await (const { bytes } of readLines(openSource(path))) {
     if (isBlank(bytes)) continue;
-    if (!first) {
-      parts.push(comma);
-      size += 1;
-    }
+    if (!first) chunker.add(COMMA);
     first = false;
-    parts.push(bytes);
-    size += bytes.length;
-    if (size >= CHUNK_BYTES) {
-      yield Buffer.concat(parts, size);
-      parts = [];
-      size = 0;
-    }
+    if (chunker.add(bytes)) yield chunker.take() as Uint8Array;
   }
-  parts.push(Buffer.from(']}'));
-  yield Buffer.concat(parts);
+  chunker.add(CLOSE);
+  yield chunker.take() as Uint8Array;
 }
 
 /**

@@ -1,0 +1,228 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { CliError } from '../../src/core/errors.js';
+import { writeFileAtomicSync } from '../../src/core/fs/atomic-file.js';
+import { Chunker, ChunkWriter, drained, writeError } from '../../src/core/fs/streams.js';
+import { type Manifest, readManifest, writeManifest } from '../../src/core/job/manifest.js';
+import { splitRequests } from '../../src/core/job/split.js';
+import { tempDir, writeRequests } from '../helpers/files.js';
+
+const dir = tempDir();
+
+function enospc(): NodeJS.ErrnoException {
+  const error: NodeJS.ErrnoException = new Error('ENOSPC: no space left on device, write');
+  error.code = 'ENOSPC';
+  return error;
+}
+
+/** A stream like a file on a full disk: takes `room` bytes, then every write fails with ENOSPC. */
+function fullDisk(room: number, highWaterMark = 16): Writable & { taken: number } {
+  const stream = new Writable({
+    highWaterMark,
+    write(chunk: Buffer, _encoding, done) {
+      // Asynchronous like a real file write: the error comes after write() returned false.
+      setImmediate(() => {
+        if (stream.taken + chunk.length > room) return done(enospc());
+        stream.taken += chunk.length;
+        done();
+      });
+    },
+  }) as Writable & { taken: number };
+  stream.taken = 0;
+  return stream;
+}
+
+/** Rejects if `promise` does not settle within `ms` (a hang is a failure, not a timeout of the suite). */
+function within<T>(promise: Promise<T>, ms = 5000): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`still waiting after ${ms} ms`)), ms)),
+  ]);
+}
+
+describe('drained', () => {
+  it('resolves once a full stream drains', async () => {
+    const stream = new PassThrough({ highWaterMark: 4 });
+    expect(stream.write('0123456789')).toBe(false);
+    const waiting = drained(stream);
+    stream.resume();
+    await expect(within(waiting)).resolves.toBeUndefined();
+  });
+
+  it('resolves at once when the stream does not need to drain', async () => {
+    const stream = new PassThrough({ highWaterMark: 1024 });
+    expect(stream.write('abc')).toBe(true);
+    await expect(within(drained(stream), 100)).resolves.toBeUndefined();
+  });
+
+  it('rejects with the stream error instead of waiting for a drain that never comes', async () => {
+    const stream = fullDisk(0);
+    stream.on('error', () => {});
+    expect(stream.write(Buffer.alloc(64))).toBe(false);
+    const error = await within(drained(stream)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as NodeJS.ErrnoException).code).toBe('ENOSPC');
+  });
+
+  it('rejects at once on a stream that already failed or closed', async () => {
+    const failed = fullDisk(0);
+    failed.on('error', () => {});
+    failed.write(Buffer.alloc(64));
+    await new Promise((resolve) => failed.once('close', resolve));
+    await expect(within(drained(failed), 100)).rejects.toMatchObject({ code: 'ENOSPC' });
+
+    const closed = new PassThrough();
+    closed.destroy();
+    await expect(within(drained(closed), 100)).rejects.toThrow('output closed');
+  });
+});
+
+describe('writeError', () => {
+  it('says the disk is full for ENOSPC, with a hint; other errors pass through', () => {
+    const error = writeError('/data/out.jsonl', enospc());
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).message).toBe('cannot write /data/out.jsonl: the disk is full (ENOSPC)');
+    expect((error as CliError).hint).toMatch(/free some disk space/);
+    const other = new Error('boom');
+    expect(writeError('/x', other)).toBe(other);
+  });
+});
+
+describe('Chunker and ChunkWriter', () => {
+  it('joins text into text, bytes into bytes, and counts the bytes taken', () => {
+    const text = new Chunker(8);
+    expect(text.add('héllo')).toBe(false);
+    expect(text.add(' wörld')).toBe(true);
+    expect(text.take()).toBe('héllo wörld');
+    expect(text.take()).toBeUndefined();
+    expect(text.bytes).toBe(Buffer.byteLength('héllo wörld'));
+
+    const bytes = new Chunker(4);
+    bytes.add(Buffer.from('ab'));
+    bytes.add('c');
+    bytes.add(Buffer.from('dé'));
+    const chunk = bytes.take();
+    expect(Buffer.isBuffer(chunk)).toBe(true);
+    expect(Buffer.from(chunk as Uint8Array).toString()).toBe('abcdé');
+    expect(bytes.bytes).toBe(6);
+
+    const one = Buffer.from('single');
+    const single = new Chunker();
+    single.add(one);
+    expect(single.take()).toBe(one);
+  });
+
+  it('in lines mode, ends every piece with a newline, as text or as bytes', () => {
+    const text = new Chunker(1 << 20, true);
+    text.add('a');
+    text.add('bé');
+    expect(text.take()).toBe('a\nbé\n');
+    expect(text.bytes).toBe(6);
+
+    const bytes = new Chunker(6, true);
+    expect(bytes.add(Buffer.from('ab'))).toBe(false);
+    expect(bytes.add(Buffer.from('cd'))).toBe(true);
+    expect(Buffer.from(bytes.take() as Uint8Array).toString()).toBe('ab\ncd\n');
+
+    const mixed = new Chunker(1 << 20, true);
+    mixed.add(Buffer.from('x'));
+    mixed.add('é');
+    expect(Buffer.from(mixed.take() as Uint8Array).toString()).toBe('x\né\n');
+  });
+
+  it('writes a chunk only when one is full, and the rest on flush', async () => {
+    const writes: string[] = [];
+    const writer = new ChunkWriter(
+      {
+        target: 't',
+        write: async (c) => void writes.push(String(c)),
+        commit: async () => {},
+        abort: async () => {},
+      },
+      10,
+    );
+    expect(writer.write('12345')).toBeUndefined();
+    await writer.write('67890');
+    expect(writes).toEqual(['1234567890']);
+    writer.add('ab');
+    await writer.flush();
+    expect(writes).toEqual(['1234567890', 'ab']);
+    expect(writer.bytes).toBe(12);
+  });
+});
+
+describe('a full disk', () => {
+  it('fails a job split with a clear error instead of hanging (mid-way, with backpressure)', async () => {
+    const input = writeRequests(dir, 'big.jsonl', 20_000);
+    const job = join(dir, 'job-full');
+    mkdirSync(join(job, 'shards'), { recursive: true });
+    const error = await within(splitRequests(input, job, { openStream: () => fullDisk(1_500_000) })).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).message).toBe(
+      `cannot write ${join(job, 'shards', 'shard-000.jsonl')}: the disk is full (ENOSPC)`,
+    );
+    expect((error as CliError).hint).toMatch(/free some disk space/);
+  });
+
+  it('fails a job split when the last write, at the end, hits the full disk', async () => {
+    const input = writeRequests(dir, 'small.jsonl', 10);
+    const job = join(dir, 'job-full-end');
+    mkdirSync(join(job, 'shards'), { recursive: true });
+    const error = await within(splitRequests(input, job, { openStream: () => fullDisk(100) })).catch(
+      (e: unknown) => e,
+    );
+    expect((error as Error).message).toMatch(/shard-000\.jsonl: the disk is full \(ENOSPC\)$/);
+  });
+
+  it('leaves no shard file behind when a real file fails', async () => {
+    const input = writeRequests(dir, 'some.jsonl', 10);
+    const job = join(dir, 'job-no-folder');
+    // No shards/ folder: opening the shard fails; the error is reported, not thrown unhandled.
+    const error = await within(splitRequests(input, job)).catch((e: unknown) => e);
+    expect((error as NodeJS.ErrnoException).code).toBe('ENOENT');
+    expect(existsSync(join(job, 'shards', 'shard-000.jsonl'))).toBe(false);
+  });
+
+  it('splits as before when the disk has room', async () => {
+    const input = writeRequests(dir, 'fine.jsonl', 2500);
+    const job = join(dir, 'job-fine');
+    mkdirSync(join(job, 'shards'), { recursive: true });
+    const shards = await splitRequests(input, job, { maxRequests: 1000 });
+    expect(shards.map((s) => s.requests)).toEqual([1000, 1000, 500]);
+    const written = shards.map((s) => readFileSync(join(job, s.file), 'utf8')).join('');
+    expect(written).toBe(readFileSync(input, 'utf8'));
+  });
+});
+
+describe('writeFileAtomicSync and the job manifest', () => {
+  it('replaces the file whole, leaves no temporary file, and the manifest reads back', () => {
+    const job = join(dir, 'manifest-job');
+    mkdirSync(job);
+    const manifest: Manifest = {
+      version: 1,
+      job_id: 'job-x',
+      created_at: new Date(0).toISOString(),
+      input: { path: '/in.jsonl', size: 1, sha256: 'a' },
+      options: {},
+      shards: [],
+    };
+    writeManifest(job, manifest);
+    writeManifest(job, { ...manifest, job_id: 'job-y' });
+    expect(readManifest(job)?.job_id).toBe('job-y');
+    expect(readdirSync(job)).toEqual(['manifest.json']);
+
+    const path = join(job, 'plain.txt');
+    writeFileAtomicSync(path, 'one');
+    writeFileAtomicSync(path, Buffer.from('two'));
+    expect(readFileSync(path, 'utf8')).toBe('two');
+  });
+
+  it('fails with a clear error and no temporary file when the folder is missing', () => {
+    expect(() => writeFileAtomicSync(join(dir, 'no', 'such', 'm.json'), '{}')).toThrow(/ENOENT/);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
