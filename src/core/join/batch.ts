@@ -1,6 +1,8 @@
+import { PassThrough } from 'node:stream';
 import type { BatchClient } from '../api/client.js';
 import type { MessageBatch } from '../api/types.js';
 import type { Sink } from '../fs/atomic-file.js';
+import { drained } from '../fs/streams.js';
 import { type DownloadOptions, downloadResults } from '../results/download.js';
 import { checkJoinOptions, type JoinOptions, type JoinSummary, joinResults } from './join.js';
 
@@ -8,77 +10,41 @@ import { checkJoinOptions, type JoinOptions, type JoinSummary, joinResults } fro
 class ChannelClosed extends Error {}
 
 /**
- * A sink read as a stream: what is written to it comes out of `stream`, one chunk at a time, and
- * a write waits until the reader has taken the chunk before it. `commit` ends the stream, `abort`
- * fails it; once the reader gives up, writes fail. Memory: one chunk.
+ * A sink read as a stream (a PassThrough with a one-byte buffer): what is written to it comes
+ * out of `stream`, and a write waits until the reader has taken it. `commit` ends the stream,
+ * `abort` fails it; once the reader gives up (or `close` is called), writes fail. Memory: a chunk or two.
  */
 export function channel(): { sink: Sink; stream: AsyncIterable<Uint8Array>; close(error?: unknown): void } {
-  let waiting: ((item: IteratorResult<Uint8Array>) => void) | undefined;
-  let failWaiting: ((error: unknown) => void) | undefined;
-  let pending: { chunk: Uint8Array; taken: () => void } | undefined;
-  let ended = false;
-  let failure: unknown;
+  const pipe = new PassThrough({ highWaterMark: 1 });
   let closed: unknown;
-  const deliver = () => {
-    if (!waiting) return;
-    const resolve = waiting;
-    const reject = failWaiting;
-    if (pending) {
-      const { chunk, taken } = pending;
-      pending = undefined;
-      waiting = undefined;
-      resolve({ value: chunk, done: false });
-      taken();
-    } else if (failure !== undefined) {
-      waiting = undefined;
-      reject?.(failure);
-    } else if (ended) {
-      waiting = undefined;
-      resolve({ value: undefined, done: true });
-    }
-  };
+  // The reader sees the stream's error through its iterator; this keeps it from being unhandled.
+  pipe.on('error', () => {});
+  pipe.on('close', () => {
+    closed ??= new ChannelClosed('the join stopped reading the results');
+  });
   const sink: Sink = {
     target: 'the join',
-    write(chunk) {
-      if (closed !== undefined) return Promise.reject(closed);
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      return new Promise<void>((taken) => {
-        pending = { chunk: bytes, taken };
-        deliver();
-      });
+    async write(chunk) {
+      if (closed !== undefined) throw closed;
+      if (!pipe.write(chunk)) {
+        await drained(pipe).catch(() => {
+          throw closed ?? new ChannelClosed('the join stopped reading the results');
+        });
+      }
     },
     async commit() {
-      ended = true;
-      deliver();
+      pipe.end();
     },
     async abort() {
-      failure ??= new ChannelClosed('the results download failed');
-      deliver();
+      pipe.destroy(new ChannelClosed('the results download failed'));
     },
-  };
-  const stream: AsyncIterable<Uint8Array> = {
-    [Symbol.asyncIterator]: () => ({
-      next: () =>
-        new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
-          waiting = resolve;
-          failWaiting = reject;
-          deliver();
-        }),
-      return: async () => {
-        closed ??= new ChannelClosed('the join stopped reading the results');
-        pending?.taken();
-        return { value: undefined, done: true };
-      },
-    }),
   };
   return {
     sink,
-    stream,
+    stream: pipe,
     close(error) {
       closed ??= error ?? new ChannelClosed('the join stopped reading the results');
-      const p = pending;
-      pending = undefined;
-      p?.taken();
+      pipe.destroy();
     },
   };
 }
