@@ -1,5 +1,7 @@
+import { getEventListeners } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exitCodeFor } from '../../src/cli/exit-codes.js';
 import { createClient } from '../../src/core/api/client.js';
@@ -179,6 +181,36 @@ describe('results downloads that break', () => {
     expect(downloads).toBeLessThanOrEqual(20);
     expect(existsSync(out)).toBe(false);
     expect(tmpFiles()).toEqual([]);
+  });
+
+  it('broken downloads leave no listener behind on a long-lived signal', async () => {
+    const { emu, env } = await emulator({ faults: 'truncate=1' });
+    const id = await endedBatch(emu, 10);
+    const client = await createClient({ env });
+    const controller = new AbortController();
+    const { signal } = controller;
+    const before = getEventListeners(signal, 'abort').length;
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      for (let round = 0; round < 3; round += 1) {
+        const error = await downloadResults(client, id, streamSink(new PassThrough().resume()), {
+          maxAttempts: 5,
+          retryDelayMs: 1,
+          signal,
+        }).catch((e) => e);
+        expect(error).toBeInstanceOf(CliError);
+        expect(error.message).toMatch(/incomplete: \d of 10 results after \d+ attempts/);
+      }
+      // 15 or more broken downloads in all, yet the signal holds what it held before.
+      expect(requestsTo(emu, /results$/)).toBeGreaterThanOrEqual(15);
+      expect(getEventListeners(signal, 'abort').length).toBe(before);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('in the library: bounded attempts and the notices', async () => {

@@ -97,6 +97,19 @@ async function openRaw(
   return response.body as unknown as AsyncIterable<Uint8Array>;
 }
 
+/**
+ * A signal of its own that follows `parent` (aborted with its reason) until `unlink` is called,
+ * which removes the one listener it put on `parent`.
+ */
+function linkedSignal(parent: AbortSignal | undefined): { signal: AbortSignal | undefined; unlink(): void } {
+  if (!parent) return { signal: undefined, unlink() {} };
+  const controller = new AbortController();
+  const follow = () => controller.abort(parent.reason);
+  if (parent.aborted) follow();
+  else parent.addEventListener('abort', follow, { once: true });
+  return { signal: controller.signal, unlink: () => parent.removeEventListener('abort', follow) };
+}
+
 /** Passes a stream's chunks through, turning a failure of the stream itself into a BrokenDownload. */
 async function* tagged(stream: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const iterator = stream[Symbol.asyncIterator]();
@@ -142,8 +155,12 @@ export async function downloadResults(
     for (let attempt = 1; ; attempt += 1) {
       let why: string;
       const before = seen.size;
+      // Each attempt has its own signal, linked to the caller's for the attempt only: the SDK
+      // keeps its abort listener on the signal it is given until the response body is collected,
+      // so a long-lived (process-wide) signal would gather one per broken download.
+      const attemptSignal = linkedSignal(options.signal);
       try {
-        const stream = await openRaw(client, batch, options);
+        const stream = await openRaw(client, batch, { signal: attemptSignal.signal });
         for await (const { number, bytes, terminated } of readLines(tagged(stream))) {
           if (bytes.length === 0) continue;
           // A whole succeeded line is read as bytes (no decode, no parse) when only jsonl is written.
@@ -183,6 +200,8 @@ export async function downloadResults(
         if (error instanceof BrokenDownload) why = error.message;
         else if (isTransient(error) || isNotFound(error)) why = describeFailure(error);
         else throw toCliError(error, { baseUrl: client.baseUrl, batchId: id });
+      } finally {
+        attemptSignal.unlink();
       }
       stalled = seen.size > before ? 0 : stalled + 1;
       if (stalled >= maxAttempts || attempt >= maxAttempts * 4) {
