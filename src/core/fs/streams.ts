@@ -130,15 +130,20 @@ export class Chunker {
   /** Bytes taken so far (UTF-8). */
   bytes = 0;
 
+  /** 1 in lines mode (each piece is followed by `\n`), else 0. */
+  private readonly newline: number;
+
   constructor(
     readonly size = 1 << 20,
     private readonly lines = false,
-  ) {}
+  ) {
+    this.newline = lines ? 1 : 0;
+  }
 
   /** Adds a piece (a line, without its `\n`, in lines mode); true when the chunk is full and should be taken. */
   add(piece: string | Uint8Array): boolean {
     this.parts.push(piece);
-    this.length += this.lines ? piece.length + 1 : piece.length;
+    this.length += piece.length + this.newline;
     if (typeof piece === 'string') this.text = true;
     else this.binary = true;
     return this.length >= this.size;
@@ -190,43 +195,27 @@ function joinLines(parts: Array<string | Uint8Array>, length: number | undefined
 
 /**
  * A {@link Chunker} in front of a sink: pieces (or lines, with `lines`) are gathered
- * synchronously (no promise per line) and written out a chunk at a time. `add` says when a chunk is ready (then await `flush`);
- * `write` adds and returns the flush's promise when there is one. `bytes` counts what went out.
+ * synchronously (no promise per line) and written out a chunk at a time. `add` says when a chunk
+ * is ready (then await `flush`); `write` adds and returns the flush's promise when there is one.
+ * `bytes` counts what went out.
  */
-export class ChunkWriter {
-  private readonly chunker: Chunker;
-
+export class ChunkWriter extends Chunker {
   constructor(
     private readonly sink: Sink,
     size = 1 << 20,
     lines = false,
   ) {
-    this.chunker = new Chunker(size, lines);
-  }
-
-  /** Adds a piece; true when a chunk is ready and {@link flush} should be awaited. */
-  add(piece: string | Uint8Array): boolean {
-    return this.chunker.add(piece);
+    super(size, lines);
   }
 
   /** Adds a piece; when a chunk is ready, writes it out and returns that promise (await it). */
   write(piece: string | Uint8Array): Promise<void> | undefined {
-    return this.chunker.add(piece) ? this.flush() : undefined;
+    return this.add(piece) ? this.flush() : undefined;
   }
 
   /** Writes out everything gathered. */
   async flush(): Promise<void> {
-    const chunk = this.chunker.take();
+    const chunk = this.take();
     if (chunk !== undefined) await this.sink.write(chunk);
-  }
-
-  /** Drops what was gathered and not written. */
-  clear(): void {
-    this.chunker.clear();
-  }
-
-  /** Bytes written out so far (UTF-8). */
-  get bytes(): number {
-    return this.chunker.bytes;
   }
 }
