@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { CliError } from '../../src/core/errors.js';
+import { renderError } from '../../src/cli/render-error.js';
+import { EnvironmentError } from '../../src/core/errors.js';
 import { writeFileAtomicSync } from '../../src/core/fs/atomic-file.js';
 import { Chunker, ChunkWriter, drained, writeError } from '../../src/core/fs/streams.js';
 import { type Manifest, readManifest, writeManifest } from '../../src/core/job/manifest.js';
@@ -42,6 +43,9 @@ function within<T>(promise: Promise<T>, ms = 5000): Promise<T> {
   ]);
 }
 
+/** The error as the CLI shows it. */
+const shown = (error: unknown) => renderError(error, { verbose: false, secret: undefined }).text;
+
 describe('drained', () => {
   it('resolves once a full stream drains', async () => {
     const stream = new PassThrough({ highWaterMark: 4 });
@@ -80,11 +84,15 @@ describe('drained', () => {
 });
 
 describe('writeError', () => {
-  it('says the disk is full for ENOSPC, with a hint; other errors pass through', () => {
+  it('names the file and keeps the system code (an environment error); other errors pass through', () => {
     const error = writeError('/data/out.jsonl', enospc());
-    expect(error).toBeInstanceOf(CliError);
-    expect((error as CliError).message).toBe('cannot write /data/out.jsonl: the disk is full (ENOSPC)');
-    expect((error as CliError).hint).toMatch(/free some disk space/);
+    expect(error).toBeInstanceOf(EnvironmentError);
+    expect((error as EnvironmentError).message).toBe('cannot write /data/out.jsonl');
+    expect((error as EnvironmentError).code).toBe('ENOSPC');
+    expect((error as EnvironmentError).kind).toBe('environment');
+    expect(shown(error)).toBe(
+      'error: cannot write /data/out.jsonl: the disk is full (ENOSPC)\nhint: free some space, or write the output somewhere else\n',
+    );
     const other = new Error('boom');
     expect(writeError('/x', other)).toBe(other);
   });
@@ -161,11 +169,11 @@ describe('a full disk', () => {
     const error = await within(splitRequests(input, job, { openStream: () => fullDisk(1_500_000) })).catch(
       (e: unknown) => e,
     );
-    expect(error).toBeInstanceOf(CliError);
-    expect((error as CliError).message).toBe(
-      `cannot write ${join(job, 'shards', 'shard-000.jsonl')}: the disk is full (ENOSPC)`,
+    expect(error).toBeInstanceOf(EnvironmentError);
+    expect((error as EnvironmentError).code).toBe('ENOSPC');
+    expect(shown(error)).toBe(
+      `error: cannot write ${join(job, 'shards', 'shard-000.jsonl')}: the disk is full (ENOSPC)\nhint: free some space, or write the output somewhere else\n`,
     );
-    expect((error as CliError).hint).toMatch(/free some disk space/);
   });
 
   it('fails a job split when the last write, at the end, hits the full disk', async () => {
@@ -175,7 +183,7 @@ describe('a full disk', () => {
     const error = await within(splitRequests(input, job, { openStream: () => fullDisk(100) })).catch(
       (e: unknown) => e,
     );
-    expect((error as Error).message).toMatch(/shard-000\.jsonl: the disk is full \(ENOSPC\)$/);
+    expect(shown(error)).toMatch(/^error: cannot write \S+shard-000\.jsonl: the disk is full \(ENOSPC\)\n/);
   });
 
   it('leaves no shard file behind when a real file fails', async () => {
@@ -222,7 +230,17 @@ describe('writeFileAtomicSync and the job manifest', () => {
   });
 
   it('fails with a clear error and no temporary file when the folder is missing', () => {
-    expect(() => writeFileAtomicSync(join(dir, 'no', 'such', 'm.json'), '{}')).toThrow(/ENOENT/);
+    const path = join(dir, 'no', 'such', 'm.json');
+    let error: unknown;
+    try {
+      writeFileAtomicSync(path, '{}');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(EnvironmentError);
+    expect(shown(error)).toMatch(
+      new RegExp(`^error: cannot write ${path}: no such file or folder \\(ENOENT\\)\n`),
+    );
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { CliError } from '../errors.js';
+import { CliError, EnvironmentError, systemCode } from '../errors.js';
 import type { Sink } from './atomic-file.js';
 
 /**
@@ -89,30 +89,17 @@ export function endStream(stream: Writable): Promise<void> {
   );
 }
 
-/** Words for the system errors a write can end with. */
-const WRITE_FAILURES: Record<string, string> = {
-  ENOSPC: 'the disk is full',
-  EDQUOT: 'the disk quota is exceeded',
-  EFBIG: 'the file is too large',
-  EROFS: 'the file system is read-only',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EIO: 'an input/output error',
-};
-
 /**
- * A write failure the user can act on (a full disk, a read-only file system…) as a CliError:
- * `cannot write PATH: the disk is full (ENOSPC)`. Other errors are returned as they are.
+ * A write that failed for a reason of the machine (a full disk, a read-only file system, a
+ * missing folder) as an EnvironmentError naming the file, `cannot write PATH`, with the system
+ * code: the CLI adds the words and the hint (`: the disk is full (ENOSPC)`). Other errors, and
+ * CliErrors, are returned as they are.
  */
 export function writeError(path: string, error: unknown): unknown {
-  const code = error instanceof CliError ? undefined : (error as NodeJS.ErrnoException | undefined)?.code;
-  const words = typeof code === 'string' ? WRITE_FAILURES[code] : undefined;
-  if (!words) return error;
-  const full = code === 'ENOSPC' || code === 'EDQUOT';
-  return new CliError(`cannot write ${path}: ${words} (${code})`, {
-    ...(full ? { hint: 'free some disk space, then run the command again' } : {}),
-    cause: error,
-  });
+  if (error instanceof CliError) return error;
+  const code = systemCode(error);
+  if (!code) return error;
+  return new EnvironmentError(`cannot write ${path}`, { code, cause: error });
 }
 
 /**

@@ -35,7 +35,7 @@ export interface ValidateOptions {
   onRequest?: (request: BatchRequest, line: number) => void;
 }
 
-/** The one readable-file check (kept importable from here for the commands). */
+/** The one readable-file check lives in fs/readable.ts; the commands import it from here too. */
 export { assertReadableFile } from '../fs/readable.js';
 
 /** Opens a file (or the given stream) as a byte source. */

@@ -9,9 +9,10 @@ import { type Estimate, estimateCost } from '../cost/estimate.js';
 import { BUILT_IN_PRICES, type PriceTable } from '../cost/prices.js';
 import { CliError, EnvironmentError, InterruptedError, systemCode } from '../errors.js';
 import { isBlank, readLines } from '../fs/lines.js';
+import { assertReadableFile } from '../fs/readable.js';
 import { spoolToFile } from '../fs/spool.js';
 import { Chunker } from '../fs/streams.js';
-import { assertReadableFile, openSource, type RequestFileStats, validateRequests } from '../requests/file.js';
+import { openSource, type RequestFileStats, validateRequests } from '../requests/file.js';
 
 /** Where the requests come from: a file path, or a stream (stdin) that is spooled to disk first. */
 export type RequestSource =
