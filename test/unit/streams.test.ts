@@ -196,11 +196,12 @@ describe('a full disk', () => {
   });
 
   it('splits as before when the disk has room', async () => {
-    const input = writeRequests(dir, 'fine.jsonl', 2500);
+    // Several MB: lines held in a chunk across the file's 1 MB reads come out intact.
+    const input = writeRequests(dir, 'fine.jsonl', 25_000);
     const job = join(dir, 'job-fine');
     mkdirSync(join(job, 'shards'), { recursive: true });
-    const shards = await splitRequests(input, job, { maxRequests: 1000 });
-    expect(shards.map((s) => s.requests)).toEqual([1000, 1000, 500]);
+    const shards = await splitRequests(input, job, { maxRequests: 10_000 });
+    expect(shards.map((s) => s.requests)).toEqual([10_000, 10_000, 5000]);
     const written = shards.map((s) => readFileSync(join(job, s.file), 'utf8')).join('');
     expect(written).toBe(readFileSync(input, 'utf8'));
   });
