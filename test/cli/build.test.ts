@@ -325,7 +325,9 @@ describe('build csv', () => {
   it('a missing input file is a usage error', async () => {
     const r = await runCli(['build', 'csv', join(dir, 'nope.csv'), '--prompt-column', 'text', '-o', fresh()]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`error: cannot read ${join(dir, 'nope.csv')}: ENOENT\nhint: check the path\n`);
+    expect(r.stderr).toBe(
+      `error: cannot read ${join(dir, 'nope.csv')}: no such file\nhint: check the path\n`,
+    );
   });
 });
 

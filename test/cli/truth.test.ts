@@ -281,4 +281,22 @@ describe('messages that tell the truth', () => {
     expect(tty.stderr).not.toMatch(/^\[\d\d:\d\d:\d\d\]/m);
     expect(tty.stderr).toContain('Results: 2 · 2 succeeded');
   });
+
+  it('a missing input file is worded the same by every command', async () => {
+    const dir = tempDir();
+    const cases: string[][] = [
+      ['submit', 'nope.jsonl'],
+      ['estimate', 'nope.jsonl'],
+      ['build', 'csv', 'nope.jsonl', '--prompt-column', 'text', '-o', 'x.jsonl'],
+      ['build', 'json', 'nope.jsonl', '--prompt-field', 'q', '-o', 'y.jsonl'],
+      ['build', 'text', 'nope.jsonl', '-o', 'z.jsonl'],
+      ['run', 'nope.jsonl'],
+      ['run', 'csv', 'nope.jsonl', '--prompt-column', 'text'],
+    ];
+    for (const argv of cases) {
+      const r = await runCli(argv, { env: emu.env, cwd: dir });
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr, argv.join(' ')).toMatch(/^error: cannot read (\S*\/)?nope\.jsonl: no such file\n/);
+    }
+  });
 });

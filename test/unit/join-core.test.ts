@@ -357,7 +357,7 @@ describe('joinResults: mistakes', () => {
       sink: await fileSink(out),
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).message).toMatch(/cannot read the map .*nope\.map\.jsonl: ENOENT/);
+    expect((error as UsageError).message).toMatch(/cannot read the map .*nope\.map\.jsonl: no such file/);
     expect((error as UsageError).hint).toContain('requests.map.jsonl');
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
@@ -459,7 +459,7 @@ describe('joinResults: mistakes', () => {
     expect(await fail({ splitBy: 'word' })).toBe('--split-by word: use line or paragraph');
     expect(await fail({ delimiter: ';;' })).toContain('--delimiter ";;": use one character');
     expect(await fail({ input: join(dir, 'missing.csv') })).toMatch(
-      /cannot read the input .*missing\.csv: ENOENT/,
+      /cannot read the input .*missing\.csv: no such file/,
     );
   });
 });

@@ -87,7 +87,7 @@ async function openInput(
 ): Promise<{ stream: AsyncIterable<Uint8Array>; name: string }> {
   if (typeof input !== 'string') return input;
   const path = resolve(cwd, input);
-  await assertReadableFile(path, input, 'check the path', 'code');
+  await assertReadableFile(path, input, 'check the path');
   // 64 kB reads: csv-parse emits every row of a chunk at once, and smaller batches of rows die
   // young (1 MB reads measured ~220 MB peak RSS on a 1,000,000-row CSV, 64 kB ~120 MB).
   return { stream: createReadStream(path, { highWaterMark: 1 << 16 }), name: input };

@@ -108,7 +108,7 @@ const FORMATS: readonly string[] = ['csv', 'jsonl'];
 const EVERY = 4096;
 
 function assertFile(path: string, name: string, what: string, hint: string): Promise<void> {
-  return assertReadableFile(path, `${what} ${name}`, hint, 'code');
+  return assertReadableFile(path, `${what} ${name}`, hint);
 }
 
 /** A JSON value as one CSV cell: text as it is, null as empty, objects and arrays as JSON. */
