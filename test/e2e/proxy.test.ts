@@ -90,8 +90,9 @@ describe('behind a proxy', () => {
       env: { ...ctx.env, HTTP_PROXY: deadUrl.replace('http://', 'http://me:secret@') },
     });
     expect(unreachable.code).toBe(1);
-    expect(unreachable.stderr).toContain(
-      `(cannot reach the proxy ${deadUrl.replace('http://', 'http://***@')}: ECONNREFUSED)`,
+    expect(unreachable.stderr).toBe(
+      `error: Cannot reach the API at ${ctx.emulator.url} (cannot reach the proxy ${deadUrl.replace('http://', 'http://***@')}: ECONNREFUSED)\n` +
+        'hint: check the proxy: HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY (see "Behind a proxy" in the README)\n',
     );
     expect(unreachable.stderr).not.toContain('secret');
 

@@ -9,7 +9,14 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { type ProxyEnv, proxyEndpoint, proxyFor, proxyHeaders, redactProxy, TunnelAgent } from './proxy.js';
+import {
+  type ProxyEnv,
+  proxyEndpoint,
+  proxyFor,
+  proxyHeaders,
+  TunnelAgent,
+  unreachableProxy,
+} from './proxy.js';
 
 /**
  * A `fetch` for the SDK over `node:http`. Node 20's built-in fetch holds a streamed upload in
@@ -187,11 +194,7 @@ function fetchOver(input: string | URL | Request, init: RequestInit = {}, env: P
       signal?.removeEventListener('abort', onAbort);
       // Through a plain proxy, a failed connection is the proxy's (a tunnel names it itself).
       const viaProxy = proxy && url.protocol === 'http:' && !res && error.syscall === 'connect';
-      reject(
-        viaProxy
-          ? new Error(`cannot reach the proxy ${redactProxy(proxy)}: ${error.code ?? error.message}`)
-          : error,
-      );
+      reject(viaProxy ? unreachableProxy(proxy, error) : error);
     });
     req.on('response', (answer) => {
       res = answer;

@@ -17,6 +17,11 @@ import { connect as tlsConnect } from 'node:tls';
 
 export type ProxyEnv = Record<string, string | undefined>;
 
+/** The proxy could not be reached, or refused the tunnel; the message names it (never its credentials). */
+export class ProxyError extends Error {
+  override name = 'ProxyError';
+}
+
 /** A proxy setting that cannot be used (an unsupported scheme, a malformed URL). */
 export class ProxyConfigError extends Error {
   override name = 'ProxyConfigError';
@@ -114,6 +119,13 @@ export function proxyFor(url: URL, env: ProxyEnv): URL | undefined {
   return proxy;
 }
 
+/** The error for a proxy that could not be reached. */
+export function unreachableProxy(proxy: URL, error: NodeJS.ErrnoException): ProxyError {
+  return new ProxyError(`cannot reach the proxy ${redactProxy(proxy)}: ${error.code ?? error.message}`, {
+    cause: error,
+  });
+}
+
 /** A proxy URL fit to print: without its credentials. */
 export function redactProxy(proxy: string | URL): string {
   const text = typeof proxy === 'string' ? proxy : proxy.href;
@@ -171,7 +183,7 @@ export class TunnelAgent extends HttpsAgent {
       if (res.statusCode !== 200) {
         socket.destroy();
         fail(
-          new Error(
+          new ProxyError(
             `the proxy ${redactProxy(this.#proxy)} refused the tunnel to ${target}: ${res.statusCode} ${res.statusMessage ?? ''}`.trim(),
           ),
         );
@@ -190,9 +202,7 @@ export class TunnelAgent extends HttpsAgent {
       });
       done(null, secure);
     });
-    connect.once('error', (error: NodeJS.ErrnoException) =>
-      fail(new Error(`cannot reach the proxy ${redactProxy(this.#proxy)}: ${error.code ?? error.message}`)),
-    );
+    connect.once('error', (error: NodeJS.ErrnoException) => fail(unreachableProxy(this.#proxy, error)));
     connect.end();
     return undefined;
   }
