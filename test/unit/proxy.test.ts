@@ -1,10 +1,14 @@
+import { request } from 'node:https';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
   bypassesProxy,
   ProxyConfigError,
+  ProxyError,
   proxyFor,
   proxyHeaders,
   redactProxy,
+  TunnelAgent,
 } from '../../src/core/api/proxy.js';
 
 const api = new URL('https://api.anthropic.com/v1/messages/batches');
@@ -90,5 +94,29 @@ describe('proxyFor', () => {
     });
     expect(proxyHeaders(new URL('http://proxy:3128'))).toEqual({});
     expect(redactProxy(proxy)).toBe('http://***@proxy:3128');
+  });
+});
+
+describe('TunnelAgent', () => {
+  it('gives up on a proxy that takes the connection but never answers the CONNECT', async () => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const proxy = new URL(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`);
+    const agent = new TunnelAgent(proxy, { timeoutMs: 100 });
+    try {
+      const error = await new Promise<Error>((resolve) => {
+        const req = request('https://api.example.com/v1', { agent }, () => resolve(new Error('answered')));
+        req.on('error', resolve);
+        req.end();
+      });
+      expect(error).toBeInstanceOf(ProxyError);
+      expect(error.message).toBe(`cannot reach the proxy ${proxy.href.replace(/\/$/, '')}: ETIMEDOUT`);
+      expect(held).toHaveLength(1);
+    } finally {
+      agent.destroy();
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

@@ -148,6 +148,9 @@ export function proxyEndpoint(proxy: URL): { host: string; port: number; https: 
   };
 }
 
+/** How long a proxy may take to answer a CONNECT. */
+export const TUNNEL_TIMEOUT_MS = 60_000;
+
 /**
  * An https Agent whose connections are CONNECT tunnels through a proxy, TLS then running inside
  * the tunnel to the target (so the proxy sees only the host and port). Connections are kept
@@ -155,10 +158,12 @@ export function proxyEndpoint(proxy: URL): { host: string; port: number; https: 
  */
 export class TunnelAgent extends HttpsAgent {
   readonly #proxy: URL;
+  readonly #timeoutMs: number;
 
-  constructor(proxy: URL) {
+  constructor(proxy: URL, options: { timeoutMs?: number } = {}) {
     super({ keepAlive: true });
     this.#proxy = proxy;
+    this.#timeoutMs = options.timeoutMs ?? TUNNEL_TIMEOUT_MS;
   }
 
   override createConnection(
@@ -180,6 +185,7 @@ export class TunnelAgent extends HttpsAgent {
     });
     const fail = (error: Error) => done(error, undefined as unknown as Duplex);
     connect.once('connect', (res: IncomingMessage, socket: Socket, head: Buffer) => {
+      socket.setTimeout(0); // The tunnel's idle time is the https agent's business from here.
       if (res.statusCode !== 200) {
         socket.destroy();
         fail(
@@ -203,6 +209,12 @@ export class TunnelAgent extends HttpsAgent {
       done(null, secure);
     });
     connect.once('error', (error: NodeJS.ErrnoException) => fail(unreachableProxy(this.#proxy, error)));
+    // A proxy that takes the connection but never answers the CONNECT must not hang the caller.
+    connect.setTimeout(this.#timeoutMs, () => {
+      const error: NodeJS.ErrnoException = new Error('no answer to CONNECT');
+      error.code = 'ETIMEDOUT';
+      connect.destroy(error);
+    });
     connect.end();
     return undefined;
   }
