@@ -6,7 +6,7 @@ import { listBatches } from '../../src/core/api/batches.js';
 import { createClient } from '../../src/core/api/client.js';
 import { CliError } from '../../src/core/errors.js';
 import { runBin, runCli } from '../helpers/cli.js';
-import { sleep, useEmulator } from '../helpers/emulator.js';
+import { useEmulator } from '../helpers/emulator.js';
 import { tempDir, writeRequests } from '../helpers/files.js';
 import { startProxy, startTlsFront, type TestProxy } from '../helpers/proxy.js';
 
@@ -22,19 +22,17 @@ afterAll(async () => {
   await proxy.close();
 });
 
-/** submit, status until ended, results: the requests the emulator saw and the results file. */
+/** submit, status (once the emulator's clock has ended the batch), results: the requests the emulator saw and the results file. */
 async function flow(env: Record<string, string>, name: string) {
   const before = ctx.emulator.log.length;
   const submit = await runCli(['submit', writeRequests(dir, `${name}.jsonl`, 5)], { env });
   expect(submit.stderr).toContain('Submitted 5 requests');
   expect(submit.code).toBe(0);
   const id = submit.stdout.trim();
-  for (let i = 0; i < 100; i += 1) {
-    const status = await runCli(['status', id, '--json'], { env });
-    expect(status.code).toBe(0);
-    if (JSON.parse(status.stdout).processing_status === 'ended') break;
-    await sleep(50);
-  }
+  ctx.endBatches();
+  const status = await runCli(['status', id, '--json'], { env });
+  expect(status.code).toBe(0);
+  expect(JSON.parse(status.stdout)).toMatchObject({ id, processing_status: 'ended' });
   const out = join(dir, `${name}-results.jsonl`);
   const results = await runCli(['results', id, '-o', out], { env });
   expect(results.code).toBe(0);
