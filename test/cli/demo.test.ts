@@ -34,4 +34,12 @@ describe('demo', () => {
     expect(r.stderr).toContain('removed at the end');
     expect(readdirSync(tmp)).toEqual([]);
   });
+
+  it('talks to its local emulator directly, whatever proxy the environment names', async () => {
+    const r = await runBin(['demo', '--dir', `${dir}-proxy`, '--processing-time', '200ms'], {
+      env: { HTTP_PROXY: 'http://127.0.0.1:9', http_proxy: 'http://127.0.0.1:9', NO_PROXY: 'example.com' },
+    });
+    expect(r.stderr).toContain('Results: 30 · 29 succeeded · 1 errored');
+    expect(r.code).toBe(0);
+  });
 });

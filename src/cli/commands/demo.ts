@@ -62,7 +62,14 @@ export async function run(ctx: Context, _args: string[], options: Options) {
     say(`   ${built.requests} requests (model ${Object.keys(built.models).join(', ')}), ${built.map ?? ''}`);
 
     say('2. submit');
-    const env = { ...io.env, ANTHROPIC_BASE_URL: emulator.url, ANTHROPIC_API_KEY: 'emulator' };
+    // The emulator is local: a proxy of the environment (HTTPS_PROXY…) could not reach it.
+    const env = {
+      ...io.env,
+      ANTHROPIC_BASE_URL: emulator.url,
+      ANTHROPIC_API_KEY: 'emulator',
+      NO_PROXY: '*',
+      no_proxy: '*',
+    };
     const client = await createClient({ env, baseUrl: emulator.url });
     const { batch } = await submitRequests(client, { path: requests }, { signal: io.signal });
     const id = batch?.id as string;

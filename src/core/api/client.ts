@@ -1,6 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { AuthError } from '../errors.js';
-import { nodeFetch } from './http-fetch.js';
+import { AuthError, UsageError } from '../errors.js';
+import { createNodeFetch } from './http-fetch.js';
+import { ProxyConfigError, proxyFor } from './proxy.js';
 import { READ_RETRIES } from './retry.js';
 
 /** The environment variables the client reads. Passed in, so tests and library users control them. */
@@ -11,7 +12,10 @@ export type LogSink = (level: 'error' | 'warn' | 'info' | 'debug', message: stri
 
 /** How to reach the API. Every field is optional; the environment fills the gaps. */
 export interface ClientOptions {
-  /** Environment to read `ANTHROPIC_API_KEY`, `ANTHROPIC_AUTH_TOKEN` and `ANTHROPIC_BASE_URL` from. */
+  /**
+   * Environment to read `ANTHROPIC_API_KEY`, `ANTHROPIC_AUTH_TOKEN` and `ANTHROPIC_BASE_URL` from,
+   * and the proxy settings (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, any case).
+   */
   env?: Env;
   /** Overrides `ANTHROPIC_BASE_URL`. */
   baseUrl?: string | undefined;
@@ -71,12 +75,13 @@ export async function createClient(options: ClientOptions = {}): Promise<BatchCl
     );
   }
   const baseUrl = resolveBaseUrl(options);
+  if (!options.fetch) checkProxy(baseUrl, env);
   const { default: AnthropicClient } = await import('@anthropic-ai/sdk');
   const log = options.log;
   const sdk = new AnthropicClient({
     ...(credential.kind === 'apiKey' ? { apiKey: credential.value } : { authToken: credential.value }),
     baseURL: baseUrl,
-    fetch: options.fetch ?? nodeFetch,
+    fetch: options.fetch ?? createNodeFetch({ env }),
     maxRetries: options.maxRetries ?? READ_RETRIES,
     ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
     ...(options.workspace ? { defaultHeaders: { 'anthropic-workspace-id': options.workspace } } : {}),
@@ -89,6 +94,25 @@ export async function createClient(options: ClientOptions = {}): Promise<BatchCl
     },
   });
   return { sdk, baseUrl, secret: credential.value };
+}
+
+/** A proxy setting that cannot be used is a usage error before anything is sent (not a retried failure). */
+function checkProxy(baseUrl: string, env: Env): void {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    return; // The SDK reports a bad base URL itself.
+  }
+  try {
+    proxyFor(url, env);
+  } catch (error) {
+    if (!(error instanceof ProxyConfigError)) throw error;
+    throw new UsageError(
+      error.message,
+      'fix HTTPS_PROXY / HTTP_PROXY / ALL_PROXY (an http:// or https:// URL)',
+    );
+  }
 }
 
 function stringifyLogArg(arg: unknown): string {

@@ -8,6 +8,7 @@ import {
   InterruptedError,
   systemCode,
 } from '../errors.js';
+import { ProxyError } from './proxy.js';
 
 /** What the failing call was about, to make the message precise. */
 export interface ErrorContext {
@@ -41,6 +42,13 @@ export function toCliError(error: unknown, context: ErrorContext): unknown {
     if (error.name === 'APIConnectionTimeoutError') {
       return new EnvironmentError(`The API at ${context.baseUrl} did not answer in time`, {
         hint,
+        cause: error,
+      });
+    }
+    const proxy = [...causes(error)].find((e) => e instanceof ProxyError);
+    if (proxy) {
+      return new EnvironmentError(`Cannot reach the API at ${context.baseUrl} (${proxy.message})`, {
+        hint: 'check the proxy: HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY (see "Behind a proxy" in the README)',
         cause: error,
       });
     }

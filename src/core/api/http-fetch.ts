@@ -1,21 +1,95 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import {
+  type ClientRequest,
+  Agent as HttpAgent,
+  type RequestOptions as HttpRequestOptions,
+  request as httpRequest,
+  type IncomingMessage,
+} from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import {
+  type ProxyEnv,
+  proxyEndpoint,
+  proxyFor,
+  proxyHeaders,
+  TunnelAgent,
+  unreachableProxy,
+} from './proxy.js';
 
 /**
  * A `fetch` for the SDK over `node:http`. Node 20's built-in fetch holds a streamed upload in
  * memory (a 256 MB create costs hundreds of MB) and loads its HTTP client and parser on first
  * use; this one streams both ways with backpressure and starts faster. It does what the SDK
  * needs: any method, headers, a string / bytes / stream body, an AbortSignal, gzip/deflate/br
- * answers. It does not follow redirects (the API does not send them).
+ * answers. It does not follow redirects (the API does not send them). It goes through the proxy
+ * that the environment names (HTTPS_PROXY, HTTP_PROXY, NO_PROXY…: see proxy.ts).
  */
 
 const agents = {
   'http:': new HttpAgent({ keepAlive: true }),
   'https:': new HttpsAgent({ keepAlive: true }),
 };
+
+/** Kept-alive agents to each proxy: plain ones for http targets, tunnels for https targets. */
+const proxyAgents = new Map<string, HttpAgent>();
+
+function proxyAgent(proxy: URL, tunnel: boolean): HttpAgent {
+  const key = `${tunnel ? 'tunnel' : 'plain'} ${proxy.href}`;
+  let agent = proxyAgents.get(key);
+  if (!agent) {
+    agent = tunnel
+      ? new TunnelAgent(proxy)
+      : proxy.protocol === 'https:'
+        ? new HttpsAgent({ keepAlive: true })
+        : new HttpAgent({ keepAlive: true });
+    proxyAgents.set(key, agent);
+  }
+  return agent;
+}
+
+type Send = (options: HttpRequestOptions) => ClientRequest;
+
+/** How to send a request for `url`: directly, to a proxy in absolute-URI form, or through a tunnel. */
+function route(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  env: ProxyEnv,
+): { send: Send; options: HttpRequestOptions; proxy: URL | undefined } {
+  const https = url.protocol === 'https:';
+  const target: HttpRequestOptions = {
+    protocol: https ? 'https:' : 'http:',
+    hostname: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port || (https ? 443 : 80),
+    path: `${url.pathname}${url.search}`,
+    method,
+    headers,
+  };
+  const proxy = proxyFor(url, env);
+  if (!proxy)
+    return {
+      send: https ? httpsRequest : httpRequest,
+      options: { ...target, agent: agents[https ? 'https:' : 'http:'] },
+      proxy,
+    };
+  if (https) return { send: httpsRequest, options: { ...target, agent: proxyAgent(proxy, true) }, proxy };
+  const endpoint = proxyEndpoint(proxy);
+  return {
+    send: endpoint.https ? httpsRequest : httpRequest,
+    options: {
+      protocol: endpoint.https ? 'https:' : 'http:',
+      hostname: endpoint.host,
+      port: endpoint.port,
+      path: url.href,
+      method,
+      headers: { ...headers, host: url.host, ...proxyHeaders(proxy) },
+      agent: proxyAgent(proxy, false),
+    },
+    proxy,
+  };
+}
 
 function abortError(signal: AbortSignal): Error {
   const reason = signal.reason;
@@ -77,8 +151,19 @@ function webStream(readable: Readable): ReadableStream<Uint8Array> {
   );
 }
 
-/** `fetch(url, init)` over node:http(s); the answer is a standard Response with a streamed body. */
-export function nodeFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
+/**
+ * A `fetch(url, init)` over node:http(s); the answer is a standard Response with a streamed body.
+ * `env` holds the proxy settings (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY, any case).
+ */
+export function createNodeFetch(options: { env?: ProxyEnv } = {}): typeof fetch {
+  const env = options.env ?? {};
+  return (input, init) => fetchOver(input, init, env);
+}
+
+/** The streaming fetch without a proxy. */
+export const nodeFetch: typeof fetch = createNodeFetch();
+
+function fetchOver(input: string | URL | Request, init: RequestInit = {}, env: ProxyEnv): Promise<Response> {
   const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
   const signal = init.signal ?? undefined;
   return new Promise<Response>((resolve, reject) => {
@@ -89,9 +174,14 @@ export function nodeFetch(input: string | URL | Request, init: RequestInit = {})
     });
     const { data, stream } = bodyOf(init.body);
     if (data !== undefined) headers['content-length'] = String(Buffer.byteLength(data));
-    const protocol = url.protocol === 'https:' ? 'https:' : 'http:';
-    const send = protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(url, { method: (init.method ?? 'GET').toUpperCase(), headers, agent: agents[protocol] });
+    let routed: ReturnType<typeof route>;
+    try {
+      routed = route(url, (init.method ?? 'GET').toUpperCase(), headers, env);
+    } catch (error) {
+      return reject(error);
+    }
+    const { send, options, proxy } = routed;
+    const req = send(options);
     let res: IncomingMessage | undefined;
     const onAbort = () => {
       const error = abortError(signal as AbortSignal);
@@ -100,9 +190,11 @@ export function nodeFetch(input: string | URL | Request, init: RequestInit = {})
       reject(error);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
-    req.on('error', (error) => {
+    req.on('error', (error: NodeJS.ErrnoException) => {
       signal?.removeEventListener('abort', onAbort);
-      reject(error);
+      // Through a plain proxy, a failed connection is the proxy's (a tunnel names it itself).
+      const viaProxy = proxy && url.protocol === 'http:' && !res && error.syscall === 'connect';
+      reject(viaProxy ? unreachableProxy(proxy, error) : error);
     });
     req.on('response', (answer) => {
       res = answer;
