@@ -134,12 +134,15 @@ async function* csvEvents(
         continue;
       }
       let prompt: string;
+      let emptyFields: string[] | undefined;
       if (options.template) {
         const cell = (name: string) => record[templateAt.get(name) ?? -1] ?? '';
-        if (options.template.names.every((name) => isBlankText(cell(name)))) {
+        const empty = options.template.names.filter((name) => isBlankText(cell(name)));
+        if (empty.length === options.template.names.length) {
           events.push({ kind: 'skip', reason: SKIP.EMPTY });
           continue;
         }
+        if (empty.length > 0) emptyFields = empty;
         prompt = options.template.render(cell);
       } else {
         prompt = record[promptAt] ?? '';
@@ -151,7 +154,7 @@ async function* csvEvents(
       const key = idAt === -1 ? undefined : (record[idAt] ?? '');
       // A quoted field of a CRLF file keeps its CRLFs; the prompt gets plain newlines.
       const text = prompt.includes('\r') ? prompt.replace(/\r\n?/g, '\n') : prompt;
-      events.push({ kind: 'row', row, line, prompt: text.trim(), key, keyValue: key });
+      events.push({ kind: 'row', row, line, prompt: text.trim(), key, keyValue: key, emptyFields });
     }
     if (events.length > 0) yield events;
   }

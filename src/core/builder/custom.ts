@@ -4,6 +4,7 @@ import { promptCharacters } from '../cost/tokens.js';
 import { CliError, UsageError } from '../errors.js';
 import { isRecord } from '../is-record.js';
 import { checkRequest } from '../requests/schema.js';
+import { LineSample, overContextWindow } from '../requests/warnings.js';
 import type { IdRegistry } from './ids.js';
 import { checkSignal, Problems, type RowCounts, type RunHooks } from './pipeline.js';
 import { mapLine } from './sidecar.js';
@@ -102,6 +103,7 @@ export async function writeCustom(
 ): Promise<RowCounts> {
   const { display, ids, signal, onProgress } = options;
   const problems = new Problems();
+  const overContext = new LineSample();
   let hashedIds = 0;
   let index = -1;
   const source = await requestsOf(builder, context, display);
@@ -166,14 +168,19 @@ export async function writeCustom(
     }
     if (problems.count > 0) continue;
     const params = request.params as { model: string; messages: unknown; system?: unknown };
-    await writer.add(
-      JSON.stringify(request),
-      mapLine(request.custom_id as string, index + 1, undefined, original),
-      params.model,
-      promptCharacters(params),
-    );
+    const promptChars = promptCharacters(params);
+    if (overContextWindow(promptChars)) overContext.add(index + 1);
+    if (
+      writer.add(
+        JSON.stringify(request),
+        mapLine(request.custom_id as string, index + 1, undefined, original),
+        params.model,
+        promptChars,
+      )
+    )
+      await writer.flush();
   }
   checkSignal(signal);
   problems.throwIfAny();
-  return { skipped: {}, hashedIds };
+  return { skipped: {}, hashedIds, emptyFields: {}, overContext: overContext.toJSON() };
 }

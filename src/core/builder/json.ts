@@ -100,6 +100,7 @@ async function* jsonEvents(
       problem: { file, line, field: `item ${row}: ${path}`, message },
     });
     let prompt: string;
+    let emptyFields: string[] | undefined;
     if (options.template) {
       let bad: SourceEvent | undefined;
       const texts = new Map<string, string>();
@@ -116,10 +117,12 @@ async function* jsonEvents(
         yield bad;
         continue;
       }
-      if ([...texts.values()].every(isBlankText)) {
+      const empty = [...texts].filter(([, text]) => isBlankText(text)).map(([name]) => name);
+      if (empty.length === texts.size) {
         yield { kind: 'skip', reason: SKIP.EMPTY };
         continue;
       }
+      if (empty.length > 0) emptyFields = empty;
       prompt = options.template.render((name) => texts.get(name) ?? '');
     } else if (typeof value === 'string' && options.promptField === undefined) {
       prompt = value;
@@ -153,6 +156,6 @@ async function* jsonEvents(
       }
       key = typeof keyValue === 'string' ? keyValue : JSON.stringify(keyValue);
     }
-    yield { kind: 'row', row, line, prompt: prompt.trim(), key, keyValue };
+    yield { kind: 'row', row, line, prompt: prompt.trim(), key, keyValue, emptyFields };
   }
 }
