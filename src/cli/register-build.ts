@@ -103,7 +103,7 @@ export const SOURCE_DESCRIPTIONS: Record<Source, string> = {
   csv: 'one request per CSV row (RFC 4180; header row first)',
   json: 'one request per item: a top-level array, an object\'s "items", one object, or JSON Lines',
   text: 'one request per non-blank line, or per paragraph',
-  custom: 'requests made by your own module (.js / .mjs; .ts where Node can strip types)',
+  custom: 'requests made by your own module (.js / .mjs / .cjs; .ts where Node can strip types)',
 };
 
 const SOURCE_EXAMPLES: Record<Source, string[]> = {
