@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runBin, runCli } from '../helpers/cli.js';
@@ -129,6 +129,10 @@ describe('model warnings', () => {
     expect(sent.code).toBe(0);
     expect(sent.stdout).toMatch(/^msgbatch_\w+\n$/);
     expect(sent.stderr.indexOf(warning)).toBeLessThan(sent.stderr.indexOf('✓ Submitted'));
+
+    const run = await runCli(['run', file, '--dry-run'], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(warning);
 
     const dry = await runCli(['submit', file, '--dry-run', '--json']);
     expect(dry.code).toBe(0);

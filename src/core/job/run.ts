@@ -122,6 +122,8 @@ export interface JobPreview {
   requests: number;
   shards: Array<{ requests: number; bytes: number }>;
   estimate: Estimate;
+  /** Warnings about the requests (unknown model or price, prompts over the context window). */
+  warnings: string[];
 }
 
 /**
@@ -148,7 +150,8 @@ export async function previewJob(
     ...(options.maxRequests === undefined ? {} : { maxRequests: options.maxRequests }),
     ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
   });
-  return { requests: stats.requests, shards, estimate };
+  const warnings = requestFileWarnings(stats, options.prices ?? BUILT_IN_PRICES);
+  return { requests: stats.requests, shards, estimate, warnings };
 }
 
 /** Adds a first attempt to shards that have none. */
