@@ -94,7 +94,7 @@ export function pickBuilder(loaded: Record<string, unknown>, display: string): B
     if (typeof candidate === 'function' || isIterable(candidate)) return candidate;
   }
   // CommonJS: Node repeats the keys of module.exports as named exports; name each once.
-  const defaults = isObject(inner) ? Object.keys(inner) : [];
+  const defaults = isRecord(inner) ? Object.keys(inner) : [];
   const seen = Object.keys(loaded)
     .filter((name) => name !== 'module.exports' && !defaults.includes(name))
     .map((name) => `${name} (${describeValue(loaded[name])})`);
