@@ -38,7 +38,11 @@ export function registerBatchCommands(program: Command, invoke: Invoke): void {
       .option('--max-cost <usd>', 'refuse to send when the estimated ceiling is over this many USD', money)
       .option(
         '--prices <file>',
-        'a JSON price table for --max-cost and --dry-run (default: $CLAUDE_BATCH_PRICES)',
+        'a JSON price table for --max-cost, --dry-run and the price warning (default: $CLAUDE_BATCH_PRICES)',
+      )
+      .option(
+        '--strict',
+        'refuse to send on a warning: an unknown model or price, a prompt over the context window',
       )
       .addHelpText(
         'after',

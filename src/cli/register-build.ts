@@ -24,7 +24,11 @@ function outputOptions(cmd: Command): Command {
       'sidecar mapping each custom_id to its input row (default: OUTPUT with .map.jsonl; none with -o -)',
     )
     .option('--no-map', 'write no sidecar')
-    .option('--json', 'print the summary as JSON on stdout (needs -o FILE)');
+    .option('--json', 'print the summary as JSON on stdout (needs -o FILE)')
+    .option(
+      '--strict',
+      'write nothing (exit 2) on a warning: unknown model or price, context window, empty {{field}}',
+    );
 }
 
 /** Options of the sources that make the prompt themselves (csv, json, text). */
@@ -62,7 +66,10 @@ export const sourceOptions: Record<Source, (cmd: Command) => Command> = {
         .option('--prompt-column <col>', 'column holding the prompt')
         .option('--template <text>', "prompt made from columns, e.g. 'Classify: {{text}}'")
         .option('--id-column <col>', 'column holding each custom_id (default: csv-row-N)')
-        .option('--delimiter <char>', 'field separator: one character, or tab / \\t for TSV', ',')
+        .option(
+          '--delimiter <char>',
+          'field separator: one character, or tab / \\t (default , or tab for .tsv)',
+        )
         .option('--skip-bad-rows', 'skip rows with the wrong number of fields (counted) instead of failing'),
     ),
   json: (cmd) =>
@@ -96,7 +103,7 @@ export const SOURCE_DESCRIPTIONS: Record<Source, string> = {
   csv: 'one request per CSV row (RFC 4180; header row first)',
   json: 'one request per item: a top-level array, an object\'s "items", one object, or JSON Lines',
   text: 'one request per non-blank line, or per paragraph',
-  custom: 'requests made by your own module (.js / .mjs; .ts where Node can strip types)',
+  custom: 'requests made by your own module (.js / .mjs / .cjs; .ts where Node can strip types)',
 };
 
 const SOURCE_EXAMPLES: Record<Source, string[]> = {

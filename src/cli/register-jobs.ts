@@ -44,6 +44,7 @@ export function registerJobCommands(program: Command, invoke: Invoke): void {
       )
       .option('--prices <file>', 'a JSON price table over the built-in one (default: $CLAUDE_BATCH_PRICES)')
       .option('--json', 'print the estimate as JSON')
+      .option('--strict', 'exit 2 on a warning: an unknown model or price, a prompt over the context window')
       .addHelpText(
         'after',
         examples([

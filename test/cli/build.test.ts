@@ -126,6 +126,8 @@ describe('build csv', () => {
       inputTokensEstimate: expect.any(Number),
       models: { 'claude-haiku-4-5': 4 },
       hashedIds: 0,
+      emptyFields: {},
+      overContext: 0,
       overLimits: false,
       warnings: [],
     });
@@ -238,7 +240,7 @@ describe('build csv', () => {
         system: [
           {
             type: 'text',
-            text: 'You are a terse product analyst.\n',
+            text: 'You are a terse product analyst.',
             cache_control: { type: 'ephemeral', ttl: '1h' },
           },
         ],

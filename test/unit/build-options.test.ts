@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkIdPrefix, IdRegistry, shortHash } from '../../src/core/builder/ids.js';
 import { parseExtraParams } from '../../src/core/builder/params.js';
@@ -52,9 +55,17 @@ describe('requestShape', () => {
     );
   });
 
-  it('reads --system @FILE, and says so when the file is missing', async () => {
+  it('reads --system @FILE without its final line break, and says so when the file is missing', async () => {
     const shape = await requestShape({ system: '@test/fixtures/build/system.txt' }, here);
-    expect(shape.params.system).toBe('You are a terse product analyst.\n');
+    expect(shape.params.system).toBe('You are a terse product analyst.');
+    const dir = mkdtempSync(join(tmpdir(), 'system-'));
+    writeFileSync(join(dir, 'crlf.txt'), 'Line one\r\nLine two\r\n\r\n');
+    writeFileSync(join(dir, 'bare.txt'), 'No newline');
+    const crlf = await requestShape({ system: '@crlf.txt' }, { ...here, cwd: dir });
+    expect(crlf.params.system).toBe('Line one\r\nLine two\r\n');
+    expect((await requestShape({ system: '@bare.txt' }, { ...here, cwd: dir })).params.system).toBe(
+      'No newline',
+    );
     await expect(requestShape({ system: '@nope.txt' }, here)).rejects.toThrow(
       /cannot read nope\.txt \(ENOENT\)/,
     );
@@ -62,14 +73,29 @@ describe('requestShape', () => {
 
   it('adds --params and --param, checked', async () => {
     const shape = await requestShape(
-      { params: '{"stop_sequences":["END"],"metadata":{"user_id":"u1"}}', param: ['temperature=0.2'] },
+      { params: '{"stop_sequences":["END"],"metadata":{"user_id":"u1"}}', param: ['service_tier="auto"'] },
       here,
     );
     expect(JSON.parse(shape.line('x', 'y')).params).toMatchObject({
       stop_sequences: ['END'],
       metadata: { user_id: 'u1' },
-      temperature: 0.2,
+      service_tier: 'auto',
     });
+  });
+
+  it('refuses temperature, top_p and top_k: API version 2026-10-21 has none of them', async () => {
+    for (const [params, param] of [
+      [undefined, ['temperature=0.2']],
+      ['{"top_p":0.9}', []],
+      [undefined, ['top_k=5']],
+    ] as const) {
+      const error = await requestShape({ params, param: [...param] }, here).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UsageError);
+      expect((error as UsageError).message).toMatch(
+        /^params\.(temperature|top_p|top_k): not a parameter under API version 2026-10-21 /,
+      );
+      expect((error as UsageError).hint).toMatch(/^leave (temperature|top_p|top_k) out of --params/);
+    }
   });
 });
 

@@ -373,7 +373,10 @@ describe('build custom', () => {
     const cases: Array<[string, RegExp]> = [
       ['throws.mjs', /throws\.mjs: buildRequests failed: database is down$/],
       ['syntax-error.mjs', /^cannot load .*syntax-error\.mjs: /],
-      ['no-export.mjs', /exports neither buildRequests nor a default$/],
+      [
+        'no-export.mjs',
+        /exports neither buildRequests nor a default function: it exports somethingElse \(a number\)$/,
+      ],
       ['missing.mjs', /^cannot load .*missing\.mjs: no such file$/],
     ];
     for (const [file, pattern] of cases) {

@@ -30,7 +30,12 @@ describe('validateRequests', () => {
     const stats = await validateRequests(source(text), { file: 'f' });
     expect(stats.requests).toBe(2);
     expect(Object.keys(stats.byModel).sort()).toEqual(['claude-haiku-4-5', 'claude-sonnet-4-6']);
-    expect(stats.byModel['claude-sonnet-4-6']).toEqual({ requests: 1, promptChars: 1, maxTokens: 64 });
+    expect(stats.byModel['claude-sonnet-4-6']).toEqual({
+      requests: 1,
+      promptChars: 1,
+      inputTokens: 1,
+      maxTokens: 64,
+    });
     const lineBytes =
       Buffer.byteLength(JSON.stringify(request('a'))) +
       Buffer.byteLength(JSON.stringify(request('b', 'x', { model: 'claude-sonnet-4-6' })));

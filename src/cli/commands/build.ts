@@ -6,12 +6,14 @@ import {
 } from '../../core/builder/build.js';
 import type { CacheTtl } from '../../core/builder/request-shape.js';
 import type { SplitBy } from '../../core/builder/text.js';
+import { loadPrices } from '../../core/cost/prices.js';
 import { UsageError } from '../../core/errors.js';
 import { type Sink, streamSink } from '../../core/fs/atomic-file.js';
 import { formatBytes } from '../../core/requests/file.js';
 import type { Context } from '../context.js';
 import { count, n } from '../format.js';
 import { println } from '../io.js';
+import { pricesPath } from '../prices.js';
 import { startProgress } from '../progress.js';
 
 /** The flags of `build <source>`, as commander hands them over. */
@@ -37,6 +39,7 @@ interface Options {
   promptField?: string;
   idField?: string;
   jsonl?: boolean;
+  strict?: boolean;
 }
 
 /** The summary block printed on stderr after a build. */
@@ -73,6 +76,7 @@ export function runner(source: BuildSource) {
         'pass the path to a .js or .mjs module',
       );
     }
+    const prices = await loadPrices(pricesPath(ctx, undefined));
     const output: string | Sink = toStdout ? streamSink(io.stdout) : options.output;
     const progress = await startProgress(io, `Building requests from ${input}…`, options);
     try {
@@ -84,6 +88,7 @@ export function runner(source: BuildSource) {
         map: toStdout && typeof options.map !== 'string' ? false : options.map,
         env: io.env,
         cwd: io.cwd,
+        prices,
         signal: io.signal,
         onProgress: (rows) => progress.update(`Building requests from ${input}… ${n(rows)} rows`),
       };

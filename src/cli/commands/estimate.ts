@@ -9,6 +9,7 @@ interface Options {
   exactSample?: number;
   prices?: string;
   json?: boolean;
+  strict?: boolean;
 }
 
 /** `estimate FILE|-`: requests, input tokens, the output ceiling and the cost range per model. */
@@ -20,6 +21,8 @@ export async function run(ctx: Context, [file]: string[], options: Options) {
     client,
     exactSample: options.exactSample,
     signal: ctx.io.signal,
+    strict: options.strict,
+    onWarning: (warning) => println(ctx.io.stderr, `warning: ${warning}`),
   });
   println(ctx.io.stdout, options.json ? JSON.stringify(estimate, null, 2) : estimateText(estimate));
   return 0;

@@ -50,6 +50,7 @@ async function printPreview(
     maxCost: options.maxCost,
   });
   const { shards, estimate } = preview;
+  for (const warning of preview.warnings) println(io.stderr, `warning: ${warning}`);
   if (options.json) {
     println(
       io.stdout,

@@ -13,19 +13,23 @@ import { estimateText } from '../render-estimate.js';
 export async function run(
   ctx: Context,
   [file]: string[],
-  options: { dryRun?: boolean; json?: boolean; maxCost?: number; prices?: string },
+  options: { dryRun?: boolean; json?: boolean; maxCost?: number; prices?: string; strict?: boolean },
 ) {
   const { io } = ctx;
   const source = file === '-' ? { stream: io.stdin, name: 'stdin' } : { path: file as string };
   const client = options.dryRun ? undefined : await ctx.client();
   const progress = await startProgress(io, `Checking ${source.name ?? file}…`, options);
   try {
-    const { stats, batch, estimate, fileBytes } = await submitRequests(client, source, {
+    const { stats, batch, estimate, fileBytes, warnings } = await submitRequests(client, source, {
       dryRun: options.dryRun,
       signal: io.signal,
-      ...(options.dryRun || options.maxCost !== undefined
-        ? { prices: await loadPrices(pricesPath(ctx, options.prices)), maxCost: options.maxCost }
-        : {}),
+      prices: await loadPrices(pricesPath(ctx, options.prices)),
+      maxCost: options.maxCost,
+      strict: options.strict,
+      onWarning: (message) => {
+        progress.stop();
+        println(io.stderr, `warning: ${message}`);
+      },
       onValidated: (s) => {
         progress.update(`Uploading ${count(s.requests, 'request')} (${formatBytes(s.bodyBytes)})…`);
       },
@@ -42,7 +46,10 @@ export async function run(
       .join(', ');
     if (!batch) {
       if (options.json)
-        println(io.stdout, JSON.stringify({ dry_run: true, ...stats, fileBytes, estimate }, null, 2));
+        println(
+          io.stdout,
+          JSON.stringify({ dry_run: true, ...stats, fileBytes, estimate, warnings }, null, 2),
+        );
       println(
         io.stderr,
         `✓ ${stats.file}: ${count(stats.requests, 'valid request')} (${models}) · file ${formatBytes(fileBytes)} · request body ${formatBytes(stats.bodyBytes)}`,

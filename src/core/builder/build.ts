@@ -1,10 +1,13 @@
 import { createReadStream } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import type { Env } from '../api/client.js';
+import { modelWarnings } from '../cost/models.js';
+import { BUILT_IN_PRICES, type PriceTable } from '../cost/prices.js';
 import { InputError, UsageError } from '../errors.js';
 import { assertWritable, openAtomicFile, type Sink } from '../fs/atomic-file.js';
 import { assertReadableFile } from '../fs/readable.js';
 import { BODY_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../requests/limits.js';
+import { contextWarning, describeLines, strictError } from '../requests/warnings.js';
 import { type CsvOptions, csvRows } from './csv.js';
 import { loadBuilder, writeCustom } from './custom.js';
 import { checkIdPrefix, type IdPolicy, IdRegistry } from './ids.js';
@@ -41,6 +44,13 @@ export interface BuildOptions extends RequestOptions, IdPolicy, RunHooks {
   env?: Env | undefined;
   /** Folder relative paths are resolved against (default: the process's). */
   cwd?: string | undefined;
+  /** Prices, to warn about a model without one (default: the built-in table). */
+  prices?: PriceTable | undefined;
+  /**
+   * Refuse (write nothing) on a warning about the requests: an unknown model or one without a
+   * price, a prompt over the context window, an empty template field.
+   */
+  strict?: boolean | undefined;
   /** `Classify: {{text}}`: columns (csv), dotted fields (json) or `{{text}}` (text). */
   template?: string | undefined;
   // csv
@@ -76,6 +86,10 @@ export interface BuildSummary {
   models: Record<string, number>;
   /** custom_ids replaced by a hash (--hash-ids). */
   hashedIds: number;
+  /** Per template name, the rows where it was empty (the prompt was made without it). */
+  emptyFields: Record<string, number>;
+  /** Requests whose prompt is estimated over the context window. */
+  overContext: number;
   /** True when the file holds more than one batch takes (100,000 requests or 256 MB). */
   overLimits: boolean;
   warnings: string[];
@@ -97,7 +111,9 @@ function rowSource(options: BuildOptions, stream: AsyncIterable<Uint8Array>, nam
   const template = options.template === undefined ? undefined : compileTemplate(options.template);
   switch (options.source) {
     case 'csv': {
-      const csv: CsvOptions = { ...options, template };
+      // A .tsv file is tab-separated unless --delimiter says otherwise (as `--join` reads it).
+      const delimiter = options.delimiter ?? (extname(name).toLowerCase() === '.tsv' ? '\t' : undefined);
+      const csv: CsvOptions = { ...options, template, delimiter };
       return csvRows(stream, name, csv);
     }
     case 'text':
@@ -145,6 +161,12 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
       `--max-tokens must be a whole number of at least 1, got ${builderContext.maxTokens}`,
     );
   }
+  const prices = options.prices ?? BUILT_IN_PRICES;
+  // The model of csv, json and text requests is known now: --strict refuses before reading.
+  if (shape && options.strict) {
+    const early = modelWarnings([shape.model], prices);
+    if (early.length > 0) throw strictError(early, 'written');
+  }
   const generatedIds = !custom && options.idColumn === undefined && options.idField === undefined;
   // Room after the prefix: `text-para-` and ten digits, or a hash (`h-` and 16 hex digits).
   checkIdPrefix(options.idPrefix, generatedIds ? 20 : options.hashIds ? 18 : 0);
@@ -180,6 +202,7 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
   }
   const writer = new RequestWriter(output, map);
   let counts: RowCounts;
+  let requestWarnings: string[] = [];
   try {
     counts =
       source && shape
@@ -203,6 +226,14 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
         'nothing was written',
       );
     }
+    requestWarnings = [
+      ...modelWarnings(Object.keys(writer.models), prices),
+      ...emptyFieldWarnings(counts.emptyFields),
+    ];
+    const context = contextWarning(counts.overContext, custom ? 'request' : 'line');
+    if (context) requestWarnings.push(context);
+    if (options.strict && requestWarnings.length > 0)
+      throw strictError(requestWarnings, outputPath ? 'written' : undefined);
     await writer.flush();
     await output.commit();
     await map?.commit();
@@ -215,8 +246,9 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
       input.stream.destroy();
   }
 
-  const warnings: string[] = [];
+  const warnings: string[] = [...requestWarnings];
   const bodyBytes = writer.bytes + BODY_OVERHEAD_BYTES;
+  const overLimits = writer.requests > MAX_BATCH_REQUESTS || bodyBytes > MAX_BATCH_BYTES;
   if (writer.requests > MAX_BATCH_REQUESTS) {
     warnings.push(
       `${writer.requests.toLocaleString('en-US')} requests: one batch takes at most ${MAX_BATCH_REQUESTS.toLocaleString('en-US')}; split the file, or use \`claude-batch run\``,
@@ -238,9 +270,19 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
     inputTokensEstimate: writer.inputTokens,
     models: writer.models,
     hashedIds: counts.hashedIds,
-    overLimits: warnings.length > 0,
+    emptyFields: Object.fromEntries(Object.entries(counts.emptyFields).map(([name, e]) => [name, e.count])),
+    overContext: counts.overContext.count,
+    overLimits,
     warnings,
   };
+}
+
+/** One warning per template name that was empty for some rows. */
+function emptyFieldWarnings(empty: RowCounts['emptyFields']): string[] {
+  return Object.entries(empty).map(
+    ([name, sample]) =>
+      `{{${name}}} was empty in ${sample.count.toLocaleString('en-US')} ${sample.count === 1 ? 'row' : 'rows'} (${describeLines(sample, 'line')}): ${sample.count === 1 ? 'its prompt was' : 'their prompts were'} made without it`,
+  );
 }
 
 function hooks(options: RunHooks): RunHooks {

@@ -134,12 +134,15 @@ async function* csvEvents(
         continue;
       }
       let prompt: string;
+      let emptyFields: string[] | undefined;
       if (options.template) {
         const cell = (name: string) => record[templateAt.get(name) ?? -1] ?? '';
-        if (options.template.names.every((name) => isBlankText(cell(name)))) {
+        const empty = options.template.names.filter((name) => isBlankText(cell(name)));
+        if (empty.length === options.template.names.length) {
           events.push({ kind: 'skip', reason: SKIP.EMPTY });
           continue;
         }
+        if (empty.length > 0) emptyFields = empty;
         prompt = options.template.render(cell);
       } else {
         prompt = record[promptAt] ?? '';
@@ -151,10 +154,38 @@ async function* csvEvents(
       const key = idAt === -1 ? undefined : (record[idAt] ?? '');
       // A quoted field of a CRLF file keeps its CRLFs; the prompt gets plain newlines.
       const text = prompt.includes('\r') ? prompt.replace(/\r\n?/g, '\n') : prompt;
-      events.push({ kind: 'row', row, line, prompt: text.trim(), key, keyValue: key });
+      events.push({ kind: 'row', row, line, prompt: text.trim(), key, keyValue: key, emptyFields });
     }
     if (events.length > 0) yield events;
   }
+}
+
+/** A csv-parse error as one clear line (`FILE:LINE: csv: …`) with a hint, not the parser's wording. */
+function csvError(error: CsvError, file: string, separator: string): InputError {
+  const info = error as CsvError & { lines?: number; column?: number | string };
+  const field = typeof info.column === 'number' ? ` (field ${info.column + 1})` : '';
+  const tabHint = separator === '\t' ? '' : '; if the file is tab-separated, pass --delimiter tab';
+  let message: string;
+  let hint: string;
+  switch (error.code as string) {
+    case 'INVALID_OPENING_QUOTE':
+      message = `a quote inside a field that does not start with one${field}`;
+      hint = `quote the whole field and double the quotes in it ("a ""b"" c")${tabHint}`;
+      break;
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      message = `text after the closing quote of a quoted field${field}`;
+      hint = `inside a quoted field, write a quote as two quotes ("")${tabHint}`;
+      break;
+    case 'CSV_QUOTE_NOT_CLOSED':
+      message = 'a quoted field is never closed (the file ends inside it)';
+      hint = 'close the quote where the field ends, or double the quotes inside it ("")';
+      break;
+    default:
+      message = error.message;
+      hint = `check the file's quoting and separator${tabHint}`;
+  }
+  const line = info.lines;
+  return new InputError([{ file, ...(line === undefined ? {} : { line }), field: 'csv', message }], 1, hint);
 }
 
 /**
@@ -174,12 +205,7 @@ export async function* csvRecordBatches(
   try {
     yield* readBatches<string[]>(parser);
   } catch (error) {
-    if (error instanceof CsvError) {
-      const where = (error as CsvError & { lines?: number }).lines;
-      throw new InputError([
-        { file, ...(where === undefined ? {} : { line: where }), field: 'csv', message: error.message },
-      ]);
-    }
+    if (error instanceof CsvError) throw csvError(error, file, parseDelimiter(delimiter));
     throw error;
   } finally {
     stream.destroy();

@@ -4,6 +4,7 @@ import { promptCharacters } from '../cost/tokens.js';
 import { CliError, UsageError } from '../errors.js';
 import { isRecord } from '../is-record.js';
 import { checkRequest } from '../requests/schema.js';
+import { LineSample, overContextWindow } from '../requests/warnings.js';
 import type { IdRegistry } from './ids.js';
 import { checkSignal, Problems, type RowCounts, type RunHooks } from './pipeline.js';
 import { mapLine } from './sidecar.js';
@@ -49,14 +50,58 @@ export async function loadBuilder(path: string, display: string): Promise<BuildR
     }
     throw moduleError(`cannot load ${display}: ${message(error)}`, error, 'fix the module and run again');
   }
-  const builder = loaded.buildRequests ?? loaded.default;
-  if (builder === undefined) {
-    throw new UsageError(
-      `${display} exports neither buildRequests nor a default`,
-      'export function buildRequests() { return [{ custom_id, params }, …] }',
-    );
+  return pickBuilder(loaded, display);
+}
+
+/** The names a module's builder may have, in the order they are looked for. */
+const BUILDER_NAMES = ['buildRequests', 'build_requests'] as const;
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'object') {
+    const keys = Object.keys(value);
+    return keys.length ? `an object with ${keys.join(', ')}` : 'an empty object';
   }
-  return builder;
+  return `a ${typeof value}`;
+}
+
+const isIterable = (value: unknown): boolean =>
+  value !== null && typeof value === 'object' && (Symbol.iterator in value || Symbol.asyncIterator in value);
+
+/**
+ * Finds the builder in a loaded module, whatever its shape: a named `buildRequests` (or
+ * `build_requests`) export; a default export that is a function or requests; CommonJS
+ * `module.exports = fn`, `module.exports = { buildRequests }` or `exports.buildRequests = …`
+ * (Node hands those over as the default export); a transpiled module's `default.default`.
+ * Otherwise a usage error names the exports it saw.
+ */
+export function pickBuilder(loaded: Record<string, unknown>, display: string): BuildRequestsFn | unknown {
+  const holders: unknown[] = [loaded, loaded.default];
+  const inner = loaded.default;
+  if (inner !== null && typeof inner === 'object' && 'default' in inner) {
+    holders.push((inner as Record<string, unknown>).default);
+  }
+  for (const holder of holders) {
+    if (holder === null || (typeof holder !== 'object' && typeof holder !== 'function')) continue;
+    for (const name of BUILDER_NAMES) {
+      const found = (holder as Record<string, unknown>)[name];
+      if (typeof found === 'function' || isIterable(found)) return found;
+    }
+  }
+  for (const candidate of [loaded.default, holders[2]]) {
+    if (typeof candidate === 'function' || isIterable(candidate)) return candidate;
+  }
+  // CommonJS: Node repeats the keys of module.exports as named exports; name each once.
+  const defaults = isRecord(inner) ? Object.keys(inner) : [];
+  const seen = Object.keys(loaded)
+    .filter((name) => name !== 'module.exports' && !defaults.includes(name))
+    .map((name) => `${name} (${describeValue(loaded[name])})`);
+  throw new UsageError(
+    `${display} exports neither buildRequests nor a default function: it exports ${seen.join(', ') || 'nothing'}`,
+    'export function buildRequests() { return [{ custom_id, params }, …] } (ESM), or module.exports = { buildRequests } (CommonJS)',
+  );
 }
 
 /** Calls the builder (or takes the exported value) and returns what to iterate over. */
@@ -102,6 +147,7 @@ export async function writeCustom(
 ): Promise<RowCounts> {
   const { display, ids, signal, onProgress } = options;
   const problems = new Problems();
+  const overContext = new LineSample();
   let hashedIds = 0;
   let index = -1;
   const source = await requestsOf(builder, context, display);
@@ -166,14 +212,19 @@ export async function writeCustom(
     }
     if (problems.count > 0) continue;
     const params = request.params as { model: string; messages: unknown; system?: unknown };
-    await writer.add(
-      JSON.stringify(request),
-      mapLine(request.custom_id as string, index + 1, undefined, original),
-      params.model,
-      promptCharacters(params),
-    );
+    const promptChars = promptCharacters(params);
+    if (overContextWindow(promptChars)) overContext.add(index + 1);
+    if (
+      writer.add(
+        JSON.stringify(request),
+        mapLine(request.custom_id as string, index + 1, undefined, original),
+        params.model,
+        promptChars,
+      )
+    )
+      await writer.flush();
   }
   checkSignal(signal);
   problems.throwIfAny();
-  return { skipped: {}, hashedIds };
+  return { skipped: {}, hashedIds, emptyFields: {}, overContext: overContext.toJSON() };
 }

@@ -1,4 +1,5 @@
-import { InputError } from '../errors.js';
+import { closest } from '../closest.js';
+import { InputError, UsageError } from '../errors.js';
 import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
 import { type JsonItem, jsonItems } from './json-scan.js';
 import { isBlankText, type RowSource, SKIP, type SourceEvent } from './rows.js';
@@ -85,6 +86,27 @@ export async function* jsonLinesItems(
   }
 }
 
+/**
+ * A field missing from the first item is surely misspelt (as a column missing from a CSV header):
+ * one error naming it and the fields that exist, not one line per item.
+ */
+function checkFirstItem(value: unknown, file: string, options: JsonOptions, field: string): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+  const wanted: Array<[string, string]> = options.template
+    ? options.template.names.map((name) => [name, `--template uses {{${name}}}`])
+    : [[field, '--prompt-field']];
+  if (options.idField !== undefined) wanted.push([options.idField, '--id-field']);
+  for (const [path, flag] of wanted) {
+    if (!isMissing(getPath(value, path))) continue;
+    const keys = Object.keys(value);
+    const near = closest(path, keys);
+    throw new UsageError(
+      `${file}: no field ${JSON.stringify(path)} in item 1 (${flag})`,
+      `${near === undefined ? '' : `did you mean ${JSON.stringify(near)}? `}item 1 has: ${keys.map((k) => JSON.stringify(k)).join(', ') || '(no fields)'}`,
+    );
+  }
+}
+
 async function* jsonEvents(
   input: AsyncIterable<Uint8Array>,
   file: string,
@@ -95,11 +117,13 @@ async function* jsonEvents(
   let row = 0;
   for await (const { value, line } of items) {
     row += 1;
+    if (row === 1) checkFirstItem(value, file, options, field);
     const problem = (path: string, message: string): SourceEvent => ({
       kind: 'problem',
       problem: { file, line, field: `item ${row}: ${path}`, message },
     });
     let prompt: string;
+    let emptyFields: string[] | undefined;
     if (options.template) {
       let bad: SourceEvent | undefined;
       const texts = new Map<string, string>();
@@ -116,10 +140,12 @@ async function* jsonEvents(
         yield bad;
         continue;
       }
-      if ([...texts.values()].every(isBlankText)) {
+      const empty = [...texts].filter(([, text]) => isBlankText(text)).map(([name]) => name);
+      if (empty.length === texts.size) {
         yield { kind: 'skip', reason: SKIP.EMPTY };
         continue;
       }
+      if (empty.length > 0) emptyFields = empty;
       prompt = options.template.render((name) => texts.get(name) ?? '');
     } else if (typeof value === 'string' && options.promptField === undefined) {
       prompt = value;
@@ -153,6 +179,6 @@ async function* jsonEvents(
       }
       key = typeof keyValue === 'string' ? keyValue : JSON.stringify(keyValue);
     }
-    yield { kind: 'row', row, line, prompt: prompt.trim(), key, keyValue };
+    yield { kind: 'row', row, line, prompt: prompt.trim(), key, keyValue, emptyFields };
   }
 }

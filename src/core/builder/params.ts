@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { API_VERSION, REMOVED_PARAM_MESSAGE, REMOVED_PARAMS } from '../requests/api-version.js';
 
 /** Keys the builder sets itself: they come from their own flags, never from --params / --param. */
 const OWN_KEYS: Record<string, string> = {
@@ -12,9 +13,6 @@ const OWN_KEYS: Record<string, string> = {
 
 /** Types of the Messages parameters most often added; any other key passes through unchecked. */
 const ExtraParamsSchema = z.looseObject({
-  temperature: z.number().min(0).max(1).optional(),
-  top_p: z.number().min(0).max(1).optional(),
-  top_k: z.number().int().min(0).optional(),
   stop_sequences: z.array(z.string()).optional(),
   metadata: z.looseObject({ user_id: z.string().optional() }).optional(),
   thinking: z.looseObject({ type: z.string() }).optional(),
@@ -59,6 +57,12 @@ export function parseExtraParams(params: string | undefined, pairs: string[] = [
   for (const key of Object.keys(extra)) {
     const why = OWN_KEYS[key];
     if (why) throw new UsageError(`params.${key} cannot be set with --params or --param`, why);
+    if ((REMOVED_PARAMS as readonly string[]).includes(key)) {
+      throw new UsageError(
+        `params.${key}: ${REMOVED_PARAM_MESSAGE}`,
+        `leave ${key} out of --params / --param: API version ${API_VERSION} has no ${REMOVED_PARAMS.join(', ')}`,
+      );
+    }
   }
   const checked = ExtraParamsSchema.safeParse(extra);
   if (!checked.success) {

@@ -1,4 +1,5 @@
 import { InputError, type InputProblem, InterruptedError } from '../errors.js';
+import { LineSample, overContextWindow } from '../requests/warnings.js';
 import type { IdRegistry } from './ids.js';
 import type { RequestShape } from './request-shape.js';
 import type { RowSource } from './rows.js';
@@ -31,10 +32,14 @@ export class Problems {
   }
 }
 
-/** What happened to the rows: skipped ones by reason, hashed ids. */
+/** What happened to the rows: skipped ones by reason, hashed ids, and what is warned about. */
 export interface RowCounts {
   skipped: Record<string, number>;
   hashedIds: number;
+  /** Per template name: the rows where it was empty (count and first lines). */
+  emptyFields: Record<string, { count: number; lines: number[] }>;
+  /** Requests whose prompt is estimated over the context window (count and first lines). */
+  overContext: { count: number; lines: number[] };
 }
 
 /** Hooks of a long build: an abort signal and a progress callback (rows read so far). */
@@ -62,6 +67,8 @@ export async function writeRows(
   const { file, ids, signal, onProgress } = context;
   const problems = new Problems();
   const skipped: Record<string, number> = {};
+  const emptyFields = new Map<string, LineSample>();
+  const overContext = new LineSample();
   let hashedIds = 0;
   let seen = 0;
   for await (const item of source.events) {
@@ -93,17 +100,32 @@ export async function writeRows(
         if (outcome.hashed) hashedIds += 1;
       }
       if (problems.count > 0) continue;
+      const where = event.line ?? event.row;
+      if (event.emptyFields) {
+        for (const name of event.emptyFields) {
+          const sample = emptyFields.get(name) ?? new LineSample();
+          sample.add(where);
+          emptyFields.set(name, sample);
+        }
+      }
+      const promptChars = shape.systemChars + event.prompt.length;
+      if (overContextWindow(promptChars)) overContext.add(where);
       full =
         writer.add(
           shape.line(id, event.prompt),
           mapLine(id, event.row, event.line, event.keyValue),
           shape.model,
-          shape.systemChars + event.prompt.length,
+          promptChars,
         ) || full;
     }
     if (full) await writer.flush();
   }
   checkSignal(signal);
   problems.throwIfAny();
-  return { skipped, hashedIds };
+  return {
+    skipped,
+    hashedIds,
+    emptyFields: Object.fromEntries([...emptyFields].map(([name, sample]) => [name, sample.toJSON()])),
+    overContext: overContext.toJSON(),
+  };
 }

@@ -50,12 +50,15 @@ export function chooseModel(flag: string | undefined, env: Env): string {
   return model;
 }
 
-/** Reads `--system`: the text itself, or `@FILE` (relative to `cwd`). */
+/**
+ * Reads `--system`: the text itself, or `@FILE` (relative to `cwd`) without the one final line
+ * break (`\n` or `\r\n`) every text file ends with.
+ */
 export async function readSystem(value: string, cwd: string): Promise<string> {
   if (!value.startsWith('@')) return value;
   const file = value.slice(1);
   try {
-    return await readFile(resolve(cwd, file), 'utf8');
+    return (await readFile(resolve(cwd, file), 'utf8')).replace(/\r?\n$/, '');
   } catch (error) {
     throw new UsageError(
       `--system ${value}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
@@ -67,7 +70,7 @@ export async function readSystem(value: string, cwd: string): Promise<string> {
 /**
  * Resolves the request flags into a {@link RequestShape}: model, max_tokens, the system prompt
  * (a string, or one text block with `cache_control` when caching), and the extra parameters.
- * temperature, top_p and top_k are never added unless asked for. A sample request is checked
+ * temperature, top_p and top_k are refused (the API version the SDK sends has none). A sample request is checked
  * against the same schema `submit` uses, so a bad flag fails before any input is read.
  */
 export async function requestShape(

@@ -12,6 +12,8 @@ export interface PromptRow {
   key?: string | undefined;
   /** That value as it was in the input (kept in the sidecar). */
   keyValue?: unknown;
+  /** Template names that were empty for this row (the prompt was made without them). */
+  emptyFields?: string[] | undefined;
 }
 
 /** A row left out, and why (counted by reason in the summary). */

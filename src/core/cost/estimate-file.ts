@@ -2,6 +2,7 @@
 import type { BatchClient } from '../api/client.js';
 import { spoolToFile } from '../fs/spool.js';
 import { assertReadableFile, openSource, validateRequests } from '../requests/file.js';
+import { requestFileWarnings, strictError } from '../requests/warnings.js';
 import { type Estimate, estimateCost } from './estimate.js';
 import type { PriceTable } from './prices.js';
 
@@ -13,7 +14,15 @@ import type { PriceTable } from './prices.js';
 export async function estimateRequestFile(
   source: { path: string } | { stream: AsyncIterable<Uint8Array>; name: string },
   prices: PriceTable,
-  options: { client?: BatchClient | undefined; exactSample?: number | undefined; signal?: AbortSignal } = {},
+  options: {
+    client?: BatchClient | undefined;
+    exactSample?: number | undefined;
+    signal?: AbortSignal;
+    /** Called with each warning (unknown model or price, prompts over the context window). */
+    onWarning?: (message: string) => void;
+    /** Refuse on any such warning (before count_tokens is called). */
+    strict?: boolean | undefined;
+  } = {},
 ): Promise<Estimate> {
   const spooled = 'stream' in source ? await spoolToFile(source.stream) : undefined;
   const path = spooled?.path ?? (source as { path: string }).path;
@@ -25,6 +34,9 @@ export async function estimateRequestFile(
       maxRequests: Number.POSITIVE_INFINITY,
       maxBytes: Number.POSITIVE_INFINITY,
     });
+    const warnings = requestFileWarnings(stats, prices);
+    if (options.strict && warnings.length > 0) throw strictError(warnings);
+    for (const warning of warnings) options.onWarning?.(warning);
     return await estimateCost(stats, prices, {
       ...(options.client && options.exactSample
         ? { client: options.client, path, exactSample: options.exactSample }

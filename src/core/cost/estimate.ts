@@ -5,7 +5,7 @@ import { openSource, type RequestFileStats } from '../requests/file.js';
 import type { BatchRequest } from '../requests/schema.js';
 import { batchCost, noTokens } from './cost.js';
 import { type PriceTable, priceOf } from './prices.js';
-import { estimateTokens, promptCharacters } from './tokens.js';
+import { requestTokens } from './tokens.js';
 
 /** The cost outlook of one model's requests. */
 export interface ModelEstimate {
@@ -62,7 +62,7 @@ async function sampleRatios(
     );
     const s = sums.get(request.params.model) ?? { exact: 0, heuristic: 0 };
     s.exact += answer.input_tokens;
-    s.heuristic += estimateTokens(promptCharacters(request.params));
+    s.heuristic += requestTokens(request.params);
     sums.set(request.params.model, s);
   }
   return new Map([...sums].map(([model, s]) => [model, s.heuristic === 0 ? 1 : s.exact / s.heuristic]));
@@ -84,7 +84,7 @@ export async function estimateCost(
       : new Map<string, number>();
   const models: ModelEstimate[] = Object.entries(stats.byModel).map(([model, m]) => {
     const ratio = ratios.get(model);
-    const inputTokens = Math.round(estimateTokens(m.promptChars) * (ratio ?? 1));
+    const inputTokens = Math.round(m.inputTokens * (ratio ?? 1));
     const price = priceOf(prices, model);
     const floor = { ...noTokens(), input: inputTokens };
     return {

@@ -39,3 +39,12 @@ export function promptCharacters(params: { messages?: unknown; system?: unknown 
   for (const t of promptTexts(params)) n += t.length;
   return n;
 }
+
+/**
+ * The estimated input tokens of one request: its prompt characters ÷ 4, rounded up. The one
+ * estimator of `build`'s summary, `estimate`, `submit --dry-run` and the context-window check:
+ * totals are sums of this, request by request.
+ */
+export function requestTokens(params: { messages?: unknown; system?: unknown }): number {
+  return estimateTokens(promptCharacters(params));
+}

@@ -8,6 +8,7 @@ import { BUILT_IN_PRICES, type PriceTable } from '../cost/prices.js';
 import { bufferedSink, openAtomicFile, type Sink } from '../fs/atomic-file.js';
 import { monitorBatches, type PollSnapshot } from '../monitor/monitor.js';
 import { openSource, validateRequests } from '../requests/file.js';
+import { requestFileWarnings } from '../requests/warnings.js';
 import type { ResultsFormat } from '../results/download.js';
 import { downloadResults } from '../results/download.js';
 import { compactLine, flatCsvHeader, flatCsvLine } from '../results/line.js';
@@ -92,6 +93,9 @@ export async function prepareJob(
     maxRequests: Number.POSITIVE_INFINITY,
     maxBytes: Number.POSITIVE_INFINITY,
   });
+  for (const message of requestFileWarnings(stats, opts.prices ?? BUILT_IN_PRICES)) {
+    opts.onEvent?.({ kind: 'warning', message });
+  }
   if (opts.maxCost !== undefined) {
     checkBudget(await estimateCost(stats, opts.prices ?? BUILT_IN_PRICES), opts.maxCost);
   }
@@ -118,6 +122,8 @@ export interface JobPreview {
   requests: number;
   shards: Array<{ requests: number; bytes: number }>;
   estimate: Estimate;
+  /** Warnings about the requests (unknown model or price, prompts over the context window). */
+  warnings: string[];
 }
 
 /**
@@ -144,7 +150,8 @@ export async function previewJob(
     ...(options.maxRequests === undefined ? {} : { maxRequests: options.maxRequests }),
     ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
   });
-  return { requests: stats.requests, shards, estimate };
+  const warnings = requestFileWarnings(stats, options.prices ?? BUILT_IN_PRICES);
+  return { requests: stats.requests, shards, estimate, warnings };
 }
 
 /** Adds a first attempt to shards that have none. */

@@ -1,15 +1,18 @@
 import { createReadStream } from 'node:fs';
-import { promptCharacters } from '../cost/tokens.js';
+import { estimateTokens, promptCharacters } from '../cost/tokens.js';
 import { InputError, type InputProblem } from '../errors.js';
 import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
 import { BODY_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from './limits.js';
 import { type BatchRequest, checkRequest } from './schema.js';
+import { LineSample, overContextWindow } from './warnings.js';
 
 /** What a request file holds, per model. */
 export interface ModelStats {
   requests: number;
   /** Characters of prompt text (system and messages). */
   promptChars: number;
+  /** Estimated input tokens: the sum of each request's estimate (see `requestTokens`). */
+  inputTokens: number;
   /** Sum of max_tokens: the most output the requests can produce. */
   maxTokens: number;
 }
@@ -21,6 +24,8 @@ export interface RequestFileStats {
   /** Size of the create body these requests make, in bytes. */
   bodyBytes: number;
   byModel: Record<string, ModelStats>;
+  /** Requests whose prompt is estimated over the context window: how many, and their first lines. */
+  overContext: { count: number; lines: number[] };
 }
 
 /** Limits and reporting options for validation. */
@@ -68,6 +73,7 @@ export async function validateRequests(
   let requests = 0;
   let bodyBytes = BODY_OVERHEAD_BYTES;
   let overSize = false;
+  const overContext = new LineSample();
 
   for await (const { number, bytes } of readLines(source)) {
     if (isBlank(bytes)) continue;
@@ -121,9 +127,17 @@ export async function validateRequests(
       continue;
     }
     const request = value as BatchRequest;
-    const stats = byModel[request.params.model] ?? { requests: 0, promptChars: 0, maxTokens: 0 };
+    const stats = byModel[request.params.model] ?? {
+      requests: 0,
+      promptChars: 0,
+      inputTokens: 0,
+      maxTokens: 0,
+    };
+    const chars = promptCharacters(request.params);
     stats.requests += 1;
-    stats.promptChars += promptCharacters(request.params);
+    stats.promptChars += chars;
+    stats.inputTokens += estimateTokens(chars);
+    if (overContextWindow(chars)) overContext.add(number);
     stats.maxTokens += request.params.max_tokens;
     byModel[request.params.model] = stats;
     options.onRequest?.(request, number);
@@ -135,7 +149,7 @@ export async function validateRequests(
   if (problemCount > 0) {
     throw new InputError(problems, problemCount, 'fix the lines above; nothing was sent');
   }
-  return { file, requests, bodyBytes, byModel };
+  return { file, requests, bodyBytes, byModel, overContext: overContext.toJSON() };
 }
 
 /** Formats a byte count in decimal units (`652 B`, `12.3 kB`, `1.25 MB`), as the API states its limits. */

@@ -20,3 +20,10 @@ export const RESULTS_RETENTION_DAYS = 29;
 
 /** A batch expires (unfinished requests become `expired`) this long after it is created. */
 export const BATCH_EXPIRY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The context window assumed for every model: 200,000 tokens, the standard window of current
+ * Claude models (larger windows are opt-in). Prompts are measured with the rough estimate
+ * (characters ÷ 4), so a prompt over it is warned about, never refused.
+ */
+export const CONTEXT_WINDOW_TOKENS = 200_000;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { removedParamIssues } from './api-version.js';
 import { CUSTOM_ID_PATTERN } from './limits.js';
 
 function typeName(value: unknown): string {
@@ -67,7 +68,10 @@ export interface RequestIssue {
   message: string;
 }
 
-/** Checks one parsed request; returns its problems (empty when valid). */
+/**
+ * Checks one parsed request; returns its problems (empty when valid). Parameters the current API
+ * version no longer takes (temperature, top_p, top_k) are problems: the API would refuse them.
+ */
 export function checkRequest(value: unknown): RequestIssue[] {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return [
@@ -77,8 +81,9 @@ export function checkRequest(value: unknown): RequestIssue[] {
       },
     ];
   }
+  const removed = removedParamIssues((value as { params?: unknown }).params);
   const result = BatchRequestSchema.safeParse(value);
-  if (result.success) return [];
+  if (result.success) return removed;
   const issues: RequestIssue[] = [];
   for (const issue of result.error.issues) {
     if (issue.code === 'unrecognized_keys') {
@@ -94,5 +99,5 @@ export function checkRequest(value: unknown): RequestIssue[] {
     }
     issues.push({ field: issue.path.join('.') || 'request', message: issue.message });
   }
-  return issues;
+  return [...issues, ...removed];
 }

@@ -13,6 +13,7 @@ import { assertReadableFile } from '../fs/readable.js';
 import { spoolToFile } from '../fs/spool.js';
 import { Chunker } from '../fs/streams.js';
 import { openSource, type RequestFileStats, validateRequests } from '../requests/file.js';
+import { requestFileWarnings, strictError } from '../requests/warnings.js';
 
 /** Where the requests come from: a file path, or a stream (stdin) that is spooled to disk first. */
 export type RequestSource =
@@ -41,6 +42,13 @@ export interface SubmitOptions {
   prices?: PriceTable;
   /** A budget in USD: refused (nothing sent) when the estimated ceiling is over it or unknown. */
   maxCost?: number | undefined;
+  /**
+   * Called with each warning about the requests (an unknown model or one without a price, prompts
+   * over the context window), once the file is valid and before anything is sent.
+   */
+  onWarning?: (message: string) => void;
+  /** Refuse (nothing sent) when there is any such warning. */
+  strict?: boolean | undefined;
 }
 
 /** What a submit did: the file's figures, and the batch unless it was a dry run. */
@@ -53,6 +61,8 @@ export interface SubmitResult {
   estimate?: Estimate;
   /** The request file's own size in bytes (the body sent differs: `{"requests":[…]}`, no blank lines). */
   fileBytes: number;
+  /** Warnings about the requests (also given to `onWarning`). */
+  warnings: string[];
 }
 
 /** Default bound on create attempts (each after a check that the previous one created nothing). */
@@ -156,12 +166,15 @@ export async function submitRequests(
     await assertReadableFile(path, name, 'check the path (use - to read stdin)');
     const before = await stat(path);
     const stats = await validateRequests(abortable(openSource(path), options.signal), { file: name });
+    const warnings = requestFileWarnings(stats, options.prices ?? BUILT_IN_PRICES);
+    if (options.strict && warnings.length > 0) throw strictError(warnings, 'sent');
+    for (const warning of warnings) options.onWarning?.(warning);
     let estimate: Estimate | undefined;
     if (options.dryRun || options.maxCost !== undefined) {
       estimate = await estimateCost(stats, options.prices ?? BUILT_IN_PRICES);
       checkBudget(estimate, options.maxCost);
     }
-    const withEstimate = estimate ? { estimate } : {};
+    const withEstimate = estimate ? { estimate, warnings } : { warnings };
     await options.onValidated?.(stats);
     if (options.dryRun || !client) return { stats, fileBytes: before.size, ...withEstimate };
 
