@@ -40,7 +40,13 @@ async function buildReviews(): Promise<string> {
   return summary.map as string;
 }
 
-const RESULT_HEADER = ['stop_reason', 'input_tokens', 'output_tokens', 'error_type', 'error_message'];
+const RESULT_HEADER = [
+  'result_stop_reason',
+  'result_input_tokens',
+  'result_output_tokens',
+  'result_error_type',
+  'result_error_message',
+];
 
 describe('joinResults: csv input', () => {
   it('restores every input row and column in order, with results given in random order (csv out)', async () => {
@@ -132,11 +138,11 @@ describe('joinResults: csv input', () => {
       notes: 'quotes',
       result_type: 'succeeded',
       result_text: 'positive,\n"very" indeed',
-      stop_reason: 'max_tokens',
-      input_tokens: 15,
-      output_tokens: 4,
-      error_type: null,
-      error_message: null,
+      result_stop_reason: 'max_tokens',
+      result_input_tokens: 15,
+      result_output_tokens: 4,
+      result_error_type: null,
+      result_error_message: null,
     });
     expect(rows[3]).toMatchObject({ id: 'r4', result_type: null, result_text: null });
   });
@@ -148,7 +154,7 @@ describe('joinResults: csv input', () => {
     const out = next('csv');
     await joinResults({ results, map, input, format: 'csv', sink: await fileSink(out) });
     expect(readCsv(out).map((r) => r.slice(0, 4))).toEqual([
-      ['key', 'prompt', 'result_type', 'text'],
+      ['key', 'prompt', 'result_type', 'result_text'],
       ['a,b', 'first', '', ''],
       ['c', 'second', 'succeeded', 'two'],
     ]);
@@ -179,7 +185,7 @@ describe('joinResults: csv input', () => {
       sink: await fileSink(out),
     });
     expect(readCsv(out).map((r) => [r[0], r[2], r[3], r[7]])).toEqual([
-      ['order', 'result_type', 'text', 'error_type'],
+      ['order', 'result_type', 'result_text', 'result_error_type'],
       ['17', 'errored', '', 'api_error'],
       ['18', '', '', ''],
       ['19', 'succeeded', 'G', ''],
@@ -267,7 +273,7 @@ describe('joinResults: json and text inputs', () => {
       'value',
       'result',
       'result_type',
-      'text',
+      'result_text',
       ...RESULT_HEADER,
     ]);
     expect(records[1]?.slice(0, 6)).toEqual(['first question', '{"tags":["a","b"]}', '1.5', '', '', '']);

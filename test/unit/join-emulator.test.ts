@@ -85,7 +85,7 @@ describe('join against the emulator', () => {
     const records = readCsv(out);
     const original = readCsv(input);
     expect(records).toHaveLength(26);
-    expect(records[0]?.slice(0, 5)).toEqual(['id', 'question', 'extra', 'result_type', 'text']);
+    expect(records[0]?.slice(0, 5)).toEqual(['id', 'question', 'extra', 'result_type', 'result_text']);
     // Every input column restored, in order.
     expect(records.map((r) => r.slice(0, 3))).toEqual(original);
     expect(records[3]?.slice(3)).toEqual([
