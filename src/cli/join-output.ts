@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { mapPathFor } from '../core/builder/sidecar.js';
+import { existingMapPathFor } from '../core/builder/sidecar.js';
 import type { SplitBy } from '../core/builder/text.js';
 import { UsageError } from '../core/errors.js';
 import { openAtomicFile, type Sink, streamSink } from '../core/fs/atomic-file.js';
@@ -16,7 +16,7 @@ export interface JoinCliOptions {
   join: string;
   /** The sidecar build wrote; or give --requests and it is derived. */
   map?: string;
-  /** The request file build wrote (its sidecar is `X.map.jsonl`). */
+  /** The request file build wrote (its sidecar is `X.map`, or an older build's `X.map.jsonl`). */
   requests?: string;
   joinSource?: string;
   delimiter?: string;
@@ -49,15 +49,18 @@ export function checkJoinFlags(options: Partial<JoinCliOptions>): void {
   }
 }
 
-/** Which sidecar to read: --map as given, else the one build wrote beside --requests. */
-export function joinMapPath(options: Pick<JoinCliOptions, 'map' | 'requests'>): string {
+/**
+ * Which sidecar to read: --map as given, else the one build wrote beside --requests
+ * (`requests.jsonl.map`, or `requests.map.jsonl` from an older build), looked for under `cwd`.
+ */
+export function joinMapPath(options: Pick<JoinCliOptions, 'map' | 'requests'>, cwd?: string): string {
   if (options.map !== undefined && options.requests !== undefined) {
     throw new UsageError('--map and --requests cannot be used together', 'give one of them');
   }
   if (options.map !== undefined) return options.map;
-  if (options.requests !== undefined) return mapPathFor(options.requests);
+  if (options.requests !== undefined) return existingMapPathFor(options.requests, cwd);
   throw new UsageError(
-    '--join needs the map build wrote: --map FILE, or --requests FILE to use FILE.map.jsonl',
+    '--join needs the map build wrote: --map FILE, or --requests FILE to use FILE.map',
     'e.g. claude-batch results ID --join data.csv --requests requests.jsonl --format csv -o joined.csv',
   );
 }
@@ -115,7 +118,7 @@ export async function joinToOutput(
   const map =
     typeof from !== 'string' && options.map === undefined && options.requests === undefined && from.defaultMap
       ? from.defaultMap
-      : joinMapPath(options);
+      : joinMapPath(options, io.cwd);
   const toStdout = options.output === undefined || options.output === '-';
   if (options.json && toStdout) {
     throw new UsageError('--json prints the summary on stdout, so it needs -o FILE for the joined rows');

@@ -34,11 +34,9 @@ describe('build csv', () => {
     expect(r.stderr).toMatch(new RegExp(`^✓ 4 requests written to ${out} \\(\\d+ B\\)\n`));
     expect(r.stderr).toContain('  skipped: 1 empty prompt\n');
     expect(r.stderr).toMatch(/ {2}models: claude-haiku-4-5 ×4 · input ≈ \d+ tokens \(estimate\)\n/);
-    expect(r.stderr).toContain(
-      `  sidecar: ${out.replace(/\.jsonl$/, '.map.jsonl')} (custom_id → input row)\n`,
-    );
+    expect(r.stderr).toContain(`  sidecar: ${`${out}.map`} (custom_id → input row)\n`);
     expect(r.stderr).toContain(`Next: claude-batch submit ${out}\n`);
-    expect(lines(readFileSync(out.replace(/\.jsonl$/, '.map.jsonl'), 'utf8'))).toHaveLength(4);
+    expect(lines(readFileSync(`${out}.map`, 'utf8'))).toHaveLength(5); // a header line, then 4
     await expectSubmittable(out, 4);
   });
 
@@ -49,7 +47,7 @@ describe('build csv', () => {
     expect(first.code).toBe(0);
     const out = join(cwd, 'batch_requests.jsonl');
     expect(existsSync(out)).toBe(true);
-    expect(existsSync(join(cwd, 'batch_requests.map.jsonl'))).toBe(true);
+    expect(existsSync(join(cwd, 'batch_requests.jsonl.map'))).toBe(true);
     const before = readFileSync(out, 'utf8');
 
     const again = await runCli([...args, '--max-tokens', '5'], { cwd });
@@ -93,6 +91,7 @@ describe('build csv', () => {
     expect(lines(r.stdout)).toHaveLength(3);
     expect(r.stderr).toContain(`  sidecar: ${map} (custom_id → input row)`);
     expect(lines(readFileSync(map, 'utf8'))).toEqual([
+      { claude_batch_map: 1, source: 'text', split_by: 'line', input: expect.objectContaining({ size: 24 }) },
       { custom_id: 'text-line-1', row: 1, line: 1 },
       { custom_id: 'text-line-2', row: 2, line: 4 },
       { custom_id: 'text-line-3', row: 3, line: 5 },
@@ -119,7 +118,7 @@ describe('build csv', () => {
       source: 'csv',
       input: `${FIX}/reviews.csv`,
       output: out,
-      map: out.replace(/\.jsonl$/, '.map.jsonl'),
+      map: `${out}.map`,
       requests: 4,
       skipped: { 'empty prompt': 1 },
       bytes: readFileSync(out).length,
@@ -305,7 +304,7 @@ describe('build csv', () => {
       `error: ${FIX}/header-only.csv: input: no requests: the input has no rows\nhint: nothing was written\n`,
     );
     expect(existsSync(out)).toBe(false);
-    expect(existsSync(out.replace(/\.jsonl$/, '.map.jsonl'))).toBe(false);
+    expect(existsSync(`${out}.map`)).toBe(false);
   });
 
   it('interrupted: exit 130 and no file left', async () => {
@@ -319,7 +318,7 @@ describe('build csv', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('Interrupted');
     expect(existsSync(out)).toBe(false);
-    expect(existsSync(out.replace(/\.jsonl$/, '.map.jsonl'))).toBe(false);
+    expect(existsSync(`${out}.map`)).toBe(false);
   });
 
   it('a missing input file is a usage error', async () => {
@@ -486,7 +485,7 @@ describe('build', () => {
       out,
     ]);
     expect(r.code).toBe(0);
-    expect(lines(readFileSync(out.replace(/\.jsonl$/, '.map.jsonl'), 'utf8'))).toEqual([
+    expect(lines(readFileSync(`${out}.map`, 'utf8')).slice(1)).toEqual([
       { custom_id: 'A-1', row: 1, line: 2, id: 'A-1' },
       { custom_id: 'B-2', row: 2, line: 3, id: 'B-2' },
     ]);

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { isMapHeader, MAP_HEADER_KEY, type MapHeader } from '../builder/sidecar.js';
 import { InputError } from '../errors.js';
 import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
 
@@ -7,6 +8,14 @@ function grow(bytes: Uint8Array, size: number): Uint8Array {
   if (size <= bytes.length) return bytes;
   const next = new Uint8Array(Math.max(size, bytes.length * 2));
   next.set(bytes);
+  return next;
+}
+
+/** Grows a Uint32Array to hold at least `size` entries (doubling), keeping its contents. */
+function grow32(values: Uint32Array, size: number): Uint32Array {
+  if (size <= values.length) return values;
+  const next = new Uint32Array(Math.max(size, values.length * 2));
+  next.set(values);
   return next;
 }
 
@@ -29,15 +38,23 @@ export class RowMapping {
   /** 1 where row N's custom_id is `stem-N`. */
   private generated: Uint8Array = new Uint8Array(1024);
   private stem: string | undefined;
+  /** The line each row starts on, as build saw it (0: not said). 4 bytes a row. */
+  private lines: Uint32Array = new Uint32Array(0);
+  /** How build read the input (maps written before the header existed have none). */
+  header: MapHeader | undefined;
   /** The highest row number in the map. */
   maxRow = 0;
   /** Lines (requests) in the map. */
   size = 0;
 
-  /** Records that `customId` is the request of input row `row`. */
-  add(customId: string, row: number): void {
+  /** Records that `customId` is the request of input row `row`, which starts on `line` (when known). */
+  add(customId: string, row: number, line?: number): void {
     this.size += 1;
     if (row > this.maxRow) this.maxRow = row;
+    if (line !== undefined) {
+      this.lines = grow32(this.lines, row + 1);
+      this.lines[row] = line;
+    }
     const suffix = `-${row}`;
     if (customId.endsWith(suffix)) {
       const stem = customId.slice(0, -suffix.length);
@@ -49,6 +66,11 @@ export class RowMapping {
       }
     }
     this.named.set(customId, row);
+  }
+
+  /** The line row `row` starts on according to the map, or 0 when the map does not say. */
+  lineOf(row: number): number {
+    return row < this.lines.length ? (this.lines[row] ?? 0) : 0;
   }
 
   /** The input row of a custom_id, or undefined when the map does not hold it. */
@@ -70,8 +92,13 @@ export class RowMapping {
  * `custom_id` and a whole `row` ≥ 1, and no custom_id may repeat; otherwise an InputError names
  * the line. Blank lines are ignored.
  */
-export async function readMapping(path: string, name = path): Promise<RowMapping> {
+export async function readMapping(
+  path: string,
+  name = path,
+  options: { headerOnly?: boolean } = {},
+): Promise<RowMapping> {
   const mapping = new RowMapping();
+  let first = true;
   for await (const { number, bytes } of readLines(createReadStream(path, { highWaterMark: 1 << 20 }))) {
     if (isBlank(bytes)) continue;
     const fail = (field: string, message: string) =>
@@ -86,14 +113,73 @@ export async function readMapping(path: string, name = path): Promise<RowMapping
     } catch {
       throw fail('json', 'not a JSON line of a build sidecar');
     }
+    if (isMapHeader(value)) {
+      if (!first) throw fail(MAP_HEADER_KEY, 'a header line after the first line');
+      mapping.header = checkHeader(value, fail);
+      first = false;
+      if (options.headerOnly) break;
+      continue;
+    }
+    if (options.headerOnly) break;
+    first = false;
     const line = value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
-    const { custom_id: customId, row } = line;
+    const { custom_id: customId, row, line: start } = line;
     if (typeof customId !== 'string' || customId === '') throw fail('custom_id', 'missing or not a string');
     if (typeof row !== 'number' || !Number.isSafeInteger(row) || row < 1 || row > MAX_MAP_ROW) {
       throw fail('row', `missing or not a whole number from 1 to ${MAX_MAP_ROW.toLocaleString('en-US')}`);
     }
     if (mapping.rowOf(customId) !== undefined) throw fail('custom_id', `${customId} repeats`);
-    mapping.add(customId, row);
+    const startLine =
+      typeof start === 'number' && Number.isSafeInteger(start) && start >= 1 && start <= 0xffffffff
+        ? start
+        : undefined;
+    mapping.add(customId, row, startLine);
   }
   return mapping;
+}
+
+/** Reads only the header of a map (undefined for a map written before headers existed). */
+export async function readMapHeader(path: string, name = path): Promise<MapHeader | undefined> {
+  return (await readMapping(path, name, { headerOnly: true })).header;
+}
+
+/** Checks a header line's fields; a later version, or a field of the wrong type, is refused. */
+function checkHeader(
+  value: Record<string, unknown>,
+  fail: (field: string, message: string) => InputError,
+): MapHeader {
+  const version = value[MAP_HEADER_KEY];
+  if (version !== 1) {
+    throw fail(
+      MAP_HEADER_KEY,
+      `version ${JSON.stringify(version)}: written by a newer claude-batch (upgrade it)`,
+    );
+  }
+  const { source, delimiter, jsonl, split_by: splitBy, input } = value;
+  if (source !== 'csv' && source !== 'json' && source !== 'text' && source !== 'custom') {
+    throw fail('source', 'not csv, json, text or custom');
+  }
+  if (delimiter !== undefined && (typeof delimiter !== 'string' || [...delimiter].length !== 1)) {
+    throw fail('delimiter', 'not one character');
+  }
+  if (jsonl !== undefined && typeof jsonl !== 'boolean') throw fail('jsonl', 'not true or false');
+  if (splitBy !== undefined && splitBy !== 'line' && splitBy !== 'paragraph') {
+    throw fail('split_by', 'not line or paragraph');
+  }
+  const identity =
+    input !== null && typeof input === 'object' ? (input as Record<string, unknown>) : undefined;
+  if (!identity || typeof identity.name !== 'string') throw fail('input', 'missing, or without a name');
+  if (
+    identity.size !== undefined &&
+    (typeof identity.size !== 'number' || !Number.isSafeInteger(identity.size))
+  ) {
+    throw fail('input.size', 'not a whole number');
+  }
+  if (
+    identity.sha256 !== undefined &&
+    (typeof identity.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(identity.sha256))
+  ) {
+    throw fail('input.sha256', 'not 64 hex digits');
+  }
+  return value as unknown as MapHeader;
 }
