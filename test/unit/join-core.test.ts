@@ -364,7 +364,7 @@ describe('joinResults: mistakes', () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
     expect((error as UsageError).message).toMatch(/cannot read the map .*nope\.map\.jsonl: ENOENT/);
-    expect((error as UsageError).hint).toContain('requests.map.jsonl');
+    expect((error as UsageError).hint).toContain('requests.jsonl.map');
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });

@@ -1,0 +1,261 @@
+/**
+ * Issue 13, "never silently wrong": a join reads the input the way the map says build read it,
+ * and refuses (exit 2, no file) when the input or the flags disagree with the map.
+ */
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { useEmulator } from '../helpers/emulator.js';
+import { tempDir } from '../helpers/files.js';
+
+const ctx = useEmulator({ processingTimeMs: 100 });
+const dir = tempDir();
+
+const NOTES = 'First paragraph,\nstill the first.\n\nSecond one.\n\nThird one\nhas two lines.\n';
+
+/** Builds `args`, submits, waits with `monitor --results`: the batch id and its results file. */
+async function builtAndDone(args: string[], requests: string): Promise<{ id: string; results: string }> {
+  const built = await runCli([...args, '-o', requests], { env: ctx.env, cwd: dir });
+  expect(built.code, built.stderr).toBe(0);
+  const submitted = await runCli(['submit', join(dir, requests)], { env: ctx.env, cwd: dir });
+  expect(submitted.code, submitted.stderr).toBe(0);
+  const id = submitted.stdout.trim();
+  const results = join(dir, `${requests}.results`);
+  const watched = await runCli(['monitor', id, '--interval', '50ms', '--results', results], {
+    env: ctx.env,
+    cwd: dir,
+  });
+  expect(watched.code, watched.stderr).toBe(0);
+  return { id, results };
+}
+
+const join_ = (args: string[]) => runCli(['results', ...args], { env: ctx.env, cwd: dir });
+
+/** The rows of a JSON Lines output. */
+const rowsOf = (text: string) =>
+  text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+/** A refused join: exit 2, the reason on stderr, no output file and no temporary file left. */
+function expectRefused(r: { code: number; stdout: string; stderr: string }, out: string, reason: RegExp) {
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stderr).toMatch(reason);
+  expect(r.stdout).toBe('');
+  expect(existsSync(join(dir, out))).toBe(false);
+  expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+}
+
+describe('results --join reads the input as the map says', () => {
+  it('paragraphs built with --split-by paragraph are joined as paragraphs, with no flag', async () => {
+    writeFileSync(join(dir, 'notes.txt'), NOTES);
+    const { id } = await builtAndDone(
+      ['build', 'text', 'notes.txt', '--split-by', 'paragraph'],
+      'notes-req.jsonl',
+    );
+    const r = await join_([id, '--join', 'notes.txt', '--requests', 'notes-req.jsonl', '-o', 'notes.jsonl']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('Joined: 3 rows · 3 with a result · 0 without');
+    const rows = rowsOf(readFileSync(join(dir, 'notes.jsonl'), 'utf8'));
+    expect(rows.map((row) => row.text)).toEqual([
+      'First paragraph,\nstill the first.',
+      'Second one.',
+      'Third one\nhas two lines.',
+    ]);
+    // Each answer is the answer to its own paragraph (the emulator echoes the prompt).
+    for (const row of rows) expect(row.result_text).toContain(String(row.text).slice(0, 8));
+
+    // The same flag as build is accepted; one that differs is refused with the reason.
+    const same = await join_([
+      id,
+      '--join',
+      'notes.txt',
+      '--requests',
+      'notes-req.jsonl',
+      '--split-by',
+      'paragraph',
+    ]);
+    expect(same.code, same.stderr).toBe(0);
+    expectRefused(
+      await join_([
+        id,
+        '--join',
+        'notes.txt',
+        '--requests',
+        'notes-req.jsonl',
+        '--split-by',
+        'line',
+        '-o',
+        'x1.jsonl',
+      ]),
+      'x1.jsonl',
+      /--split-by line disagrees with the map: build read notes\.txt as text, one request per paragraph/,
+    );
+    expectRefused(
+      await join_([
+        id,
+        '--join',
+        'notes.txt',
+        '--requests',
+        'notes-req.jsonl',
+        '--join-source',
+        'csv',
+        '-o',
+        'x2.csv',
+      ]),
+      'x2.csv',
+      /--join-source csv disagrees with the map/,
+    );
+    expectRefused(
+      await join_([
+        id,
+        '--join',
+        'notes.txt',
+        '--requests',
+        'notes-req.jsonl',
+        '--delimiter',
+        ';',
+        '-o',
+        'x3.jsonl',
+      ]),
+      'x3.jsonl',
+      /--delimiter ";" disagrees with the map/,
+    );
+    // Nothing at all on stdout either, when the output would have gone there.
+    expectRefused(
+      await join_([id, '--join', 'notes.txt', '--requests', 'notes-req.jsonl', '--split-by', 'line']),
+      'never',
+      /disagrees with the map/,
+    );
+  });
+
+  it('an input edited since build is refused: another size, or the same size and other bytes', async () => {
+    writeFileSync(join(dir, 'edit.txt'), 'alpha\nbeta\ngamma\n');
+    const { id } = await builtAndDone(['build', 'text', 'edit.txt'], 'edit-req.jsonl');
+    writeFileSync(join(dir, 'edit.txt'), 'alpha\nbeta\ngamma\ndelta\n');
+    expectRefused(
+      await join_([id, '--join', 'edit.txt', '--requests', 'edit-req.jsonl', '-o', 'e1.jsonl']),
+      'e1.jsonl',
+      /edit\.txt is not the input this map was built from: it has 23 bytes, build read edit\.txt as text, one request per line of 17 bytes/,
+    );
+    // Same size, lines swapped: only the hash can tell.
+    writeFileSync(join(dir, 'edit.txt'), 'beta\nalpha\ngamma\n');
+    expectRefused(
+      await join_([id, '--join', 'edit.txt', '--requests', 'edit-req.jsonl', '-o', 'e2.jsonl']),
+      'e2.jsonl',
+      /edit\.txt is not the input this map was built from: same size, other content \(sha256 /,
+    );
+    // Another file of the same bytes is fine: it is the input build read.
+    writeFileSync(join(dir, 'copy.txt'), 'alpha\nbeta\ngamma\n');
+    const ok = await join_([id, '--join', 'copy.txt', '--requests', 'edit-req.jsonl']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(rowsOf(ok.stdout).map((row) => row.text)).toEqual(['alpha', 'beta', 'gamma']);
+  });
+
+  it('CSV: the delimiter build used is the one read (even for a .tsv built with ,); another is refused', async () => {
+    writeFileSync(join(dir, 'semi.csv'), 'id;text\n1;alpha, one\n2;beta\n');
+    const { id } = await builtAndDone(
+      ['build', 'csv', 'semi.csv', '--delimiter', ';', '--prompt-column', 'text'],
+      'semi-req.jsonl',
+    );
+    const r = await join_([id, '--join', 'semi.csv', '--requests', 'semi-req.jsonl', '--format', 'csv']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[1]).toMatch(/^1,"alpha, one",succeeded,/);
+    expectRefused(
+      await join_([
+        id,
+        '--join',
+        'semi.csv',
+        '--requests',
+        'semi-req.jsonl',
+        '--delimiter',
+        ',',
+        '-o',
+        's1.csv',
+      ]),
+      's1.csv',
+      /--delimiter "," disagrees with the map: build read semi\.csv as CSV with the delimiter ";"/,
+    );
+    expectRefused(
+      await join_([
+        id,
+        '--join',
+        'semi.csv',
+        '--requests',
+        'semi-req.jsonl',
+        '--split-by',
+        'paragraph',
+        '-o',
+        's2.csv',
+      ]),
+      's2.csv',
+      /--split-by paragraph disagrees with the map/,
+    );
+  });
+
+  it('JSON: read as build read it (a JSON Lines file named .json), another source refused', async () => {
+    writeFileSync(join(dir, 'items.json'), '{"q":"one"}\n{"q":"two"}\n');
+    const { id } = await builtAndDone(
+      ['build', 'json', 'items.json', '--jsonl', '--prompt-field', 'q'],
+      'items-req.jsonl',
+    );
+    const r = await join_([id, '--join', 'items.json', '--requests', 'items-req.jsonl']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(
+      rowsOf(r.stdout).map((row) => [row.q, (row.result as { result_type: string }).result_type]),
+    ).toEqual([
+      ['one', 'succeeded'],
+      ['two', 'succeeded'],
+    ]);
+    expectRefused(
+      await join_([
+        id,
+        '--join',
+        'items.json',
+        '--requests',
+        'items-req.jsonl',
+        '--join-source',
+        'json',
+        '-o',
+        'j.csv',
+      ]),
+      'j.csv',
+      /--join-source json disagrees with the map: build read items\.json as JSON Lines/,
+    );
+  });
+
+  it('a map from an older build (no header) is still read as before, and a misaligned read is refused by its lines', async () => {
+    writeFileSync(join(dir, 'old.txt'), NOTES);
+    const { id } = await builtAndDone(
+      ['build', 'text', 'old.txt', '--split-by', 'paragraph'],
+      'old-req.jsonl',
+    );
+    // What an older build wrote: no header line, and the old name.
+    const lines = readFileSync(join(dir, 'old-req.jsonl.map'), 'utf8').split('\n');
+    writeFileSync(join(dir, 'old-req.map.jsonl'), lines.slice(1).join('\n'));
+    rmSync(join(dir, 'old-req.jsonl.map'));
+
+    const good = await join_([
+      id,
+      '--join',
+      'old.txt',
+      '--requests',
+      'old-req.jsonl',
+      '--split-by',
+      'paragraph',
+    ]);
+    expect(good.code, good.stderr).toBe(0);
+    expect(rowsOf(good.stdout)).toHaveLength(3);
+    // Without --split-by the old map cannot say how build read it, but its line numbers can
+    // tell that row 2 (line 2 here) is not the map's row 2 (line 4).
+    const bad = await join_([id, '--join', 'old.txt', '--requests', 'old-req.jsonl', '-o', 'o1.jsonl']);
+    expectRefused(
+      bad,
+      'o1.jsonl',
+      /old\.txt does not match the map: its row 2 starts on line 2, the map's on line 4/,
+    );
+    expect(bad.stderr).toContain('--split-by');
+  });
+});
