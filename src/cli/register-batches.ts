@@ -144,7 +144,7 @@ export function registerBatchCommands(program: Command, invoke: Invoke): void {
             'claude-batch results "$id" --join data.csv --requests requests.jsonl --format csv -o joined.csv',
           ]),
         ),
-      'the sidecar build wrote (requests.map.jsonl)',
+      'the sidecar build wrote (requests.jsonl.map)',
     ),
     'results',
     () => import('./commands/results.js'),

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -503,5 +504,45 @@ describe('build csv, TSV with a bare quote', () => {
     expect(r.code).toBe(0);
     const first = JSON.parse(readFileSync(out, 'utf8').split('\n')[0] as string);
     expect(first.params.messages[0].content).toBe('hello "there"');
+  });
+});
+
+describe('sidecars and request-file globs', () => {
+  it("README's loop `for f in part-*.jsonl` finds the request files, not their maps", async () => {
+    const folder = tempDir();
+    for (const part of ['part-1', 'part-2']) {
+      const r = await runCli(['build', 'text', `${FIX}/notes-lf.txt`, '-o', join(folder, `${part}.jsonl`)]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    // The shell's own expansion of the globs people write for request files.
+    const glob = (pattern: string) =>
+      execFileSync('sh', ['-c', `for f in ${pattern}; do echo "$f"; done`], { cwd: folder, encoding: 'utf8' })
+        .trim()
+        .split('\n');
+    expect(glob('part-*.jsonl')).toEqual(['part-1.jsonl', 'part-2.jsonl']);
+    expect(glob('*.jsonl')).toEqual(['part-1.jsonl', 'part-2.jsonl']);
+    expect(readdirSync(folder).sort()).toEqual([
+      'part-1.jsonl',
+      'part-1.jsonl.map',
+      'part-2.jsonl',
+      'part-2.jsonl.map',
+    ]);
+    for (const f of glob('part-*.jsonl')) await expectSubmittable(join(folder, f), 3);
+  });
+
+  it('submit recognises a map (new, or an older build’s) and says so: exit 2, nothing sent', async () => {
+    const folder = tempDir();
+    const out = join(folder, 'requests.jsonl');
+    expect((await runCli(['build', 'text', `${FIX}/notes-lf.txt`, '-o', out])).code).toBe(0);
+    const oldStyle = join(folder, 'requests.map.jsonl');
+    writeFileSync(oldStyle, readFileSync(`${out}.map`, 'utf8').split('\n').slice(1).join('\n'));
+    for (const map of [`${out}.map`, oldStyle]) {
+      const r = await runCli(['submit', map, '--dry-run']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        `error: ${map} is a sidecar map that build writes beside a request file (custom_id → input row), not a request file\n`,
+      );
+      expect(r.stderr).toContain('hint: submit the request file itself');
+    }
   });
 });

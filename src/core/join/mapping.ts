@@ -105,7 +105,7 @@ export async function readMapping(
       new InputError(
         [{ file: name, line: number, field, message }],
         1,
-        'pass the sidecar build wrote beside the request file (REQUESTS.map.jsonl) with --map',
+        'pass the sidecar build wrote beside the request file (REQUESTS.jsonl.map) with --map',
       );
     let value: unknown;
     try {
