@@ -259,3 +259,80 @@ describe('results --join reads the input as the map says', () => {
     expect(bad.stderr).toContain('--split-by');
   });
 });
+
+describe('results --join --from FILE: join a results file already downloaded', () => {
+  it('joins the file monitor --results wrote, with no batch id, no key and no API', async () => {
+    writeFileSync(join(dir, 'local.csv'), 'id,text\na,"one, two"\nb,EMULATE_ERROR=api_error\nc,three\n');
+    const { id, results } = await builtAndDone(
+      ['build', 'csv', 'local.csv', '--prompt-column', 'text', '--id-column', 'id'],
+      'local-req.jsonl',
+    );
+    // Nothing to talk to, and no key: the results come from the file only.
+    const offline = { ANTHROPIC_BASE_URL: 'http://127.0.0.1:9', ANTHROPIC_API_KEY: '' };
+    const args = ['results', '--join', 'local.csv', '--requests', 'local-req.jsonl', '--from', results];
+    const r = await runCli([...args, '--format', 'csv', '-o', 'local.joined.csv'], {
+      env: offline,
+      cwd: dir,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('Joined: 3 rows · 3 with a result · 0 without');
+    const lines = readFileSync(join(dir, 'local.joined.csv'), 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe(
+      'id,text,result_type,result_text,result_stop_reason,result_input_tokens,result_output_tokens,result_error_type,result_error_message',
+    );
+    expect(lines[1]).toMatch(
+      /^a,"one, two",succeeded,"Emulated answer [0-9a-f]{8} to: ""one, two""",end_turn,/,
+    );
+    expect(lines[2]).toMatch(/^b,EMULATE_ERROR=api_error,errored,,,,,api_error,/);
+    expect(lines[3]).toMatch(/^c,three,succeeded,/);
+
+    // --json names the file instead of a batch.
+    const json = await runCli([...args, '-o', 'local.joined.jsonl', '--json'], { env: offline, cwd: dir });
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ results_file: results, rows: 3, joined: 3 });
+
+    // A batch id as well cannot be checked against a file (results lines do not name their batch).
+    const both = await runCli(['results', id, ...args.slice(1), '-o', 'both.jsonl'], {
+      env: offline,
+      cwd: dir,
+    });
+    expectRefused(both, 'both.jsonl', /--from reads the results from .*: give no batch id/);
+    // --from is for --join; no id and no --from is a usage error.
+    expectRefused(
+      await runCli(['results', '--from', results], { env: offline, cwd: dir }),
+      'never',
+      /--from needs --join INPUT/,
+    );
+    expectRefused(await runCli(['results'], { env: offline, cwd: dir }), 'never', /results needs a batch id/);
+  });
+
+  it('refuses a file that is not API result lines (a --format compact file), and warns about missing results', async () => {
+    writeFileSync(join(dir, 'part.txt'), 'alpha\nbeta\ngamma\n');
+    const { id, results } = await builtAndDone(['build', 'text', 'part.txt'], 'part-req.jsonl');
+    const compact = join(dir, 'part.compact.jsonl');
+    expect((await runCli(['results', id, '--format', 'compact', '-o', compact], { env: ctx.env })).code).toBe(
+      0,
+    );
+    const args = ['results', '--join', 'part.txt', '--requests', 'part-req.jsonl'];
+    expectRefused(
+      await runCli([...args, '--from', compact, '-o', 'c.jsonl'], { env: ctx.env, cwd: dir }),
+      'c.jsonl',
+      /part\.compact\.jsonl:1: result: not a result line as the API sends it/,
+    );
+    // Only two of the three results: joined, with the gap said out loud.
+    const partial = join(dir, 'partial.jsonl');
+    writeFileSync(partial, readFileSync(results, 'utf8').trim().split('\n').slice(0, 2).join('\n'));
+    const r = await runCli([...args, '--from', partial], { env: ctx.env, cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('Joined: 3 rows · 2 with a result · 1 without');
+    expect(r.stderr).toContain(
+      'warning: 1 requests of the map have no result (are these the results of the whole batch?)',
+    );
+    // A missing file: exit 2, nothing written.
+    expectRefused(
+      await runCli([...args, '--from', 'nope.jsonl', '-o', 'n.jsonl'], { env: ctx.env, cwd: dir }),
+      'n.jsonl',
+      /cannot read the results file nope\.jsonl: ENOENT/,
+    );
+  });
+});

@@ -104,6 +104,8 @@ export interface JoinSummary {
   unmatchedIds: string[];
   /** Results for a row that already had one (the later line is kept). */
   repeatedResults: number;
+  /** Requests of the map with no result (a results file that is not the whole batch's?). */
+  missingResults: number;
   /** Results mapped to a row past the end of the input (not written: the input has changed?). */
   resultsBeyondInput: number;
   /** CSV rows whose field count differs from the header's (padded with empty cells, or cut). */
@@ -316,6 +318,14 @@ export async function joinResults(options: JoinOptions): Promise<JoinSummary> {
 
     // Pass 1: index every result by its input row.
     const resultsName = typeof options.results === 'string' ? options.results : 'the results';
+    if (typeof options.results === 'string') {
+      await assertFile(
+        resolve(cwd, options.results),
+        options.results,
+        'the results file',
+        'give the file that monitor --results or results -o wrote',
+      );
+    }
     const results =
       typeof options.results === 'string'
         ? createReadStream(resolve(cwd, options.results), { highWaterMark: 1 << 20 })
@@ -333,6 +343,21 @@ export async function joinResults(options: JoinOptions): Promise<JoinSummary> {
         throw new InputError([
           { file: resultsName, line: number, field: 'json', message: 'not a JSON line' },
         ]);
+      }
+      const root = isRecord(parsed) ? parsed : undefined;
+      if (!root || typeof root.custom_id !== 'string' || !isRecord(root.result)) {
+        throw new InputError(
+          [
+            {
+              file: resultsName,
+              line: number,
+              field: 'result',
+              message: 'not a result line as the API sends it ({"custom_id", "result": {…}})',
+            },
+          ],
+          1,
+          'join the results as downloaded (monitor --results, or results -o without --format compact)',
+        );
       }
       const facts = resultFacts(parsed);
       summary.add(facts);
@@ -460,6 +485,7 @@ export async function joinResults(options: JoinOptions): Promise<JoinSummary> {
       unmatchedResults: unmatched,
       unmatchedIds,
       repeatedResults: index.repeats,
+      missingResults: mapping.size - index.count,
       resultsBeyondInput: index.countAbove(rows),
       unevenRows: uneven,
       results: summary.build(),
