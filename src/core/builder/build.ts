@@ -13,7 +13,7 @@ import { type JsonOptions, jsonRows } from './json.js';
 import { type RowCounts, type RunHooks, writeRows } from './pipeline.js';
 import { chooseModel, DEFAULT_MAX_TOKENS, type RequestOptions, requestShape } from './request-shape.js';
 import type { RowSource } from './rows.js';
-import { fileIdentity, type MapHeader, mapHeaderLine, mapPathFor } from './sidecar.js';
+import { hashFileInWorker, headerFirstSink, type MapHeader, mapHeaderLine, mapPathFor } from './sidecar.js';
 import { compileTemplate } from './template.js';
 import { type SplitBy, textRows } from './text.js';
 import { RequestWriter } from './writer.js';
@@ -195,8 +195,9 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
     ? await loadBuilder(resolve(cwd, inputOptionPath(options.input)), inputName)
     : undefined;
   // The map's header records how the input was read and what it was (size, sha256), so that a
-  // join can read it the same way and refuse another file. The input is hashed first (the header
-  // is the map's first line); stdin is kept in a private temporary file to be hashed and read.
+  // join can read it the same way and refuse another file. The hash runs on a worker thread while
+  // the build reads (the map's lines are held until it is known); stdin is kept in a private
+  // temporary file to be hashed and read.
   const spooled =
     !custom && mapPath !== undefined && typeof options.input !== 'string'
       ? await spoolToFile(options.input.stream)
@@ -204,19 +205,18 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
   const inputPath =
     spooled?.path ?? (typeof options.input === 'string' ? resolve(cwd, options.input) : undefined);
   let before: Stats | undefined;
-  let header: string | undefined;
-  try {
-    if (mapPath !== undefined) {
-      let identity = {};
-      if (!custom && inputPath !== undefined) {
-        before = await stat(inputPath).catch(() => undefined);
-        if (before?.isFile()) identity = await fileIdentity(inputPath);
-      }
-      header = mapHeaderLine({ ...readingOf(options, inputName), input: { name: inputName, ...identity } });
+  let hashing: ReturnType<typeof hashFileInWorker> | undefined;
+  let header: Promise<string> | undefined;
+  if (mapPath !== undefined) {
+    const reading = readingOf(options, inputName);
+    if (!custom && inputPath !== undefined) {
+      before = await stat(inputPath).catch(() => undefined);
+      if (before?.isFile()) hashing = hashFileInWorker(inputPath);
     }
-  } catch (error) {
-    await spooled?.remove();
-    throw error;
+    header = (hashing?.result ?? Promise.resolve({})).then((identity) =>
+      mapHeaderLine({ ...reading, input: { name: inputName, ...identity } }),
+    );
+    header.catch(() => undefined);
   }
   const input = custom
     ? undefined
@@ -230,14 +230,15 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
   try {
     output = outputPath ? await openAtomicFile(outputPath, options) : (outputOption as Sink);
     try {
-      map = mapPath ? await openAtomicFile(mapPath, options) : undefined;
-      if (map && header !== undefined) await map.write(`${header}\n`);
+      const file = mapPath ? await openAtomicFile(mapPath, options) : undefined;
+      map = file && header ? headerFirstSink(file, header) : file;
     } catch (error) {
       await output.abort();
       await map?.abort();
       throw error;
     }
   } catch (error) {
+    await hashing?.stop();
     await spooled?.remove();
     throw error;
   }
@@ -267,6 +268,7 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
       );
     }
     await writer.flush();
+    if (header) await header;
     if (before && inputPath !== undefined && !spooled) {
       // The hash in the header must be of the bytes that were read.
       const after = await stat(inputPath).catch(() => undefined);
@@ -286,6 +288,7 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
   } finally {
     if (input && 'destroy' in input.stream && typeof input.stream.destroy === 'function')
       input.stream.destroy();
+    await hashing?.stop();
     await spooled?.remove();
   }
 

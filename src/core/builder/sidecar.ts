@@ -20,6 +20,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Sink } from '../fs/atomic-file.js';
 
 /** The sidecar path for a request file: `requests.jsonl` → `requests.jsonl.map` (any name gets `.map`). */
 export function mapPathFor(output: string): string {
@@ -96,4 +98,69 @@ export async function fileIdentity(path: string): Promise<{ size: number; sha256
     size += chunk.length;
   }
   return { size, sha256: hash.digest('hex') };
+}
+
+/** Hashes a file on a worker thread: `result` is its size and sha256; `stop` ends the worker early. */
+export function hashFileInWorker(path: string): {
+  result: Promise<{ size: number; sha256: string }>;
+  stop(): Promise<void>;
+} {
+  // An eval'd worker (CommonJS): no file to locate next to the bundle.
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const { createHash } = require('node:crypto');
+    const { createReadStream } = require('node:fs');
+    (async () => {
+      const hash = createHash('sha256');
+      let size = 0;
+      for await (const chunk of createReadStream(workerData, { highWaterMark: 1 << 20 })) {
+        hash.update(chunk);
+        size += chunk.length;
+      }
+      parentPort.postMessage({ size, sha256: hash.digest('hex') });
+    })().catch((error) => parentPort.postMessage({ error: String(error && error.message || error) }));
+  `;
+  const worker = new Worker(code, { eval: true, workerData: path });
+  const result = new Promise<{ size: number; sha256: string }>((resolve, reject) => {
+    worker.once('message', (m: { size: number; sha256: string } | { error: string }) => {
+      if ('error' in m) reject(new Error(`cannot hash ${path}: ${m.error}`));
+      else resolve(m);
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the hash of ${path} stopped (exit ${code})`)));
+  });
+  // Awaited later (or never, when the build fails first): no unhandled rejection meanwhile.
+  result.catch(() => undefined);
+  return { result, stop: () => worker.terminate().then(() => undefined) };
+}
+
+/**
+ * A sink whose first line is a header known only later (the input's hash, computed while the
+ * build runs): writes are held, up to `holdBytes`, until the header is ready; past that they wait
+ * for it. `commit` writes the header first if nothing has yet.
+ */
+export function headerFirstSink(sink: Sink, header: Promise<string>, holdBytes = 8 << 20): Sink {
+  let released = false;
+  const held: Array<Uint8Array | string> = [];
+  let heldBytes = 0;
+  const release = async () => {
+    if (released) return;
+    released = true;
+    await sink.write(`${await header}\n`);
+    for (const chunk of held.splice(0)) await sink.write(chunk);
+  };
+  return {
+    target: sink.target,
+    async write(chunk) {
+      if (released) return sink.write(chunk);
+      held.push(chunk);
+      heldBytes += chunk.length;
+      if (heldBytes >= holdBytes) await release();
+    },
+    async commit() {
+      await release();
+      await sink.commit();
+    },
+    abort: () => sink.abort(),
+  };
 }
