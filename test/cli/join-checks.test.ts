@@ -154,7 +154,7 @@ describe('results --join reads the input as the map says', () => {
     expect(rowsOf(ok.stdout).map((row) => row.text)).toEqual(['alpha', 'beta', 'gamma']);
   });
 
-  it('CSV: the delimiter build used is the one read (even for a .tsv built with ,); another is refused', async () => {
+  it('CSV: the delimiter build used is the one read (also for a .tsv built with ,); another is refused', async () => {
     writeFileSync(join(dir, 'semi.csv'), 'id;text\n1;alpha, one\n2;beta\n');
     const { id } = await builtAndDone(
       ['build', 'csv', 'semi.csv', '--delimiter', ';', '--prompt-column', 'text'],
@@ -193,6 +193,19 @@ describe('results --join reads the input as the map says', () => {
       's2.csv',
       /--split-by paragraph disagrees with the map/,
     );
+    // A .tsv that build read with the default "," (no --delimiter): join reads it with "," too,
+    // where an extension-based guess would have split on tabs.
+    writeFileSync(join(dir, 'commas.tsv'), 'id,text\n1,tab\there\n2,plain\n');
+    const tsv = await builtAndDone(
+      ['build', 'csv', 'commas.tsv', '--prompt-column', 'text'],
+      'commas-req.jsonl',
+    );
+    const t = await join_([tsv.id, '--join', 'commas.tsv', '--requests', 'commas-req.jsonl']);
+    expect(t.code, t.stderr).toBe(0);
+    expect(rowsOf(t.stdout).map((row) => [row.id, row.text, row.result_type])).toEqual([
+      ['1', 'tab\there', 'succeeded'],
+      ['2', 'plain', 'succeeded'],
+    ]);
   });
 
   it('JSON: read as build read it (a JSON Lines file named .json), another source refused', async () => {

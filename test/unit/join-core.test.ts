@@ -417,6 +417,52 @@ describe('joinResults: mistakes', () => {
     expect((error2 as Error).message).toBe(`${badResults}:2: json: not a JSON line`);
   });
 
+  it('a map without a header (an older build): a misaligned read is refused by its line numbers, nothing written', async () => {
+    const input = writeText(dir, 'paras.txt', 'one\nstill one\n\ntwo\n\nthree\n');
+    // What an older build wrote for --split-by paragraph: no header, rows at lines 1, 4 and 6.
+    const map = writeText(
+      dir,
+      'paras.map.jsonl',
+      toJsonl([
+        { custom_id: 'text-para-1', row: 1, line: 1 },
+        { custom_id: 'text-para-2', row: 2, line: 4 },
+        { custom_id: 'text-para-3', row: 3, line: 6 },
+      ]),
+    );
+    const results = writeText(
+      dir,
+      'paras.results.jsonl',
+      toJsonl([succeeded('text-para-1', 'A'), succeeded('text-para-2', 'B'), succeeded('text-para-3', 'C')]),
+    );
+    const out = next('jsonl');
+    const error = await joinResults({
+      results,
+      map,
+      input,
+      format: 'jsonl',
+      sink: await fileSink(out),
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toBe(
+      `${input} does not match the map: its row 2 starts on line 2, the map's on line 4; nothing was written`,
+    );
+    expect(existsSync(out)).toBe(false);
+    // Read as build read it, the same map joins.
+    await joinResults({
+      results,
+      map,
+      input,
+      format: 'jsonl',
+      splitBy: 'paragraph',
+      sink: await fileSink(out),
+    });
+    expect(readJsonl(out).map((r) => [r.text, r.result_text])).toEqual([
+      ['one\nstill one', 'A'],
+      ['two', 'B'],
+      ['three', 'C'],
+    ]);
+  });
+
   it('reports results for rows past the end of the input, and keeps the last of repeated results', async () => {
     const input = writeText(dir, 'short.txt', 'only line\n');
     const map = writeText(
