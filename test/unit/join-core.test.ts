@@ -463,6 +463,76 @@ describe('joinResults: mistakes', () => {
     ]);
   });
 
+  it("a header naming the id column: each row's id must be the map's (csv and json)", async () => {
+    const input = writeText(dir, 'orders.csv', 'order,prompt\n17,alpha\n18,beta\n');
+    const header = {
+      claude_batch_map: 1,
+      source: 'csv',
+      delimiter: ',',
+      id_column: 'order',
+      input: { name: 'orders.csv' },
+    };
+    const rows = [
+      { custom_id: 'o-17', row: 1, line: 2, id: '17' },
+      { custom_id: 'o-18', row: 2, line: 3, id: '18' },
+    ];
+    const results = writeText(
+      dir,
+      'orders.results.jsonl',
+      toJsonl([succeeded('o-17', 'A'), succeeded('o-18', 'B')]),
+    );
+    const good = writeText(dir, 'orders.map', toJsonl([header, ...rows]));
+    const out = next('jsonl');
+    await joinResults({ results, map: good, input, format: 'jsonl', sink: await fileSink(out) });
+    expect(readJsonl(out).map((r) => [r.order, r.result_text])).toEqual([
+      ['17', 'A'],
+      ['18', 'B'],
+    ]);
+    // The map says row 2 is order 19: refused, nothing written.
+    const bad = writeText(dir, 'orders-bad.map', toJsonl([header, rows[0], { ...rows[1], id: '19' }]));
+    const refused = next('jsonl');
+    const error = await joinResults({
+      results,
+      map: bad,
+      input,
+      format: 'jsonl',
+      sink: await fileSink(refused),
+    }).catch((e: unknown) => e);
+    expect((error as UsageError).message).toBe(
+      `${input} does not match the map: its row 2 has the id "18", not the map's; nothing was written`,
+    );
+    expect(existsSync(refused)).toBe(false);
+
+    const items = writeText(dir, 'items.jsonl', '{"meta":{"id":5},"q":"x"}\n{"meta":{"id":6},"q":"y"}\n');
+    const jsonHeader = {
+      claude_batch_map: 1,
+      source: 'json',
+      jsonl: true,
+      id_field: 'meta.id',
+      input: { name: 'items.jsonl' },
+    };
+    const jsonMap = writeText(
+      dir,
+      'items.map',
+      toJsonl([
+        jsonHeader,
+        { custom_id: 'i-5', row: 1, line: 1, id: 5 },
+        { custom_id: 'i-6', row: 2, line: 2, id: 7 },
+      ]),
+    );
+    const jsonResults = writeText(dir, 'items.results.jsonl', toJsonl([succeeded('i-5', 'A')]));
+    const jsonError = await joinResults({
+      results: jsonResults,
+      map: jsonMap,
+      input: items,
+      format: 'jsonl',
+      sink: await fileSink(next('jsonl')),
+    }).catch((e: unknown) => e);
+    expect((jsonError as UsageError).message).toBe(
+      `${items} does not match the map: its row 2 has the id 6, not the map's; nothing was written`,
+    );
+  });
+
   it('reports results for rows past the end of the input, and keeps the last of repeated results', async () => {
     const input = writeText(dir, 'short.txt', 'only line\n');
     const map = writeText(

@@ -1,6 +1,12 @@
 /**
  * `results … --join INPUT`: the input's rows, in input order, each with its result.
  *
+ * Never silently misaligned: the map's header (written by build) says how the input was read
+ * and what it was (size, sha256). The input is read that way (flags that disagree are refused),
+ * must be that file, and each row must start on the map's line and carry the map's id; anything
+ * else is refused before a row is written. Maps without a header are read as the flags or the
+ * extension say, and their line numbers are still checked.
+ *
  * Design: an on-disk index (not an external sort). Results arrive in no particular order and
  * may be far larger than memory (300 MB for 1,000,000 rows), so:
  *
@@ -16,7 +22,8 @@
  *    its result back with one positional read, writing the joined row at once.
  *
  * Memory: the lookup (about 1 MB per million generated ids; ids taken from the input cost a Map
- * entry each), 12 bytes a row of offsets, one input row and one result at a time, and output
+ * entry each), 4 bytes a row of start lines (and 4 of id hashes with an id column), 12 bytes a
+ * row of offsets, one input row and one result at a time, and output
  * buffered in 256 kB chunks. Disk: the temporary file holds the flattened results (smaller than
  * the results file); it is unlinked as soon as it is opened, so even a hard exit leaves nothing.
  * JSON input written as CSV is read twice (first to collect its top-level keys for the header).
@@ -26,6 +33,7 @@ import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, resolve } from 'node:path';
 import { parseDelimiter } from '../builder/csv.js';
+import { getPath } from '../builder/json.js';
 import { fileIdentity, type MapHeader } from '../builder/sidecar.js';
 import type { SplitBy } from '../builder/text.js';
 import { InputError, InterruptedError, UsageError } from '../errors.js';
@@ -34,7 +42,7 @@ import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
 import { resultFacts } from '../results/line.js';
 import { type ResultsSummary, SummaryBuilder } from '../results/summary.js';
 import { csvRecords, jsonInputItems, textInputRows } from './inputs.js';
-import { readMapHeader, readMapping } from './mapping.js';
+import { idHash, readMapHeader, readMapping } from './mapping.js';
 import { ChunkWriter, csvRecord, resultCells, resultColumnNames, resultFields, resultKey } from './output.js';
 import { type JoinedResult, RESULT_COLUMNS, ResultIndex } from './result-index.js';
 
@@ -314,6 +322,17 @@ export async function joinResults(options: JoinOptions): Promise<JoinSummary> {
       const want = mapping.lineOf(row);
       if (want !== 0 && want !== line) throw misaligned(options, header, row, line, want);
     };
+    // With an id column or field in the header, each row's id must be the map's (a hash of it).
+    const checkId = (row: number, id: unknown) => {
+      const want = mapping.idOf(row);
+      if (want !== 0 && want !== idHash(JSON.stringify(id) ?? '')) {
+        throw new UsageError(
+          `${options.input} does not match the map: its row ${row} has the id ${JSON.stringify(id)}, not the map's; nothing was written`,
+          'the input is read as the map says, so build and --join read it differently: build again',
+        );
+      }
+    };
+    let idAt = -1;
     index = await ResultIndex.create(mapping.maxRow, options.tempDir ?? tmpdir());
 
     // Pass 1: index every result by its input row.
@@ -411,11 +430,13 @@ export async function joinResults(options: JoinOptions): Promise<JoinSummary> {
           if (columns === undefined) {
             columns = record;
             names = resultColumnNames(columns);
+            if (header?.id_column !== undefined) idAt = columns.indexOf(header.id_column);
             if (format === 'csv') await out.write(csvRecord([...columns, ...names]));
             continue;
           }
           row += 1;
           checkLine(row, lines[i] ?? 0);
+          if (idAt !== -1) checkId(row, record[idAt] ?? '');
           const result = lookup(row);
           if (record.length !== columns.length) uneven += 1;
           if (format === 'csv') {
@@ -448,6 +469,7 @@ export async function joinResults(options: JoinOptions): Promise<JoinSummary> {
       for await (const { value, line } of jsonInputItems(open(), options.input, jsonl)) {
         row += 1;
         checkLine(row, line);
+        if (header?.id_field !== undefined) checkId(row, getPath(value, header.id_field));
         const result = lookup(row);
         const item = isRecord(value) ? value : { value };
         if (format === 'csv') {

@@ -21,6 +21,16 @@ function grow32(values: Uint32Array, size: number): Uint32Array {
 
 const DIGITS = /^[1-9][0-9]*$/;
 
+/** A 32-bit FNV-1a hash of a text, never 0 (0 marks "no id"): to check ids at 4 bytes a row. */
+export function idHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0 || 1;
+}
+
 /** The highest row number a sidecar may name (the join keeps 13 bytes a row in memory). */
 export const MAX_MAP_ROW = 100_000_000;
 
@@ -40,6 +50,8 @@ export class RowMapping {
   private stem: string | undefined;
   /** The line each row starts on, as build saw it (0: not said). 4 bytes a row. */
   private lines: Uint32Array = new Uint32Array(0);
+  /** A hash of each row's id (`id` in the map), when the header names an id column or field. */
+  private ids: Uint32Array | undefined;
   /** How build read the input (maps written before the header existed have none). */
   header: MapHeader | undefined;
   /** The highest row number in the map. */
@@ -66,6 +78,17 @@ export class RowMapping {
       }
     }
     this.named.set(customId, row);
+  }
+
+  /** Records the id (`id` in the map) of row `row`, as a hash. */
+  addId(row: number, id: unknown): void {
+    this.ids = grow32(this.ids ?? new Uint32Array(0), row + 1);
+    this.ids[row] = idHash(JSON.stringify(id));
+  }
+
+  /** The hash of row `row`'s id in the map, or 0 when the map has none for it. */
+  idOf(row: number): number {
+    return this.ids !== undefined && row < this.ids.length ? (this.ids[row] ?? 0) : 0;
   }
 
   /** The line row `row` starts on according to the map, or 0 when the map does not say. */
@@ -99,6 +122,7 @@ export async function readMapping(
 ): Promise<RowMapping> {
   const mapping = new RowMapping();
   let first = true;
+  let checkIds = false;
   for await (const { number, bytes } of readLines(createReadStream(path, { highWaterMark: 1 << 20 }))) {
     if (isBlank(bytes)) continue;
     const fail = (field: string, message: string) =>
@@ -116,6 +140,7 @@ export async function readMapping(
     if (isMapHeader(value)) {
       if (!first) throw fail(MAP_HEADER_KEY, 'a header line after the first line');
       mapping.header = checkHeader(value, fail);
+      checkIds = mapping.header.id_column !== undefined || mapping.header.id_field !== undefined;
       first = false;
       if (options.headerOnly) break;
       continue;
@@ -123,7 +148,7 @@ export async function readMapping(
     if (options.headerOnly) break;
     first = false;
     const line = value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
-    const { custom_id: customId, row, line: start } = line;
+    const { custom_id: customId, row, line: start, id } = line;
     if (typeof customId !== 'string' || customId === '') throw fail('custom_id', 'missing or not a string');
     if (typeof row !== 'number' || !Number.isSafeInteger(row) || row < 1 || row > MAX_MAP_ROW) {
       throw fail('row', `missing or not a whole number from 1 to ${MAX_MAP_ROW.toLocaleString('en-US')}`);
@@ -134,6 +159,7 @@ export async function readMapping(
         ? start
         : undefined;
     mapping.add(customId, row, startLine);
+    if (checkIds && id !== undefined) mapping.addId(row, id);
   }
   return mapping;
 }
