@@ -497,3 +497,27 @@ describe('the map header', () => {
     });
   });
 });
+
+describe('the map header: a build that fails early', () => {
+  it('a bad option found after the hash started: the error at once, no file, no temporary file', async () => {
+    const folder = tempDir();
+    const output = join(folder, 'never.jsonl');
+    const error = await buildRequestFile({
+      source: 'text',
+      input: `${FIX}/notes.txt`,
+      splitBy: 'sentence' as 'line',
+      output,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toBe('--split-by sentence: use line or paragraph');
+    expect(readdirSync(folder)).toEqual([]);
+    const stdin = await buildRequestFile({
+      source: 'text',
+      input: { stream: Readable.from([Buffer.from('a\n')]), name: 'stdin' },
+      splitBy: 'sentence' as 'line',
+      output: join(folder, 'never2.jsonl'),
+    }).catch((e: unknown) => e);
+    expect(stdin).toBeInstanceOf(UsageError);
+    expect(readdirSync(folder)).toEqual([]);
+  });
+});

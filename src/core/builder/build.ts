@@ -218,16 +218,17 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
     );
     header.catch(() => undefined);
   }
-  const input = custom
-    ? undefined
-    : spooled
-      ? { stream: createReadStream(spooled.path, { highWaterMark: 1 << 16 }), name: inputName }
-      : await openInput(options.input, cwd);
-  const source = input ? rowSource(options, input.stream, input.name) : undefined;
-
+  let input: { stream: AsyncIterable<Uint8Array>; name: string } | undefined;
+  let source: RowSource | undefined;
   let output: Sink;
   let map: Sink | undefined;
   try {
+    input = custom
+      ? undefined
+      : spooled
+        ? { stream: createReadStream(spooled.path, { highWaterMark: 1 << 16 }), name: inputName }
+        : await openInput(options.input, cwd);
+    source = input ? rowSource(options, input.stream, input.name) : undefined;
     output = outputPath ? await openAtomicFile(outputPath, options) : (outputOption as Sink);
     try {
       const file = mapPath ? await openAtomicFile(mapPath, options) : undefined;
@@ -238,6 +239,7 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
       throw error;
     }
   } catch (error) {
+    destroyStream(input?.stream);
     await hashing?.stop();
     await spooled?.remove();
     throw error;
@@ -286,8 +288,7 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
     await map?.abort();
     throw error;
   } finally {
-    if (input && 'destroy' in input.stream && typeof input.stream.destroy === 'function')
-      input.stream.destroy();
+    destroyStream(input?.stream);
     await hashing?.stop();
     await spooled?.remove();
   }
@@ -318,6 +319,11 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
     overLimits: warnings.length > 0,
     warnings,
   };
+}
+
+/** Closes a file stream (a no-op for other iterables). */
+function destroyStream(stream: AsyncIterable<Uint8Array> | undefined): void {
+  if (stream && 'destroy' in stream && typeof stream.destroy === 'function') stream.destroy();
 }
 
 function hooks(options: RunHooks): RunHooks {
