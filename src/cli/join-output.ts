@@ -91,7 +91,7 @@ export function joinSummaryText(s: JoinSummary): string[] {
   }
   if (s.missingResults > 0) {
     lines.push(
-      `warning: ${n(s.missingResults)} requests of the map have no result (are these the results of the whole batch?)`,
+      `warning: ${count(s.missingResults, 'request')} of the map with no result (are these the results of the whole batch?)`,
     );
   }
   if (s.repeatedResults > 0)

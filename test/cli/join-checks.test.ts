@@ -339,7 +339,7 @@ describe('results --join --from FILE: join a results file already downloaded', (
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('Joined: 3 rows · 2 with a result · 1 without');
     expect(r.stderr).toContain(
-      'warning: 1 requests of the map have no result (are these the results of the whole batch?)',
+      'warning: 1 request of the map with no result (are these the results of the whole batch?)',
     );
     // A missing file: exit 2, nothing written.
     expectRefused(
