@@ -1,10 +1,10 @@
 import { resolve } from 'node:path';
-import { mapPathFor } from '../core/builder/sidecar.js';
+import { existingMapPathFor } from '../core/builder/sidecar.js';
 import type { SplitBy } from '../core/builder/text.js';
 import { UsageError } from '../core/errors.js';
 import { openAtomicFile, type Sink, streamSink } from '../core/fs/atomic-file.js';
 import { joinBatchResults, joinProduced } from '../core/join/batch.js';
-import type { JoinFormat, JoinSource, JoinSummary } from '../core/join/join.js';
+import { type JoinFormat, type JoinSource, type JoinSummary, joinResults } from '../core/join/join.js';
 import type { Context } from './context.js';
 import { count, n, pct } from './format.js';
 import { println } from './io.js';
@@ -16,8 +16,10 @@ export interface JoinCliOptions {
   join: string;
   /** The sidecar build wrote; or give --requests and it is derived. */
   map?: string;
-  /** The request file build wrote (its sidecar is `X.map.jsonl`). */
+  /** The request file build wrote (its sidecar is `X.map`, or an older build's `X.map.jsonl`). */
   requests?: string;
+  /** A results file to read (from `monitor --results` or `results -o`) instead of downloading. */
+  from?: string;
   joinSource?: string;
   delimiter?: string;
   splitBy?: string;
@@ -34,6 +36,7 @@ export function checkJoinFlags(options: Partial<JoinCliOptions>): void {
     [
       ['--map', options.map],
       ['--requests', options.requests],
+      ['--from', options.from],
       ['--join-source', options.joinSource],
       ['--delimiter', options.delimiter],
       ['--split-by', options.splitBy],
@@ -49,15 +52,18 @@ export function checkJoinFlags(options: Partial<JoinCliOptions>): void {
   }
 }
 
-/** Which sidecar to read: --map as given, else the one build wrote beside --requests. */
-export function joinMapPath(options: Pick<JoinCliOptions, 'map' | 'requests'>): string {
+/**
+ * Which sidecar to read: --map as given, else the one build wrote beside --requests
+ * (`requests.jsonl.map`, or `requests.map.jsonl` from an older build), looked for under `cwd`.
+ */
+export function joinMapPath(options: Pick<JoinCliOptions, 'map' | 'requests'>, cwd?: string): string {
   if (options.map !== undefined && options.requests !== undefined) {
     throw new UsageError('--map and --requests cannot be used together', 'give one of them');
   }
   if (options.map !== undefined) return options.map;
-  if (options.requests !== undefined) return mapPathFor(options.requests);
+  if (options.requests !== undefined) return existingMapPathFor(options.requests, cwd);
   throw new UsageError(
-    '--join needs the map build wrote: --map FILE, or --requests FILE to use FILE.map.jsonl',
+    '--join needs the map build wrote: --map FILE, or --requests FILE to use FILE.map',
     'e.g. claude-batch results ID --join data.csv --requests requests.jsonl --format csv -o joined.csv',
   );
 }
@@ -83,21 +89,29 @@ export function joinSummaryText(s: JoinSummary): string[] {
   if (s.unevenRows > 0) {
     lines.push(`warning: ${count(s.unevenRows, 'row')} with more or fewer fields than the header`);
   }
+  if (s.missingResults > 0) {
+    lines.push(
+      `warning: ${count(s.missingResults, 'request')} of the map with no result (are these the results of the whole batch?)`,
+    );
+  }
   if (s.repeatedResults > 0)
     lines.push(`note: ${count(s.repeatedResults, 'repeated result')} (the last one was kept)`);
   return lines;
 }
 
+/** Where a join's results come from: a batch to download, a producer (a job's merge), or a file. */
+export type JoinFrom =
+  | string
+  | { label: string; produce: (sink: Sink) => Promise<unknown>; defaultMap?: string }
+  | { label: string; file: string };
+
 /**
- * `results ID --join INPUT [--map FILE | --requests FILE]`: downloads the batch's results and
- * writes the input's rows, in order, with their result columns (csv or jsonl) to -o FILE
- * (atomically) or stdout; a summary on stderr (or as JSON on stdout with --json and -o).
+ * `results ID --join INPUT [--map FILE | --requests FILE]`: downloads the batch's results (or
+ * reads a results file: `--from FILE`) and writes the input's rows, in order, with their result
+ * columns (csv or jsonl) to -o FILE (atomically) or stdout; a summary on stderr (or as JSON on
+ * stdout with --json and -o).
  */
-export async function joinToOutput(
-  ctx: Context,
-  from: string | { label: string; produce: (sink: Sink) => Promise<unknown>; defaultMap?: string },
-  options: JoinCliOptions,
-): Promise<number> {
+export async function joinToOutput(ctx: Context, from: JoinFrom, options: JoinCliOptions): Promise<number> {
   const batchId = typeof from === 'string' ? from : from.label;
   const { io } = ctx;
   const format = (options.format ?? 'jsonl') as JoinFormat;
@@ -113,9 +127,13 @@ export async function joinToOutput(
     throw new UsageError(`--join-source ${source}: use csv, json, jsonl or text`);
   }
   const map =
-    typeof from !== 'string' && options.map === undefined && options.requests === undefined && from.defaultMap
+    typeof from !== 'string' &&
+    'produce' in from &&
+    options.map === undefined &&
+    options.requests === undefined &&
+    from.defaultMap
       ? from.defaultMap
-      : joinMapPath(options);
+      : joinMapPath(options, io.cwd);
   const toStdout = options.output === undefined || options.output === '-';
   if (options.json && toStdout) {
     throw new UsageError('--json prints the summary on stdout, so it needs -o FILE for the joined rows');
@@ -123,7 +141,13 @@ export async function joinToOutput(
   const sink: Sink = toStdout
     ? streamSink(io.stdout)
     : await openAtomicFile(resolve(io.cwd, options.output as string), { force: options.force ?? false });
-  const progress = await startProgress(io, `Downloading results of ${batchId}…`, options);
+  const progress = await startProgress(
+    io,
+    typeof from !== 'string' && 'file' in from
+      ? `Reading ${from.file}…`
+      : `Downloading results of ${batchId}…`,
+    options,
+  );
   try {
     const joinOptions = {
       input: options.join,
@@ -148,11 +172,13 @@ export async function joinToOutput(
               println(io.stderr, `note: ${message}`);
             },
           })
-        : await joinProduced(from.produce, joinOptions);
+        : 'file' in from
+          ? { summary: await joinResults({ ...joinOptions, results: from.file }) }
+          : await joinProduced(from.produce, joinOptions);
     progress.stop();
     if (options.json) {
       const out = {
-        batch_id: batchId,
+        ...(typeof from !== 'string' && 'file' in from ? { results_file: from.file } : { batch_id: batchId }),
         input: options.join,
         map,
         output: toStdout ? 'stdout' : options.output,

@@ -11,15 +11,15 @@ export function joinOptions(cmd: Command, mapHelp: string): Command {
     .addOption(
       new Option(
         '--join-source <kind>',
-        'with --join: how to read the input (default: from its extension)',
+        'with --join: how to read the input (default: as the map says; an older map: from the extension)',
       ).choices(['csv', 'json', 'jsonl', 'text']),
     )
     .option(
       '--delimiter <char>',
-      'with --join on CSV: the separator given to build (default , or tab for .tsv)',
+      "with --join on CSV: the separator given to build (default: the map's; an older map: , or tab for .tsv)",
     )
     .addOption(
-      new Option('--split-by <unit>', 'with --join on text: as given to build').choices([
+      new Option('--split-by <unit>', "with --join on text: as given to build (default: the map's)").choices([
         'line',
         'paragraph',
       ]),
@@ -126,8 +126,12 @@ export function registerBatchCommands(program: Command, invoke: Invoke): void {
       program
         .command('results')
         .description('stream the results of an ended batch to a file or stdout')
-        .argument('<id>', 'batch id')
+        .argument('[id]', 'batch id (none with --from)')
         .option('-o, --output <file>', 'write to FILE (atomically); - or no -o writes to stdout')
+        .option(
+          '--from <results.jsonl>',
+          'with --join: read the results from this file (monitor --results, results -o) instead of downloading them',
+        )
         .addOption(
           new Option(
             '--format <format>',
@@ -146,9 +150,10 @@ export function registerBatchCommands(program: Command, invoke: Invoke): void {
             'claude-batch results "$id" --format compact | jq -r .text',
             'claude-batch results "$id" -o out.jsonl --json   # summary as JSON on stdout',
             'claude-batch results "$id" --join data.csv --requests requests.jsonl --format csv -o joined.csv',
+            'claude-batch results --join data.csv --requests requests.jsonl --from results.jsonl -o joined.jsonl',
           ]),
         ),
-      'the sidecar build wrote (requests.map.jsonl)',
+      'the sidecar build wrote (requests.jsonl.map)',
     ),
     'results',
     () => import('./commands/results.js'),

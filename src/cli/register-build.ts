@@ -21,7 +21,7 @@ function outputOptions(cmd: Command): Command {
     .option('--force', 'replace the output file (and sidecar) if they exist')
     .option(
       '--map <file>',
-      'sidecar mapping each custom_id to its input row (default: OUTPUT with .map.jsonl; none with -o -)',
+      'sidecar mapping each custom_id to its input row (default: OUTPUT.map; none with -o -)',
     )
     .option('--no-map', 'write no sidecar')
     .option('--json', 'print the summary as JSON on stdout (needs -o FILE)')
@@ -150,7 +150,8 @@ export function registerBuildCommands(program: Command, invoke: Invoke): void {
         '',
         'Each request: {"custom_id", "params": {model, max_tokens, [system], messages: [{role: user, content}]}}.',
         'custom_id: --id-column/--id-field, else csv-row-N, text-line-N, text-para-N, json-item-N.',
-        'The sidecar OUTPUT.map.jsonl has one line per request: {"custom_id","row","line","id"}.',
+        'The sidecar OUTPUT.map (requests.jsonl.map) starts with a header (how the input was read, its size',
+        'and sha256), then one line per request: {"custom_id","row","line","id"}.',
         'Summary on stderr (or JSON on stdout with --json). Exit 2 on bad input; nothing is written.',
       ]),
     );

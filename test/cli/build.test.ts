@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -34,11 +35,9 @@ describe('build csv', () => {
     expect(r.stderr).toMatch(new RegExp(`^✓ 4 requests written to ${out} \\(\\d+ B\\)\n`));
     expect(r.stderr).toContain('  skipped: 1 empty prompt\n');
     expect(r.stderr).toMatch(/ {2}models: claude-haiku-4-5 ×4 · input ≈ \d+ tokens \(estimate\)\n/);
-    expect(r.stderr).toContain(
-      `  sidecar: ${out.replace(/\.jsonl$/, '.map.jsonl')} (custom_id → input row)\n`,
-    );
+    expect(r.stderr).toContain(`  sidecar: ${`${out}.map`} (custom_id → input row)\n`);
     expect(r.stderr).toContain(`Next: claude-batch submit ${out}\n`);
-    expect(lines(readFileSync(out.replace(/\.jsonl$/, '.map.jsonl'), 'utf8'))).toHaveLength(4);
+    expect(lines(readFileSync(`${out}.map`, 'utf8'))).toHaveLength(5); // a header line, then 4
     await expectSubmittable(out, 4);
   });
 
@@ -49,7 +48,7 @@ describe('build csv', () => {
     expect(first.code).toBe(0);
     const out = join(cwd, 'batch_requests.jsonl');
     expect(existsSync(out)).toBe(true);
-    expect(existsSync(join(cwd, 'batch_requests.map.jsonl'))).toBe(true);
+    expect(existsSync(join(cwd, 'batch_requests.jsonl.map'))).toBe(true);
     const before = readFileSync(out, 'utf8');
 
     const again = await runCli([...args, '--max-tokens', '5'], { cwd });
@@ -93,6 +92,7 @@ describe('build csv', () => {
     expect(lines(r.stdout)).toHaveLength(3);
     expect(r.stderr).toContain(`  sidecar: ${map} (custom_id → input row)`);
     expect(lines(readFileSync(map, 'utf8'))).toEqual([
+      { claude_batch_map: 1, source: 'text', split_by: 'line', input: expect.objectContaining({ size: 24 }) },
       { custom_id: 'text-line-1', row: 1, line: 1 },
       { custom_id: 'text-line-2', row: 2, line: 4 },
       { custom_id: 'text-line-3', row: 3, line: 5 },
@@ -119,7 +119,7 @@ describe('build csv', () => {
       source: 'csv',
       input: `${FIX}/reviews.csv`,
       output: out,
-      map: out.replace(/\.jsonl$/, '.map.jsonl'),
+      map: `${out}.map`,
       requests: 4,
       skipped: { 'empty prompt': 1 },
       bytes: readFileSync(out).length,
@@ -307,7 +307,7 @@ describe('build csv', () => {
       `error: ${FIX}/header-only.csv: input: no requests: the input has no rows\nhint: nothing was written\n`,
     );
     expect(existsSync(out)).toBe(false);
-    expect(existsSync(out.replace(/\.jsonl$/, '.map.jsonl'))).toBe(false);
+    expect(existsSync(`${out}.map`)).toBe(false);
   });
 
   it('interrupted: exit 130 and no file left', async () => {
@@ -321,7 +321,7 @@ describe('build csv', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain('Interrupted');
     expect(existsSync(out)).toBe(false);
-    expect(existsSync(out.replace(/\.jsonl$/, '.map.jsonl'))).toBe(false);
+    expect(existsSync(`${out}.map`)).toBe(false);
   });
 
   it('a missing input file is a usage error', async () => {
@@ -490,7 +490,7 @@ describe('build', () => {
       out,
     ]);
     expect(r.code).toBe(0);
-    expect(lines(readFileSync(out.replace(/\.jsonl$/, '.map.jsonl'), 'utf8'))).toEqual([
+    expect(lines(readFileSync(`${out}.map`, 'utf8')).slice(1)).toEqual([
       { custom_id: 'A-1', row: 1, line: 2, id: 'A-1' },
       { custom_id: 'B-2', row: 2, line: 3, id: 'B-2' },
     ]);
@@ -508,5 +508,45 @@ describe('build csv, TSV with a bare quote', () => {
     expect(r.code).toBe(0);
     const first = JSON.parse(readFileSync(out, 'utf8').split('\n')[0] as string);
     expect(first.params.messages[0].content).toBe('hello "there"');
+  });
+});
+
+describe('sidecars and request-file globs', () => {
+  it("README's loop `for f in part-*.jsonl` finds the request files, not their maps", async () => {
+    const folder = tempDir();
+    for (const part of ['part-1', 'part-2']) {
+      const r = await runCli(['build', 'text', `${FIX}/notes-lf.txt`, '-o', join(folder, `${part}.jsonl`)]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    // The shell's own expansion of the globs people write for request files.
+    const glob = (pattern: string) =>
+      execFileSync('sh', ['-c', `for f in ${pattern}; do echo "$f"; done`], { cwd: folder, encoding: 'utf8' })
+        .trim()
+        .split('\n');
+    expect(glob('part-*.jsonl')).toEqual(['part-1.jsonl', 'part-2.jsonl']);
+    expect(glob('*.jsonl')).toEqual(['part-1.jsonl', 'part-2.jsonl']);
+    expect(readdirSync(folder).sort()).toEqual([
+      'part-1.jsonl',
+      'part-1.jsonl.map',
+      'part-2.jsonl',
+      'part-2.jsonl.map',
+    ]);
+    for (const f of glob('part-*.jsonl')) await expectSubmittable(join(folder, f), 3);
+  });
+
+  it('submit recognises a map (new, or an older build’s) and says so: exit 2, nothing sent', async () => {
+    const folder = tempDir();
+    const out = join(folder, 'requests.jsonl');
+    expect((await runCli(['build', 'text', `${FIX}/notes-lf.txt`, '-o', out])).code).toBe(0);
+    const oldStyle = join(folder, 'requests.map.jsonl');
+    writeFileSync(oldStyle, readFileSync(`${out}.map`, 'utf8').split('\n').slice(1).join('\n'));
+    for (const map of [`${out}.map`, oldStyle]) {
+      const r = await runCli(['submit', map, '--dry-run']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        `error: ${map} is a sidecar map that build writes beside a request file (custom_id → input row), not a request file\n`,
+      );
+      expect(r.stderr).toContain('hint: submit the request file itself');
+    }
   });
 });

@@ -23,7 +23,7 @@ describe('demo', () => {
     expect(r.stderr).toContain('claude-batch monitor "$id" --results results.jsonl');
     // The files are there to look at.
     expect(readFileSync(join(dir, 'results.jsonl'), 'utf8').trimEnd().split('\n')).toHaveLength(30);
-    expect(existsSync(join(dir, 'requests.map.jsonl'))).toBe(true);
+    expect(existsSync(join(dir, 'requests.jsonl.map'))).toBe(true);
   });
 
   it('without --dir, leaves no temporary folder behind', async () => {

@@ -209,7 +209,7 @@ describe('run <source>', () => {
     expect(joined.code).toBe(0);
     const rows = joined.stdout.trimEnd().split('\n');
     expect(rows[0]).toBe(
-      'id,text,result_type,result_text,stop_reason,input_tokens,output_tokens,error_type,error_message',
+      'id,text,result_type,result_text,result_stop_reason,result_input_tokens,result_output_tokens,result_error_type,result_error_message',
     );
     expect(rows[1]).toMatch(/^p1,Hello,succeeded,/);
     expect(rows[2]).toMatch(/^p2,"Bonjour, monde",succeeded,/);
@@ -280,7 +280,7 @@ describe('run <source>', () => {
     expect(csv.code).toBe(0);
     const lines = csv.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe(
-      'id,text,result_type,result_text,stop_reason,input_tokens,output_tokens,error_type,error_message',
+      'id,text,result_type,result_text,result_stop_reason,result_input_tokens,result_output_tokens,result_error_type,result_error_message',
     );
     expect(lines[1]).toMatch(/^1,"alpha, one",succeeded,/);
   });

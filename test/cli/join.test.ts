@@ -31,7 +31,7 @@ describe('results --join (through the CLI)', () => {
     expect(r.code).toBe(0);
     const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
     expect(lines[0]).toBe(
-      'review_id,product,text,result_type,result_text,stop_reason,input_tokens,output_tokens,error_type,error_message',
+      'review_id,product,text,result_type,result_text,result_stop_reason,result_input_tokens,result_output_tokens,result_error_type,result_error_message',
     );
     expect(lines[1]).toMatch(
       /^r1,Kettle,"Boils fast, stays cool",succeeded,"Emulated answer [0-9a-f]{8} to: ""Boils fast, stays cool""",end_turn,\d+,\d+,,$/,

@@ -58,7 +58,8 @@ describe('build, then submit, then results (spawned binary, emulator)', () => {
     const byId = new Map(jsonl(resultsPath).map((r) => [r.custom_id as string, r]));
     expect(byId.size).toBe(5);
 
-    const map = jsonl(join(dir, 'reviews.map.jsonl'));
+    const [header, ...map] = jsonl(join(dir, 'reviews.jsonl.map'));
+    expect(header).toMatchObject({ claude_batch_map: 1, source: 'csv', delimiter: ',' });
     expect(map.map((m) => m.id)).toEqual(['r-001', 'r-002', 'r-003', 'r-004', 'r_005']);
     for (const entry of map) expect(byId.get(entry.custom_id)?.result.type).toBe('succeeded');
   });

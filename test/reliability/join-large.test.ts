@@ -108,12 +108,12 @@ describe('join at scale', () => {
       'prompt',
       'note',
       'result_type',
-      'text',
-      'stop_reason',
-      'input_tokens',
-      'output_tokens',
-      'error_type',
-      'error_message',
+      'result_text',
+      'result_stop_reason',
+      'result_input_tokens',
+      'result_output_tokens',
+      'result_error_type',
+      'result_error_message',
     ]);
     for (let i = 1; i <= ROWS; i += 1) {
       const r = records[i] as string[];

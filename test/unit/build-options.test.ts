@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { checkIdPrefix, IdRegistry, shortHash } from '../../src/core/builder/ids.js';
 import { parseExtraParams } from '../../src/core/builder/params.js';
 import { DEFAULT_MODEL, requestShape } from '../../src/core/builder/request-shape.js';
-import { mapLine, mapPathFor } from '../../src/core/builder/sidecar.js';
+import { legacyMapPathFor, mapLine, mapPathFor } from '../../src/core/builder/sidecar.js';
 import { checkTemplateNames, compileTemplate } from '../../src/core/builder/template.js';
 import { UsageError } from '../../src/core/errors.js';
 import { checkRequest } from '../../src/core/requests/schema.js';
@@ -188,9 +188,15 @@ describe('ids', () => {
 });
 
 describe('sidecar', () => {
-  it('sits beside the output and has one JSON object a line', () => {
-    expect(mapPathFor('out/requests.jsonl')).toBe('out/requests.map.jsonl');
-    expect(mapPathFor('requests.txt')).toBe('requests.txt.map.jsonl');
+  it('sits beside the output, named so that request-file globs miss it, and has one JSON object a line', () => {
+    expect(mapPathFor('out/requests.jsonl')).toBe('out/requests.jsonl.map');
+    expect(mapPathFor('requests.txt')).toBe('requests.txt.map');
+    expect(legacyMapPathFor('out/requests.jsonl')).toBe('out/requests.map.jsonl');
+    expect(legacyMapPathFor('requests.txt')).toBe('requests.txt.map.jsonl');
+    // The globs people write for request files do not match the sidecars.
+    for (const glob of [/^.*\.jsonl$/, /^part-.*\.jsonl$/, /^.*\.json$/, /^.*\.ndjson$/]) {
+      expect(glob.test(mapPathFor('part-1.jsonl'))).toBe(false);
+    }
     expect(JSON.parse(mapLine('h-00', 3, 7, 'order "17"'))).toEqual({
       custom_id: 'h-00',
       row: 3,

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -19,6 +20,8 @@ interface Built {
     params: Record<string, unknown> & { messages: Array<{ content: string }> };
   }>;
   map: Array<{ custom_id: string; row: number; line?: number; id?: unknown }>;
+  /** The map's first line: how build read the input. */
+  header: Record<string, unknown>;
   summary: Awaited<ReturnType<typeof buildRequestFile>>;
   output: string;
 }
@@ -37,7 +40,9 @@ async function build(options: Omit<BuildOptions, 'output'>): Promise<Built> {
   const dry = await runCli(['submit', output, '--dry-run']);
   expect(dry.code, dry.stderr).toBe(0);
   expect(dry.stderr).toContain(`${summary.requests} valid request`);
-  return { requests: jsonl(output), map: jsonl(summary.map as string), summary, output };
+  const [header, ...map] = jsonl(summary.map as string);
+  expect(header).toMatchObject({ claude_batch_map: 1, source: options.source });
+  return { requests: jsonl(output), map, header, summary, output };
 }
 
 /** The error a build throws; checks that nothing was left behind. */
@@ -408,13 +413,114 @@ describe('output files', () => {
       map: false,
     });
     expect(none.map).toBeNull();
-    expect(existsSync(join(dir, 'nomap.map.jsonl'))).toBe(false);
+    expect(existsSync(join(dir, 'nomap.jsonl.map'))).toBe(false);
     const named = await buildRequestFile({
       source: 'text',
       input: `${FIX}/notes-lf.txt`,
       output: join(dir, 'named.jsonl'),
       map: join(dir, 'named-ids.jsonl'),
     });
-    expect(jsonl(named.map as string)).toHaveLength(3);
+    expect(jsonl(named.map as string)).toHaveLength(4); // the header, then one line a request
+  });
+});
+
+describe('the map header', () => {
+  const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+  const identity = (path: string, name = path) => ({ name, size: statSync(path).size, sha256: sha256(path) });
+
+  it('says how each source was read, and what the input was (size and sha256)', async () => {
+    const csv = await build({
+      source: 'csv',
+      input: `${FIX}/reviews.tsv`,
+      delimiter: 'tab',
+      promptColumn: 'text',
+      skipBadRows: true,
+    });
+    expect(csv.header).toEqual({
+      claude_batch_map: 1,
+      source: 'csv',
+      delimiter: '\t',
+      input: identity(`${FIX}/reviews.tsv`),
+    });
+    const ids = await build({
+      source: 'csv',
+      input: `${FIX}/ids.csv`,
+      promptColumn: 'text',
+      idColumn: 'id',
+      hashIds: true,
+    });
+    expect(ids.header).toMatchObject({ source: 'csv', delimiter: ',', id_column: 'id' });
+    const paragraphs = await build({ source: 'text', input: `${FIX}/notes.txt`, splitBy: 'paragraph' });
+    expect(paragraphs.header).toEqual({
+      claude_batch_map: 1,
+      source: 'text',
+      split_by: 'paragraph',
+      input: identity(`${FIX}/notes.txt`),
+    });
+    expect((await build({ source: 'text', input: `${FIX}/notes.txt` })).header).toMatchObject({
+      split_by: 'line',
+    });
+    expect(
+      (await build({ source: 'json', input: `${FIX}/lines.jsonl`, template: '{{q.text}}' })).header,
+    ).toMatchObject({ source: 'json', jsonl: true, input: identity(`${FIX}/lines.jsonl`) });
+    expect(
+      (
+        await build({
+          source: 'json',
+          input: `${FIX}/items.json`,
+          promptField: 'input.text',
+          idField: 'id',
+        })
+      ).header,
+    ).toMatchObject({ source: 'json', jsonl: false, id_field: 'id' });
+    const custom = await build({ source: 'custom', input: `${FIX}/gen.mjs` });
+    expect(custom.header).toEqual({
+      claude_batch_map: 1,
+      source: 'custom',
+      input: { name: `${FIX}/gen.mjs` },
+    });
+  });
+
+  it('identifies stdin by the bytes read (kept in a temporary file that is then removed)', async () => {
+    const text = 'alpha\n\nbeta\n';
+    const b = await build({
+      source: 'text',
+      input: { stream: Readable.from([Buffer.from(text)]), name: 'stdin' },
+    });
+    expect(b.requests).toHaveLength(2);
+    expect(b.header).toEqual({
+      claude_batch_map: 1,
+      source: 'text',
+      split_by: 'line',
+      input: {
+        name: 'stdin',
+        size: Buffer.byteLength(text),
+        sha256: createHash('sha256').update(text).digest('hex'),
+      },
+    });
+  });
+});
+
+describe('the map header: a build that fails early', () => {
+  it('a bad option found after the hash started: the error at once, no file, no temporary file', async () => {
+    const folder = tempDir();
+    const output = join(folder, 'never.jsonl');
+    const error = await buildRequestFile({
+      source: 'text',
+      input: `${FIX}/notes.txt`,
+      splitBy: 'sentence' as 'line',
+      output,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toBe('--split-by sentence: use line or paragraph');
+    expect(readdirSync(folder)).toEqual([]);
+    const stdin = await buildRequestFile({
+      source: 'text',
+      input: { stream: Readable.from([Buffer.from('a\n')]), name: 'stdin' },
+      splitBy: 'sentence' as 'line',
+      output: join(folder, 'never2.jsonl'),
+    }).catch((e: unknown) => e);
+    expect(stdin).toBeInstanceOf(UsageError);
+    expect(readdirSync(folder)).toEqual([]);
   });
 });

@@ -40,7 +40,13 @@ async function buildReviews(): Promise<string> {
   return summary.map as string;
 }
 
-const RESULT_HEADER = ['stop_reason', 'input_tokens', 'output_tokens', 'error_type', 'error_message'];
+const RESULT_HEADER = [
+  'result_stop_reason',
+  'result_input_tokens',
+  'result_output_tokens',
+  'result_error_type',
+  'result_error_message',
+];
 
 describe('joinResults: csv input', () => {
   it('restores every input row and column in order, with results given in random order (csv out)', async () => {
@@ -132,11 +138,11 @@ describe('joinResults: csv input', () => {
       notes: 'quotes',
       result_type: 'succeeded',
       result_text: 'positive,\n"very" indeed',
-      stop_reason: 'max_tokens',
-      input_tokens: 15,
-      output_tokens: 4,
-      error_type: null,
-      error_message: null,
+      result_stop_reason: 'max_tokens',
+      result_input_tokens: 15,
+      result_output_tokens: 4,
+      result_error_type: null,
+      result_error_message: null,
     });
     expect(rows[3]).toMatchObject({ id: 'r4', result_type: null, result_text: null });
   });
@@ -148,7 +154,7 @@ describe('joinResults: csv input', () => {
     const out = next('csv');
     await joinResults({ results, map, input, format: 'csv', sink: await fileSink(out) });
     expect(readCsv(out).map((r) => r.slice(0, 4))).toEqual([
-      ['key', 'prompt', 'result_type', 'text'],
+      ['key', 'prompt', 'result_type', 'result_text'],
       ['a,b', 'first', '', ''],
       ['c', 'second', 'succeeded', 'two'],
     ]);
@@ -179,7 +185,7 @@ describe('joinResults: csv input', () => {
       sink: await fileSink(out),
     });
     expect(readCsv(out).map((r) => [r[0], r[2], r[3], r[7]])).toEqual([
-      ['order', 'result_type', 'text', 'error_type'],
+      ['order', 'result_type', 'result_text', 'result_error_type'],
       ['17', 'errored', '', 'api_error'],
       ['18', '', '', ''],
       ['19', 'succeeded', 'G', ''],
@@ -267,7 +273,7 @@ describe('joinResults: json and text inputs', () => {
       'value',
       'result',
       'result_type',
-      'text',
+      'result_text',
       ...RESULT_HEADER,
     ]);
     expect(records[1]?.slice(0, 6)).toEqual(['first question', '{"tags":["a","b"]}', '1.5', '', '', '']);
@@ -358,7 +364,7 @@ describe('joinResults: mistakes', () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
     expect((error as UsageError).message).toMatch(/cannot read the map .*nope\.map\.jsonl: no such file/);
-    expect((error as UsageError).hint).toContain('requests.map.jsonl');
+    expect((error as UsageError).hint).toContain('requests.jsonl.map');
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
@@ -409,6 +415,122 @@ describe('joinResults: mistakes', () => {
       sink: await fileSink(next('csv')),
     }).catch((e: unknown) => e);
     expect((error2 as Error).message).toBe(`${badResults}:2: json: not a JSON line`);
+  });
+
+  it('a map without a header (an older build): a misaligned read is refused by its line numbers, nothing written', async () => {
+    const input = writeText(dir, 'paras.txt', 'one\nstill one\n\ntwo\n\nthree\n');
+    // What an older build wrote for --split-by paragraph: no header, rows at lines 1, 4 and 6.
+    const map = writeText(
+      dir,
+      'paras.map.jsonl',
+      toJsonl([
+        { custom_id: 'text-para-1', row: 1, line: 1 },
+        { custom_id: 'text-para-2', row: 2, line: 4 },
+        { custom_id: 'text-para-3', row: 3, line: 6 },
+      ]),
+    );
+    const results = writeText(
+      dir,
+      'paras.results.jsonl',
+      toJsonl([succeeded('text-para-1', 'A'), succeeded('text-para-2', 'B'), succeeded('text-para-3', 'C')]),
+    );
+    const out = next('jsonl');
+    const error = await joinResults({
+      results,
+      map,
+      input,
+      format: 'jsonl',
+      sink: await fileSink(out),
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).message).toBe(
+      `${input} does not match the map: its row 2 starts on line 2, the map's on line 4; nothing was written`,
+    );
+    expect(existsSync(out)).toBe(false);
+    // Read as build read it, the same map joins.
+    await joinResults({
+      results,
+      map,
+      input,
+      format: 'jsonl',
+      splitBy: 'paragraph',
+      sink: await fileSink(out),
+    });
+    expect(readJsonl(out).map((r) => [r.text, r.result_text])).toEqual([
+      ['one\nstill one', 'A'],
+      ['two', 'B'],
+      ['three', 'C'],
+    ]);
+  });
+
+  it("a header naming the id column: each row's id must be the map's (csv and json)", async () => {
+    const input = writeText(dir, 'orders.csv', 'order,prompt\n17,alpha\n18,beta\n');
+    const header = {
+      claude_batch_map: 1,
+      source: 'csv',
+      delimiter: ',',
+      id_column: 'order',
+      input: { name: 'orders.csv' },
+    };
+    const rows = [
+      { custom_id: 'o-17', row: 1, line: 2, id: '17' },
+      { custom_id: 'o-18', row: 2, line: 3, id: '18' },
+    ];
+    const results = writeText(
+      dir,
+      'orders.results.jsonl',
+      toJsonl([succeeded('o-17', 'A'), succeeded('o-18', 'B')]),
+    );
+    const good = writeText(dir, 'orders.map', toJsonl([header, ...rows]));
+    const out = next('jsonl');
+    await joinResults({ results, map: good, input, format: 'jsonl', sink: await fileSink(out) });
+    expect(readJsonl(out).map((r) => [r.order, r.result_text])).toEqual([
+      ['17', 'A'],
+      ['18', 'B'],
+    ]);
+    // The map says row 2 is order 19: refused, nothing written.
+    const bad = writeText(dir, 'orders-bad.map', toJsonl([header, rows[0], { ...rows[1], id: '19' }]));
+    const refused = next('jsonl');
+    const error = await joinResults({
+      results,
+      map: bad,
+      input,
+      format: 'jsonl',
+      sink: await fileSink(refused),
+    }).catch((e: unknown) => e);
+    expect((error as UsageError).message).toBe(
+      `${input} does not match the map: its row 2 has the id "18", not the map's; nothing was written`,
+    );
+    expect(existsSync(refused)).toBe(false);
+
+    const items = writeText(dir, 'items.jsonl', '{"meta":{"id":5},"q":"x"}\n{"meta":{"id":6},"q":"y"}\n');
+    const jsonHeader = {
+      claude_batch_map: 1,
+      source: 'json',
+      jsonl: true,
+      id_field: 'meta.id',
+      input: { name: 'items.jsonl' },
+    };
+    const jsonMap = writeText(
+      dir,
+      'items.map',
+      toJsonl([
+        jsonHeader,
+        { custom_id: 'i-5', row: 1, line: 1, id: 5 },
+        { custom_id: 'i-6', row: 2, line: 2, id: 7 },
+      ]),
+    );
+    const jsonResults = writeText(dir, 'items.results.jsonl', toJsonl([succeeded('i-5', 'A')]));
+    const jsonError = await joinResults({
+      results: jsonResults,
+      map: jsonMap,
+      input: items,
+      format: 'jsonl',
+      sink: await fileSink(next('jsonl')),
+    }).catch((e: unknown) => e);
+    expect((jsonError as UsageError).message).toBe(
+      `${items} does not match the map: its row 2 has the id 6, not the map's; nothing was written`,
+    );
   });
 
   it('reports results for rows past the end of the input, and keeps the last of repeated results', async () => {

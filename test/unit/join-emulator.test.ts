@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -77,7 +77,7 @@ describe('join against the emulator', () => {
     const { batch, summary } = await joinBatchResults(client, id, {
       tempDir: spool,
       input,
-      map: `${requests.slice(0, -'.jsonl'.length)}.map.jsonl`,
+      map: `${requests}.map`,
       format: 'csv',
       sink: await fileSink(out),
     });
@@ -85,7 +85,7 @@ describe('join against the emulator', () => {
     const records = readCsv(out);
     const original = readCsv(input);
     expect(records).toHaveLength(26);
-    expect(records[0]?.slice(0, 5)).toEqual(['id', 'question', 'extra', 'result_type', 'text']);
+    expect(records[0]?.slice(0, 5)).toEqual(['id', 'question', 'extra', 'result_type', 'result_text']);
     // Every input column restored, in order.
     expect(records.map((r) => r.slice(0, 3))).toEqual(original);
     expect(records[3]?.slice(3)).toEqual([
@@ -161,7 +161,7 @@ describe('join against the emulator', () => {
     expect(JSON.parse(third.out())).toMatchObject({
       batch_id: id,
       output: 'cli-joined.jsonl',
-      map: 'in-5.requests.map.jsonl',
+      map: 'in-5.requests.jsonl.map',
       rows: 5,
       joined: 5,
       results: { total: 5, succeeded: 4, errored: 1 },
@@ -172,7 +172,7 @@ describe('join against the emulator', () => {
     const second = testIo();
     const code2 = await joinToOutput(createContext(second.io, {}), id, {
       join: 'in-5.csv',
-      map: 'in-5.requests.map.jsonl',
+      map: 'in-5.requests.jsonl.map',
       format: 'jsonl',
     });
     expect(code2).toBe(0);
@@ -207,7 +207,7 @@ describe('join against the emulator', () => {
     expect(missing).toBeInstanceOf(UsageError);
     expect(missing.message).toMatch(/cannot read the map missing\.map\.jsonl/);
     expect(existsSync(join(dir, 'never.csv'))).toBe(false);
-    expect(joinMapPath({ requests: 'out/requests.jsonl' })).toBe('out/requests.map.jsonl');
+    expect(joinMapPath({ requests: 'out/requests.jsonl' })).toBe('out/requests.jsonl.map');
     expect(() => checkJoinFlags({ format: 'jsonl' })).not.toThrow();
     expect(() => checkJoinFlags({ join: 'a.csv', format: 'csv', map: 'm' })).not.toThrow();
     // Without --join, csv is a flat CSV of the results (issue: one set of formats wherever results are written).
@@ -215,7 +215,12 @@ describe('join against the emulator', () => {
     expect(() => checkJoinFlags({ map: 'm', splitBy: 'line' })).toThrow(
       '--map, --split-by need --join INPUT',
     );
-    expect(joinMapPath({ requests: 'reqs' })).toBe('reqs.map.jsonl');
-    expect(readFileSync(join(dir, 'in-5.requests.map.jsonl'), 'utf8')).toContain('"custom_id":"csv-row-1"');
+    expect(joinMapPath({ requests: 'reqs' })).toBe('reqs.map');
+    expect(readFileSync(join(dir, 'in-5.requests.jsonl.map'), 'utf8')).toContain('"custom_id":"csv-row-1"');
+    // A map an older build wrote (requests.map.jsonl) is still found, when there is no newer one.
+    writeFileSync(join(dir, 'old.map.jsonl'), '{"custom_id":"x-1","row":1}\n');
+    expect(joinMapPath({ requests: 'old.jsonl' }, dir)).toBe('old.map.jsonl');
+    writeFileSync(join(dir, 'old.jsonl.map'), '{"custom_id":"x-1","row":1}\n');
+    expect(joinMapPath({ requests: 'old.jsonl' }, dir)).toBe('old.jsonl.map');
   });
 });

@@ -23,24 +23,27 @@ describe('csv quoting (RFC 4180)', () => {
 });
 
 describe('result column names', () => {
-  it('keeps the names unless the input has them, then prefixes result_', () => {
-    expect(resultColumnNames(['id', 'prompt'])).toEqual([
+  it('always prefixes result_ (so an input column never hides an answer), again when the input has the name', () => {
+    const plain = [
       'result_type',
-      'text',
-      'stop_reason',
-      'input_tokens',
-      'output_tokens',
-      'error_type',
-      'error_message',
-    ]);
+      'result_text',
+      'result_stop_reason',
+      'result_input_tokens',
+      'result_output_tokens',
+      'result_error_type',
+      'result_error_message',
+    ];
+    expect(resultColumnNames(['id', 'prompt'])).toEqual(plain);
+    // An input column `text` (or `stop_reason`…) no longer moves the answer: the names do not depend on it.
+    expect(resultColumnNames(['id', 'text', 'stop_reason', 'input_tokens'])).toEqual(plain);
     expect(resultColumnNames(['text', 'result_text', 'result_type'])).toEqual([
       'result_result_type',
       'result_result_text',
-      'stop_reason',
-      'input_tokens',
-      'output_tokens',
-      'error_type',
-      'error_message',
+      'result_stop_reason',
+      'result_input_tokens',
+      'result_output_tokens',
+      'result_error_type',
+      'result_error_message',
     ]);
     expect(resultKey({ a: 1 })).toBe('result');
     expect(resultKey({ result: 1, result_result: 2 })).toBe('result_result_result');

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { existingMapPathFor } from '../../core/builder/sidecar.js';
 import { loadPrices } from '../../core/cost/prices.js';
 import { openAtomicFile, type Sink, streamSink } from '../../core/fs/atomic-file.js';
 import { cancelJob } from '../../core/job/cancel.js';
@@ -125,8 +126,9 @@ async function results(ctx: Context, job: string, options: Options & Partial<Joi
   checkJoinFlags(options);
   assertJobComplete(manifest, dir);
   if (options.join !== undefined) {
-    // A job run from a build source keeps its map in the job folder.
-    const ownMap = join(dir, 'input.map.jsonl');
+    // A job run from a build source keeps its map in the job folder (input.jsonl.map; jobs
+    // made before the rename have input.map.jsonl).
+    const ownMap = existingMapPathFor(join(dir, 'input.jsonl'));
     return joinToOutput(
       ctx,
       {

@@ -22,10 +22,28 @@ interface Options extends Partial<Omit<JoinCliOptions, 'format'>> {
 /** `results ID`: streams every result to a file (atomically) or stdout, then a summary on stderr. */
 export async function run(ctx: Context, [id]: string[], options: Options) {
   const { io } = ctx;
-  if (options.join !== undefined) {
-    return joinToOutput(ctx, id as string, { ...options, join: options.join } as JoinCliOptions);
+  if (options.from !== undefined && options.join !== undefined) {
+    if (id !== undefined) {
+      throw new UsageError(
+        `--from reads the results from ${options.from}: give no batch id (${id})`,
+        'a results file does not name its batch, so the id could not be checked; drop it',
+      );
+    }
+    return joinToOutput(ctx, { label: options.from, file: options.from }, {
+      ...options,
+      join: options.join,
+    } as JoinCliOptions);
   }
   checkJoinFlags(options as Partial<JoinCliOptions>);
+  if (id === undefined) {
+    throw new UsageError(
+      'results needs a batch id',
+      'e.g. claude-batch results ID -o results.jsonl; or, from a results file: claude-batch results --join data.csv --requests requests.jsonl --from results.jsonl',
+    );
+  }
+  if (options.join !== undefined) {
+    return joinToOutput(ctx, id, { ...options, join: options.join } as JoinCliOptions);
+  }
   const format = options.format as ResultsFormat;
   const toStdout = options.output === undefined || options.output === '-';
   if (options.json && toStdout) {

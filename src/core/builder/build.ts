@@ -1,4 +1,5 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, type Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import type { Env } from '../api/client.js';
 import { modelWarnings } from '../cost/models.js';
@@ -6,16 +7,17 @@ import { BUILT_IN_PRICES, type PriceTable } from '../cost/prices.js';
 import { InputError, UsageError } from '../errors.js';
 import { assertWritable, openAtomicFile, type Sink } from '../fs/atomic-file.js';
 import { assertReadableFile } from '../fs/readable.js';
+import { spoolToFile } from '../fs/spool.js';
 import { BODY_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../requests/limits.js';
 import { contextWarning, describeLines, strictError } from '../requests/warnings.js';
-import { type CsvOptions, csvRows } from './csv.js';
+import { type CsvOptions, csvRows, parseDelimiter } from './csv.js';
 import { loadBuilder, writeCustom } from './custom.js';
 import { checkIdPrefix, type IdPolicy, IdRegistry } from './ids.js';
 import { type JsonOptions, jsonRows } from './json.js';
 import { type RowCounts, type RunHooks, writeRows } from './pipeline.js';
 import { chooseModel, DEFAULT_MAX_TOKENS, type RequestOptions, requestShape } from './request-shape.js';
 import type { RowSource } from './rows.js';
-import { mapPathFor } from './sidecar.js';
+import { hashFileInWorker, headerFirstSink, type MapHeader, mapHeaderLine, mapPathFor } from './sidecar.js';
 import { compileTemplate } from './template.js';
 import { type SplitBy, textRows } from './text.js';
 import { RequestWriter } from './writer.js';
@@ -34,7 +36,7 @@ export interface BuildOptions extends RequestOptions, IdPolicy, RunHooks {
   /** Where the requests go: a path (default {@link DEFAULT_OUTPUT}), or a sink (e.g. stdout). */
   output?: string | Sink | undefined;
   /**
-   * The sidecar: a path, or false for none. Default: beside a file output (`X.map.jsonl`); none
+   * The sidecar: a path, or false for none. Default: beside a file output (`X.jsonl.map`); none
    * when the output is a sink.
    */
   map?: string | false | undefined;
@@ -107,6 +109,34 @@ async function openInput(
   return { stream: createReadStream(path, { highWaterMark: 1 << 16 }), name: input };
 }
 
+/** Whether a json source is read as JSON Lines (`--jsonl`, or a `.jsonl` / `.ndjson` name). */
+function readsJsonLines(options: BuildOptions, name: string): boolean {
+  const ext = extname(name).toLowerCase();
+  return options.jsonl === true || ext === '.jsonl' || ext === '.ndjson';
+}
+
+/** How build reads the input (the map's header, less the input's identity). */
+function readingOf(options: BuildOptions, name: string): Omit<MapHeader, 'claude_batch_map' | 'input'> {
+  switch (options.source) {
+    case 'csv':
+      return {
+        source: 'csv',
+        delimiter: parseDelimiter(options.delimiter),
+        ...(options.idColumn === undefined ? {} : { id_column: options.idColumn }),
+      };
+    case 'json':
+      return {
+        source: 'json',
+        jsonl: readsJsonLines(options, name),
+        ...(options.idField === undefined ? {} : { id_field: options.idField }),
+      };
+    case 'text':
+      return { source: 'text', split_by: options.splitBy === 'paragraph' ? 'paragraph' : 'line' };
+    default:
+      return { source: 'custom' };
+  }
+}
+
 function rowSource(options: BuildOptions, stream: AsyncIterable<Uint8Array>, name: string): RowSource {
   const template = options.template === undefined ? undefined : compileTemplate(options.template);
   switch (options.source) {
@@ -125,12 +155,7 @@ function rowSource(options: BuildOptions, stream: AsyncIterable<Uint8Array>, nam
       if (options.promptField !== undefined && template !== undefined) {
         throw new UsageError('--prompt-field and --template cannot be used together', 'use one of them');
       }
-      const ext = extname(name).toLowerCase();
-      const json: JsonOptions = {
-        ...options,
-        template,
-        jsonl: options.jsonl || ext === '.jsonl' || ext === '.ndjson',
-      };
+      const json: JsonOptions = { ...options, template, jsonl: readsJsonLines(options, name) };
       return jsonRows(stream, name, json);
     }
     default:
@@ -189,15 +214,54 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
   const builder = custom
     ? await loadBuilder(resolve(cwd, inputOptionPath(options.input)), inputName)
     : undefined;
-  const input = custom ? undefined : await openInput(options.input, cwd);
-  const source = input ? rowSource(options, input.stream, input.name) : undefined;
-
-  const output = outputPath ? await openAtomicFile(outputPath, options) : (outputOption as Sink);
+  // The map's header records how the input was read and what it was (size, sha256), so that a
+  // join can read it the same way and refuse another file. The hash runs on a worker thread while
+  // the build reads (the map's lines are held until it is known); stdin is kept in a private
+  // temporary file to be hashed and read.
+  const spooled =
+    !custom && mapPath !== undefined && typeof options.input !== 'string'
+      ? await spoolToFile(options.input.stream)
+      : undefined;
+  const inputPath =
+    spooled?.path ?? (typeof options.input === 'string' ? resolve(cwd, options.input) : undefined);
+  let before: Stats | undefined;
+  let hashing: ReturnType<typeof hashFileInWorker> | undefined;
+  let header: Promise<string> | undefined;
+  if (mapPath !== undefined) {
+    const reading = readingOf(options, inputName);
+    if (!custom && inputPath !== undefined) {
+      before = await stat(inputPath).catch(() => undefined);
+      if (before?.isFile()) hashing = hashFileInWorker(inputPath);
+    }
+    header = (hashing?.result ?? Promise.resolve({})).then((identity) =>
+      mapHeaderLine({ ...reading, input: { name: inputName, ...identity } }),
+    );
+    header.catch(() => undefined);
+  }
+  let input: { stream: AsyncIterable<Uint8Array>; name: string } | undefined;
+  let source: RowSource | undefined;
+  let output: Sink;
   let map: Sink | undefined;
   try {
-    map = mapPath ? await openAtomicFile(mapPath, options) : undefined;
+    input = custom
+      ? undefined
+      : spooled
+        ? { stream: createReadStream(spooled.path, { highWaterMark: 1 << 16 }), name: inputName }
+        : await openInput(options.input, cwd);
+    source = input ? rowSource(options, input.stream, input.name) : undefined;
+    output = outputPath ? await openAtomicFile(outputPath, options) : (outputOption as Sink);
+    try {
+      const file = mapPath ? await openAtomicFile(mapPath, options) : undefined;
+      map = file && header ? headerFirstSink(file, header) : file;
+    } catch (error) {
+      await output.abort();
+      await map?.abort();
+      throw error;
+    }
   } catch (error) {
-    await output.abort();
+    destroyStream(input?.stream);
+    await hashing?.stop();
+    await spooled?.remove();
     throw error;
   }
   const writer = new RequestWriter(output, map);
@@ -235,6 +299,17 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
     if (options.strict && requestWarnings.length > 0)
       throw strictError(requestWarnings, outputPath ? 'written' : undefined);
     await writer.flush();
+    if (header) await header;
+    if (before && inputPath !== undefined && !spooled) {
+      // The hash in the header must be of the bytes that were read.
+      const after = await stat(inputPath).catch(() => undefined);
+      if (!after || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+        throw new UsageError(
+          `${inputName} changed while build was reading it; nothing was written`,
+          'build again once the file is complete',
+        );
+      }
+    }
     await output.commit();
     await map?.commit();
   } catch (error) {
@@ -242,8 +317,9 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
     await map?.abort();
     throw error;
   } finally {
-    if (input && 'destroy' in input.stream && typeof input.stream.destroy === 'function')
-      input.stream.destroy();
+    destroyStream(input?.stream);
+    await hashing?.stop();
+    await spooled?.remove();
   }
 
   const warnings: string[] = [...requestWarnings];
@@ -283,6 +359,11 @@ function emptyFieldWarnings(empty: RowCounts['emptyFields']): string[] {
     ([name, sample]) =>
       `{{${name}}} was empty in ${sample.count.toLocaleString('en-US')} ${sample.count === 1 ? 'row' : 'rows'} (${describeLines(sample, 'line')}): ${sample.count === 1 ? 'its prompt was' : 'their prompts were'} made without it`,
   );
+}
+
+/** Closes a file stream (a no-op for other iterables). */
+function destroyStream(stream: AsyncIterable<Uint8Array> | undefined): void {
+  if (stream && 'destroy' in stream && typeof stream.destroy === 'function') stream.destroy();
 }
 
 function hooks(options: RunHooks): RunHooks {

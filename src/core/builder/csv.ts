@@ -53,6 +53,21 @@ function count(text: string, what: string): number {
   return n;
 }
 
+/**
+ * Numbers the records of a CSV file by the line each starts on: call it once per record, in
+ * order, blank records included (a record with line breaks in quoted fields spans several).
+ * Shared by build and by --join, so both number rows alike.
+ */
+export function recordLines(): (record: readonly string[]) => number {
+  let nextLine = 1;
+  return (record) => {
+    const line = nextLine;
+    nextLine += 1;
+    for (const field of record) if (field.includes('\n')) nextLine += count(field, '\n');
+    return line;
+  };
+}
+
 const listHeader = (header: string[]) => `the header has: ${header.map((h) => JSON.stringify(h)).join(', ')}`;
 
 /**
@@ -77,13 +92,11 @@ async function* csvEvents(
   let idAt = -1;
   let templateAt = new Map<string, number>();
   let row = 0;
-  let nextLine = 1;
+  const lineOf = recordLines();
   for await (const records of csvRecordBatches(input, file, options.delimiter)) {
     const events: SourceEvent[] = [];
     for (const record of records) {
-      const line = nextLine;
-      nextLine += 1;
-      for (const field of record) if (field.includes('\n')) nextLine += count(field, '\n');
+      const line = lineOf(record);
       // An empty line, or one of only spaces, is not a row.
       if (record.length === 1 && isBlankText(record[0] ?? '')) continue;
       if (header === undefined) {

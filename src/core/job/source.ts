@@ -3,6 +3,7 @@ import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BuildOptions, type BuildSummary, buildRequestFile } from '../builder/build.js';
+import { mapPathFor } from '../builder/sidecar.js';
 import { CliError } from '../errors.js';
 import { assertSameOptions } from './identity.js';
 import { fingerprint, readManifest } from './manifest.js';
@@ -43,7 +44,7 @@ export async function buildJobInput(
       const built = await buildRequestFile({
         ...build,
         output: requests,
-        map: join(temp, 'input.map.jsonl'),
+        map: mapPathFor(requests),
       });
       return { requests, built, discard };
     } catch (error) {
@@ -52,7 +53,7 @@ export async function buildJobInput(
     }
   }
   const requests = join(job.dir, 'input.jsonl');
-  const map = join(job.dir, 'input.map.jsonl');
+  const map = mapPathFor(requests);
   const existing = readManifest(job.dir);
   if (!existing) {
     const built = await buildRequestFile({ ...build, output: requests, map, force: true });

@@ -66,9 +66,9 @@ export async function joinProduced<T>(
   options: Omit<JoinOptions, 'results'>,
 ): Promise<{ produced: T; summary: JoinSummary }> {
   try {
-    await checkJoinOptions(options);
+    const prepared = await checkJoinOptions(options);
     const pipe = channel();
-    const joining = joinResults({ ...options, results: pipe.stream }).finally(() => pipe.close());
+    const joining = joinResults({ ...options, prepared, results: pipe.stream }).finally(() => pipe.close());
     const producing = produce(pipe.sink);
     // A producer's error reaches the join as a closed channel, and a join error reaches the
     // producer the same way: report the one that is not just the other's echo.

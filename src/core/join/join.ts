@@ -1,6 +1,12 @@
 /**
  * `results … --join INPUT`: the input's rows, in input order, each with its result.
  *
+ * Never silently misaligned: the map's header (written by build) says how the input was read
+ * and what it was (size, sha256). The input is read that way (flags that disagree are refused),
+ * must be that file, and each row must start on the map's line and carry the map's id; anything
+ * else is refused before a row is written. Maps without a header are read as the flags or the
+ * extension say, and their line numbers are still checked.
+ *
  * Design: an on-disk index (not an external sort). Results arrive in no particular order and
  * may be far larger than memory (300 MB for 1,000,000 rows), so:
  *
@@ -16,15 +22,19 @@
  *    its result back with one positional read, writing the joined row at once.
  *
  * Memory: the lookup (about 1 MB per million generated ids; ids taken from the input cost a Map
- * entry each), 12 bytes a row of offsets, one input row and one result at a time, and output
+ * entry each), 4 bytes a row of start lines (and 4 of id hashes with an id column), 12 bytes a
+ * row of offsets, one input row and one result at a time, and output
  * buffered in 256 kB chunks. Disk: the temporary file holds the flattened results (smaller than
  * the results file); it is unlinked as soon as it is opened, so even a hard exit leaves nothing.
  * JSON input written as CSV is read twice (first to collect its top-level keys for the header).
  */
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { extname, resolve } from 'node:path';
 import { parseDelimiter } from '../builder/csv.js';
+import { getPath } from '../builder/json.js';
+import { fileIdentity, type MapHeader } from '../builder/sidecar.js';
 import type { SplitBy } from '../builder/text.js';
 import { InputError, InterruptedError, UsageError } from '../errors.js';
 import type { Sink } from '../fs/atomic-file.js';
@@ -35,7 +45,7 @@ import { isRecord } from '../is-record.js';
 import { resultFacts } from '../results/line.js';
 import { type ResultsSummary, SummaryBuilder } from '../results/summary.js';
 import { csvRecords, jsonInputItems, textInputRows } from './inputs.js';
-import { readMapping } from './mapping.js';
+import { idHash, readMapHeader, readMapping } from './mapping.js';
 import { csvRecord, resultCells, resultColumnNames, resultFields, resultKey } from './output.js';
 import { type JoinedResult, RESULT_COLUMNS, ResultIndex } from './result-index.js';
 
@@ -49,11 +59,15 @@ export type JoinFormat = 'csv' | 'jsonl';
 export interface JoinOptions {
   /** The results: a results file (a download, a job's merged results), or a stream of its bytes. */
   results: string | AsyncIterable<Uint8Array>;
-  /** The sidecar build wrote beside the request file (`requests.map.jsonl`). */
+  /** The sidecar build wrote beside the request file (`requests.jsonl.map`). */
   map: string;
   /** The input build read (csv, json or text). */
   input: string;
-  /** How to read the input; default from its extension ({@link joinSourceFor}). */
+  /**
+   * How to read the input. Default: as the map's header says build read it; for a map without
+   * one (older builds, custom modules), from the input's extension ({@link joinSourceFor}).
+   * Given, it must agree with the header.
+   */
   source?: JoinSource | undefined;
   format: JoinFormat;
   /** Where the joined rows go; committed on success, aborted on failure. */
@@ -68,6 +82,21 @@ export interface JoinOptions {
   signal?: AbortSignal | undefined;
   /** Called now and then with the phase and the results indexed or rows written so far. */
   onProgress?: (phase: 'index' | 'join', count: number) => void;
+  /** What {@link checkJoinOptions} found, when the caller has already called it (not checked twice). */
+  prepared?: PreparedJoin | undefined;
+}
+
+/** A join's options once checked against the files: how to read the input, and the paths. */
+export interface PreparedJoin {
+  source: JoinSource;
+  /** JSON input: read as JSON Lines. */
+  jsonl: boolean;
+  delimiter: string | undefined;
+  splitBy: SplitBy | undefined;
+  inputPath: string;
+  mapPath: string;
+  /** The map's header (how build read the input), when it has one. */
+  header: MapHeader | undefined;
 }
 
 /** What a join did. */
@@ -86,6 +115,8 @@ export interface JoinSummary {
   unmatchedIds: string[];
   /** Results for a row that already had one (the later line is kept). */
   repeatedResults: number;
+  /** Requests of the map with no result (a results file that is not the whole batch's?). */
+  missingResults: number;
   /** Results mapped to a row past the end of the input (not written: the input has changed?). */
   resultsBeyondInput: number;
   /** CSV rows whose field count differs from the header's (padded with empty cells, or cut). */
@@ -124,25 +155,109 @@ function nestedResult(result: JoinedResult | undefined): Record<string, unknown>
   return result ? resultFields(result, RESULT_COLUMNS, {}) : null;
 }
 
+/** How build read the input, in words (for messages). */
+function readingText(header: MapHeader): string {
+  switch (header.source) {
+    case 'csv':
+      return `as CSV with the delimiter ${JSON.stringify(header.delimiter ?? ',')}`;
+    case 'json':
+      return header.jsonl ? 'as JSON Lines' : 'as a JSON document';
+    case 'text':
+      return `as text, one request per ${header.split_by ?? 'line'}`;
+    default:
+      return 'with a custom module';
+  }
+}
+
+/** The join source of the way build read the input. */
+function builtSource(header: MapHeader): JoinSource | undefined {
+  if (header.source === 'csv' || header.source === 'text') return header.source;
+  if (header.source === 'json') return header.jsonl ? 'jsonl' : 'json';
+  return undefined;
+}
+
+/**
+ * The map says how build read the input: flags that say otherwise are refused, and the input
+ * must be the file build read (same size and sha256).
+ */
+async function readLikeTheMap(
+  header: MapHeader,
+  options: Omit<JoinOptions, 'results' | 'sink'>,
+  inputPath: string,
+): Promise<{
+  source: JoinSource;
+  jsonl: boolean;
+  delimiter: string | undefined;
+  splitBy: SplitBy | undefined;
+}> {
+  const source = builtSource(header) as JoinSource;
+  const built = `build read ${header.input.name} ${readingText(header)}`;
+  const refuse = (flag: string) =>
+    new UsageError(
+      `${flag} disagrees with the map: ${built}`,
+      `leave ${flag.split(' ')[0]} out: --join reads the input the way the map says build read it`,
+    );
+  if (options.source !== undefined && options.source !== source)
+    throw refuse(`--join-source ${options.source}`);
+  if (options.delimiter !== undefined) {
+    if (source !== 'csv') throw refuse(`--delimiter ${JSON.stringify(options.delimiter)}`);
+    if (parseDelimiter(options.delimiter) !== (header.delimiter ?? ',')) {
+      throw refuse(`--delimiter ${JSON.stringify(options.delimiter)}`);
+    }
+  }
+  if (
+    options.splitBy !== undefined &&
+    (source !== 'text' || options.splitBy !== (header.split_by ?? 'line'))
+  ) {
+    throw refuse(`--split-by ${options.splitBy}`);
+  }
+  const { size, sha256 } = header.input;
+  if (size !== undefined) {
+    const actual = (await stat(inputPath)).size;
+    if (actual !== size) {
+      throw new UsageError(
+        `${options.input} is not the input this map was built from: it has ${actual.toLocaleString('en-US')} bytes, ${built} of ${size.toLocaleString('en-US')} bytes`,
+        'join the file build read, as it was then (or build, submit and join again); nothing was written',
+      );
+    }
+  }
+  if (sha256 !== undefined) {
+    const actual = (await fileIdentity(inputPath)).sha256;
+    if (actual !== sha256) {
+      throw new UsageError(
+        `${options.input} is not the input this map was built from: same size, other content (sha256 ${actual.slice(0, 12)}…, build read ${sha256.slice(0, 12)}…)`,
+        'join the file build read, as it was then (or build, submit and join again); nothing was written',
+      );
+    }
+  }
+  return {
+    source,
+    jsonl: source === 'jsonl',
+    delimiter: source === 'csv' ? (header.delimiter ?? ',') : undefined,
+    splitBy: source === 'text' ? (header.split_by ?? 'line') : undefined,
+  };
+}
+
 /**
  * Checks a join's options and that its input and map are readable files, before anything slow
- * (a download) starts. Returns the source, the CSV delimiter and the resolved paths.
+ * (a download) starts. A map with a header decides how the input is read (flags that disagree
+ * are refused) and the input must be the very file build read (size and sha256). Returns how to
+ * read the input and the resolved paths.
  */
 export async function checkJoinOptions(
   options: Omit<JoinOptions, 'results' | 'sink'>,
-): Promise<{ source: JoinSource; delimiter: string | undefined; inputPath: string; mapPath: string }> {
+): Promise<PreparedJoin> {
+  if (options.prepared) return options.prepared;
   const cwd = options.cwd ?? process.cwd();
-  const source = options.source ?? joinSourceFor(options.input);
-  if (!SOURCES.includes(source))
-    throw new UsageError(`--join-source ${source}: use csv, json, jsonl or text`);
+  if (options.source !== undefined && !SOURCES.includes(options.source))
+    throw new UsageError(`--join-source ${options.source}: use csv, json, jsonl or text`);
   if (!FORMATS.includes(options.format)) {
     throw new UsageError(`--format ${options.format}: use csv or jsonl with --join`);
   }
   if (options.splitBy !== undefined && options.splitBy !== 'line' && options.splitBy !== 'paragraph') {
     throw new UsageError(`--split-by ${options.splitBy}: use line or paragraph`);
   }
-  const delimiter = options.delimiter ?? (extname(options.input).toLowerCase() === '.tsv' ? '\t' : undefined);
-  parseDelimiter(delimiter);
+  if (options.delimiter !== undefined) parseDelimiter(options.delimiter);
   const inputPath = resolve(cwd, options.input);
   const mapPath = resolve(cwd, options.map);
   await assertFile(inputPath, options.input, 'the input', 'check the path given to --join');
@@ -150,9 +265,35 @@ export async function checkJoinOptions(
     mapPath,
     options.map,
     'the map',
-    'build writes it beside the request file: requests.jsonl → requests.map.jsonl',
+    'build writes it beside the request file: requests.jsonl → requests.jsonl.map',
   );
-  return { source, delimiter, inputPath, mapPath };
+  const header = await readMapHeader(mapPath, options.map);
+  if (header && header.source !== 'custom') {
+    return { ...(await readLikeTheMap(header, options, inputPath)), inputPath, mapPath, header };
+  }
+  // A map without a header (an older build) or from a custom module: read as the flags or the
+  // extension say.
+  const source = options.source ?? joinSourceFor(options.input);
+  const delimiter = options.delimiter ?? (extname(options.input).toLowerCase() === '.tsv' ? '\t' : undefined);
+  parseDelimiter(delimiter);
+  const jsonl = source === 'jsonl' || (source === 'json' && /\.(jsonl|ndjson)$/i.test(options.input));
+  return { source, jsonl, delimiter, splitBy: options.splitBy, inputPath, mapPath, header };
+}
+
+/** The input's row `row` starts on another line than the map says: the join would be misaligned. */
+function misaligned(
+  options: Pick<JoinOptions, 'input'>,
+  header: MapHeader | undefined,
+  row: number,
+  line: number,
+  want: number,
+): UsageError {
+  return new UsageError(
+    `${options.input} does not match the map: its row ${row} starts on line ${line}, the map's on line ${want}; nothing was written`,
+    header
+      ? 'the input is read as the map says, so build and --join read it differently: build again'
+      : 'read the input as build did (the same --join-source, --delimiter, --split-by), or build again (new maps record how)',
+  );
 }
 
 /**
@@ -166,17 +307,41 @@ export async function joinResults(options: JoinOptions): Promise<JoinSummary> {
   const { sink, format } = options;
   let index: ResultIndex | undefined;
   try {
-    const { source, delimiter, inputPath, mapPath } = await checkJoinOptions(options);
+    const prepared = await checkJoinOptions(options);
+    const { source, delimiter, inputPath, mapPath, header } = prepared;
     const cwd = options.cwd ?? process.cwd();
     const checkAbort = () => {
       if (options.signal?.aborted) throw new InterruptedError();
     };
 
     const mapping = await readMapping(mapPath, options.map);
+    const checkLine = (row: number, line: number) => {
+      const want = mapping.lineOf(row);
+      if (want !== 0 && want !== line) throw misaligned(options, header, row, line, want);
+    };
+    // With an id column or field in the header, each row's id must be the map's (a hash of it).
+    const checkId = (row: number, id: unknown) => {
+      const want = mapping.idOf(row);
+      if (want !== 0 && want !== idHash(JSON.stringify(id) ?? '')) {
+        throw new UsageError(
+          `${options.input} does not match the map: its row ${row} has the id ${JSON.stringify(id)}, not the map's; nothing was written`,
+          'the input is read as the map says, so build and --join read it differently: build again',
+        );
+      }
+    };
+    let idAt = -1;
     index = await ResultIndex.create(mapping.maxRow, options.tempDir ?? tmpdir());
 
     // Pass 1: index every result by its input row.
     const resultsName = typeof options.results === 'string' ? options.results : 'the results';
+    if (typeof options.results === 'string') {
+      await assertFile(
+        resolve(cwd, options.results),
+        options.results,
+        'the results file',
+        'give the file that monitor --results or results -o wrote',
+      );
+    }
     const results =
       typeof options.results === 'string'
         ? createReadStream(resolve(cwd, options.results), { highWaterMark: 1 << 20 })
@@ -194,6 +359,21 @@ export async function joinResults(options: JoinOptions): Promise<JoinSummary> {
         throw new InputError([
           { file: resultsName, line: number, field: 'json', message: 'not a JSON line' },
         ]);
+      }
+      const root = isRecord(parsed) ? parsed : undefined;
+      if (!root || typeof root.custom_id !== 'string' || !isRecord(root.result)) {
+        throw new InputError(
+          [
+            {
+              file: resultsName,
+              line: number,
+              field: 'result',
+              message: 'not a result line as the API sends it ({"custom_id", "result": {…}})',
+            },
+          ],
+          1,
+          'join the results as downloaded (monitor --results, or results -o without --format compact)',
+        );
       }
       const facts = resultFacts(parsed);
       summary.add(facts);
@@ -238,26 +418,30 @@ export async function joinResults(options: JoinOptions): Promise<JoinSummary> {
     };
 
     if (source === 'csv') {
-      let header: string[] | undefined;
+      let columns: string[] | undefined;
       let names: string[] = [];
       let row = 0;
-      for await (const records of csvRecords(open(), options.input, delimiter)) {
-        for (const record of records) {
-          if (header === undefined) {
-            header = record;
-            names = resultColumnNames(header);
-            if (format === 'csv') await out.write(csvRecord([...header, ...names]));
+      for await (const { records, lines } of csvRecords(open(), options.input, delimiter)) {
+        for (let i = 0; i < records.length; i += 1) {
+          const record = records[i] as string[];
+          if (columns === undefined) {
+            columns = record;
+            names = resultColumnNames(columns);
+            if (header?.id_column !== undefined) idAt = columns.indexOf(header.id_column);
+            if (format === 'csv') await out.write(csvRecord([...columns, ...names]));
             continue;
           }
           row += 1;
+          checkLine(row, lines[i] ?? 0);
+          if (idAt !== -1) checkId(row, record[idAt] ?? '');
           const result = lookup(row);
-          if (record.length !== header.length) uneven += 1;
+          if (record.length !== columns.length) uneven += 1;
           if (format === 'csv') {
-            const cells = header.map((_, i) => record[i] ?? '');
+            const cells = columns.map((_, i) => record[i] ?? '');
             await out.write(csvRecord([...cells, ...resultCells(result)]));
           } else {
             const object: Record<string, unknown> = Object.create(null);
-            header.forEach((name, i) => {
+            columns.forEach((name, i) => {
               object[name] = record[i] ?? '';
             });
             await out.write(`${JSON.stringify(resultFields(result, names, object))}\n`);
@@ -265,7 +449,7 @@ export async function joinResults(options: JoinOptions): Promise<JoinSummary> {
         }
       }
     } else if (source === 'json' || source === 'jsonl') {
-      const jsonl = source === 'jsonl' || /\.(jsonl|ndjson)$/i.test(options.input);
+      const jsonl = prepared.jsonl;
       let columns: string[] = [];
       let names: string[] = [];
       if (format === 'csv') {
@@ -279,8 +463,10 @@ export async function joinResults(options: JoinOptions): Promise<JoinSummary> {
         await out.write(csvRecord([...columns, ...names]));
       }
       let row = 0;
-      for await (const { value } of jsonInputItems(open(), options.input, jsonl)) {
+      for await (const { value, line } of jsonInputItems(open(), options.input, jsonl)) {
         row += 1;
+        checkLine(row, line);
+        if (header?.id_field !== undefined) checkId(row, getPath(value, header.id_field));
         const result = lookup(row);
         const item = isRecord(value) ? value : { value };
         if (format === 'csv') {
@@ -294,11 +480,18 @@ export async function joinResults(options: JoinOptions): Promise<JoinSummary> {
     } else {
       const names = resultColumnNames(['row', 'text']);
       if (format === 'csv') await out.write(csvRecord(['row', 'text', ...names]));
-      for await (const { row, text } of textInputRows(open(), options.input, options.splitBy)) {
+      for await (const { row, line, text } of textInputRows(open(), options.input, prepared.splitBy)) {
+        checkLine(row, line);
         const result = lookup(row);
         if (format === 'csv') await out.write(csvRecord([String(row), text, ...resultCells(result)]));
         else await out.write(`${JSON.stringify(resultFields(result, names, { row, text }))}\n`);
       }
+    }
+    if (header && header.source !== 'custom' && mapping.maxRow > rows) {
+      throw new UsageError(
+        `${options.input} does not match the map: the map has rows up to ${mapping.maxRow.toLocaleString('en-US')}, the input ${rows.toLocaleString('en-US')}; nothing was written`,
+        'the input is read as the map says, so build and --join read it differently: build again',
+      );
     }
     await out.flush();
     await sink.commit();
@@ -311,6 +504,7 @@ export async function joinResults(options: JoinOptions): Promise<JoinSummary> {
       unmatchedResults: unmatched,
       unmatchedIds,
       repeatedResults: index.repeats,
+      missingResults: mapping.size - index.count,
       resultsBeyondInput: index.countAbove(rows),
       unevenRows: uneven,
       results: summary.build(),

@@ -18,14 +18,16 @@ export function csvRecord(fields: readonly string[]): string {
 }
 
 /**
- * The names the result columns get beside the input's: `result_type`, `text`, … as they are,
- * except that one the input already uses is prefixed with `result_` (again, until it is free):
- * an input column `text` keeps its name and the answer goes to `result_text`.
+ * The names the result columns get beside the input's: always prefixed, so an answer never hides
+ * behind an input column of the same name: `result_type`, `result_text`, `result_stop_reason`,
+ * `result_input_tokens`, `result_output_tokens`, `result_error_type`, `result_error_message`.
+ * Should the input itself already have one of these names, that one gets `result_` again (until
+ * it is free).
  */
 export function resultColumnNames(inputColumns: Iterable<string>): string[] {
   const taken = new Set(inputColumns);
   return RESULT_COLUMNS.map((name) => {
-    let out: string = name;
+    let out: string = name.startsWith('result_') ? name : `result_${name}`;
     while (taken.has(out)) out = `result_${out}`;
     taken.add(out);
     return out;

@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
+import { isMapHeader } from '../builder/sidecar.js';
 import { estimateTokens, promptCharacters } from '../cost/tokens.js';
-import { InputError, type InputProblem } from '../errors.js';
+import { InputError, type InputProblem, UsageError } from '../errors.js';
 import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
 import { BODY_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from './limits.js';
 import { type BatchRequest, checkRequest } from './schema.js';
@@ -108,6 +109,12 @@ export async function validateRequests(
       report({ file, line: number, field: 'json', message: `not valid JSON (${(error as Error).message})` });
       continue;
     }
+    if (requests === 1 && isSidecarLine(value)) {
+      throw new UsageError(
+        `${file} is a sidecar map that build writes beside a request file (custom_id → input row), not a request file`,
+        'submit the request file itself (requests.jsonl, not requests.jsonl.map or requests.map.jsonl); in a loop, a glob like part-*.jsonl skips the maps build writes now',
+      );
+    }
     const issues = checkRequest(value);
     const record = value as Partial<BatchRequest>;
     const id = typeof record?.custom_id === 'string' ? record.custom_id : undefined;
@@ -150,6 +157,17 @@ export async function validateRequests(
     throw new InputError(problems, problemCount, 'fix the lines above; nothing was sent');
   }
   return { file, requests, bodyBytes, byModel, overContext: overContext.toJSON() };
+}
+
+/**
+ * Whether a line is a build sidecar's: its header (`claude_batch_map`), or a request line of a
+ * map written before headers existed (a custom_id and a row number, and no params).
+ */
+function isSidecarLine(value: unknown): boolean {
+  if (isMapHeader(value)) return true;
+  if (value === null || typeof value !== 'object') return false;
+  const line = value as Record<string, unknown>;
+  return typeof line.custom_id === 'string' && typeof line.row === 'number' && !('params' in line);
 }
 
 /** Formats a byte count in decimal units (`652 B`, `12.3 kB`, `1.25 MB`), as the API states its limits. */
