@@ -44,7 +44,7 @@ describe('results --join (through the CLI)', () => {
     const flat = await runCli(['results', id, '--format', 'csv'], { env: ctx.env });
     expect(flat.code).toBe(0);
     expect(flat.stdout.split('\n')[0]).toBe(
-      'custom_id,result_type,text,stop_reason,input_tokens,output_tokens,error_type,error_message',
+      'custom_id,result_type,result_text,result_stop_reason,result_input_tokens,result_output_tokens,result_error_type,result_error_message',
     );
   });
 });

@@ -131,7 +131,7 @@ describe('messages that tell the truth', () => {
     expect(rows[0]).toMatch(/^a,succeeded,"?Emulated answer /);
     expect(rows[1]).toMatch(/^b,errored,,,,,overloaded_error,Emulated overloaded_error/);
     expect(rows[2]).toBe(
-      'custom_id,result_type,text,stop_reason,input_tokens,output_tokens,error_type,error_message',
+      'custom_id,result_type,result_text,result_stop_reason,result_input_tokens,result_output_tokens,result_error_type,result_error_message',
     );
 
     const compact = await runCli(['job', 'results', state, '--format', 'compact'], { env: emu.env });

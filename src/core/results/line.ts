@@ -75,16 +75,16 @@ export function compactLine(f: ResultFacts): string {
   });
 }
 
-/** The flat CSV's columns: the id, then the same result columns a join gives. */
+/** The flat CSV's columns: the id, then the result columns under the same names a join gives them. */
 export const FLAT_CSV_COLUMNS = [
   'custom_id',
   'result_type',
-  'text',
-  'stop_reason',
-  'input_tokens',
-  'output_tokens',
-  'error_type',
-  'error_message',
+  'result_text',
+  'result_stop_reason',
+  'result_input_tokens',
+  'result_output_tokens',
+  'result_error_type',
+  'result_error_message',
 ] as const;
 
 /** The flat CSV's header line. */
