@@ -137,7 +137,7 @@ describe('monitorBatches retries a failed poll with the one retry rule', () => {
         clock += ms;
       },
     }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ exitCode: 5 });
+    expect(error).toMatchObject({ kind: 'timeout' });
     // 2 s, 4 s, 8 s, then the 10 s cap; each less an eighth (random 0.5 takes half of the 25 %).
     expect(delays.slice(0, 5)).toEqual([1750, 3500, 7000, 8750, 8750]);
   });

@@ -1,7 +1,7 @@
 import { getBatch } from '../api/batches.js';
 import type { BatchClient } from '../api/client.js';
 import { callApi } from '../api/errors.js';
-import { retryDelayFor, sleep as realSleep } from '../api/retry.js';
+import { sleep as realSleep, retryDelayFor } from '../api/retry.js';
 import type { MessageBatch } from '../api/types.js';
 import { formatDuration } from '../duration.js';
 import { BatchStateError, CliError, InterruptedError } from '../errors.js';
