@@ -171,7 +171,7 @@ export function registerBatchCommands(program: Command, invoke: Invoke): void {
       .option('--answer-size <chars>', 'characters of text in each answer', positiveInt('--answer-size'))
       .option(
         '--faults <spec>',
-        'inject faults: a comma list of kind=value (429=0.1, 500=0.05, 529=0.1, slow=200ms, notfound-after-create=2s, reset=0.3, truncate=0.2, result-error=0.1, result-expire=0.05, lost-create=0.5, retry-after=20ms)',
+        'inject faults: a comma list of kind=value (429=0.1, 500=0.05, 529=0.1, slow=200ms, notfound-after-create=2s, reset=0.3, truncate=0.2, result-error=0.1, result-expire=0.05, lost-create=0.5, retry-after=20ms, retry-after-only=ms|seconds|date: send the wait as retry-after-ms or retry-after alone, instead of both)',
         faultSpec,
       )
       .option('--seed <n>', 'seed of the fault decisions: the same seed, the same faults', seedNumber, 1)

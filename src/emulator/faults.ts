@@ -1,7 +1,7 @@
 /**
  * Fault injection for the emulator: the parsing of a `--faults` SPEC and every decision about
  * which answer to break, made from a small seeded PRNG so that a run is the same for a given seed.
- * Pure: no I/O, no clock. The server asks; this module answers.
+ * Pure: no I/O, and no clock but the one the server passes in. The server asks; this module answers.
  */
 import { parseDuration } from '../core/duration.js';
 
@@ -24,8 +24,13 @@ export type FaultStatus = keyof typeof FAULT_STATUSES;
 export interface FaultSpec {
   /** Share of HTTP answers that are each error status instead. */
   errors: Partial<Record<FaultStatus, number>>;
-  /** The `retry-after-ms` header sent with an injected error (default 20 ms). */
+  /**
+   * The wait an injected error asks for (default 20 ms): sent as `retry-after-ms`, and as
+   * `retry-after` in whole seconds (rounded up), as the API does.
+   */
   retryAfterMs: number;
+  /** Send only one form of that wait: `ms` (retry-after-ms), `seconds` or `date` (retry-after). */
+  retryAfterOnly?: RetryAfterForm | undefined;
   /** Latency added to every answer (after the work is done, e.g. after a create). */
   slowMs: number;
   /** Retrieve and results answer 404 for this long after a batch is created. */
@@ -40,6 +45,26 @@ export interface FaultSpec {
   resultError: number;
   /** Share of requests (per request and per attempt) that come back expired. */
   resultExpire: number;
+}
+
+/** The forms of the wait an injected error asks for. */
+export const RETRY_AFTER_FORMS = ['ms', 'seconds', 'date'] as const;
+export type RetryAfterForm = (typeof RETRY_AFTER_FORMS)[number];
+
+/**
+ * The headers of an injected error: the wait (in every form, or only the one asked for) and
+ * `x-should-retry: true`. A date is rounded up to the second, so a client that obeys it never
+ * retries early; `now` is the wall clock the client will read it against.
+ */
+export function retryHeaders(spec: FaultSpec, now: number): Record<string, string> {
+  const ms = spec.retryAfterMs;
+  const all: Record<RetryAfterForm, [string, string]> = {
+    ms: ['retry-after-ms', String(ms)],
+    seconds: ['retry-after', String(Math.ceil(ms / 1000))],
+    date: ['retry-after', new Date(Math.ceil((now + ms) / 1000) * 1000).toUTCString()],
+  };
+  const forms: RetryAfterForm[] = spec.retryAfterOnly ? [spec.retryAfterOnly] : ['ms', 'seconds'];
+  return { ...Object.fromEntries(forms.map((form) => all[form])), 'x-should-retry': 'true' };
 }
 
 /** A SPEC that could not be parsed; the message names the bad item. */
@@ -78,8 +103,15 @@ const TIMES: Record<string, TimeKey> = {
   'notfound-after-create': 'notFoundAfterCreateMs',
 };
 
+const RETRY_AFTER_ONLY = 'retry-after-only';
+
 /** Every kind a SPEC may name, for messages and help. */
-export const FAULT_KINDS = [...Object.keys(FAULT_STATUSES), ...Object.keys(TIMES), ...Object.keys(SHARES)];
+export const FAULT_KINDS = [
+  ...Object.keys(FAULT_STATUSES),
+  ...Object.keys(TIMES),
+  RETRY_AFTER_ONLY,
+  ...Object.keys(SHARES),
+];
 
 function parseShare(kind: string, text: string): number {
   const t = text.trim();
@@ -96,7 +128,7 @@ function parseShare(kind: string, text: string): number {
  * Parses a SPEC: a comma list of `kind=value`, e.g. `429=0.1,529=5%,slow=200ms,reset=0.3`.
  * Shares (HTTP statuses, lost-create, reset, truncate, result-error, result-expire) are from 0
  * to 1 or a percentage; times (slow, notfound-after-create, retry-after) are durations (`200ms`,
- * `2s`). An empty SPEC means no faults. Throws FaultSpecError naming the bad item.
+ * `2s`); `retry-after-only` is `ms`, `seconds` or `date`. An empty SPEC means no faults. Throws FaultSpecError naming the bad item.
  */
 export function parseFaults(spec: string): FaultSpec {
   const out = noFaults();
@@ -118,6 +150,12 @@ export function parseFaults(spec: string): FaultSpec {
       const ms = parseDuration(value);
       if (ms === undefined) throw new FaultSpecError(`${kind}=${value}: a duration such as 200ms or 2s`);
       out[TIMES[kind] as TimeKey] = ms;
+    } else if (kind === RETRY_AFTER_ONLY) {
+      const form = value.toLowerCase();
+      if (!(RETRY_AFTER_FORMS as readonly string[]).includes(form)) {
+        throw new FaultSpecError(`${kind}=${value}: one of ${RETRY_AFTER_FORMS.join(', ')}`);
+      }
+      out.retryAfterOnly = form as RetryAfterForm;
     } else {
       throw new FaultSpecError(`${kind}: unknown fault (known: ${FAULT_KINDS.join(', ')})`);
     }
@@ -144,8 +182,10 @@ export function formatFaults(spec: FaultSpec): string {
     if (spec[key]) parts.push(`${kind}=${spec[key]}ms`);
   }
   for (const [kind, key] of Object.entries(SHARES)) if (spec[key]) parts.push(`${kind}=${spec[key]}`);
-  if (parts.length > 0 && Object.values(spec.errors).some(Boolean))
+  if (parts.length > 0 && Object.values(spec.errors).some(Boolean)) {
     parts.push(`retry-after=${spec.retryAfterMs}ms`);
+    if (spec.retryAfterOnly) parts.push(`${RETRY_AFTER_ONLY}=${spec.retryAfterOnly}`);
+  }
   return parts.join(',');
 }
 
@@ -230,8 +270,11 @@ export class FaultPlan {
     this.injected[kind] = (this.injected[kind] ?? 0) + 1;
   }
 
-  /** Whether this HTTP answer is replaced by an error (decided before any work is done). */
-  httpFault(): HttpFault | undefined {
+  /**
+   * Whether this HTTP answer is replaced by an error (decided before any work is done). `now`
+   * (the wall clock) dates a `retry-after-only=date` header.
+   */
+  httpFault(now: number = Date.now()): HttpFault | undefined {
     const entries = Object.entries(this.spec.errors).filter(([, share]) => share > 0);
     if (entries.length === 0) return undefined;
     const r = this.httpDraw();
@@ -244,7 +287,7 @@ export class FaultPlan {
         return {
           status: s,
           ...FAULT_STATUSES[s],
-          headers: { 'retry-after-ms': String(this.spec.retryAfterMs), 'x-should-retry': 'true' },
+          headers: retryHeaders(this.spec, now),
         };
       }
     }

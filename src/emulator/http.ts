@@ -44,6 +44,18 @@ export function sendError(
   );
 }
 
+/** An answer in the API's error shape, thrown by a handler and sent by the server with {@link sendError}. */
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
 /** Thrown while reading a body that is larger than allowed. */
 export class BodyTooLarge extends Error {}
 

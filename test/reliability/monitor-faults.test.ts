@@ -5,7 +5,19 @@ import { tempDir, writeRequests } from '../helpers/files.js';
 
 // Half of all answers are 429 or 529: the SDK's own retries give up on some polls, and the
 // monitor must wait those out with a warning rather than stop.
-const flaky = useEmulator({ processingTimeMs: 600, faults: '429=0.25,529=0.25', seed: 3 });
+// The emulator's clock stands still until it has injected a fault, so that however slow the
+// machine, the batch is still running when the faults come (seed 3 draws its first at request 6).
+let stillAt: number | undefined;
+const flaky = useEmulator({
+  processingTimeMs: 600,
+  faults: '429=0.25,529=0.25',
+  seed: 3,
+  now: () => {
+    if (Object.keys(flaky.emulator?.injected ?? {}).length > 0) return Date.now();
+    stillAt ??= Date.now();
+    return stillAt;
+  },
+});
 const clean = useEmulator({ processingTimeMs: 600 });
 const dir = tempDir();
 

@@ -8,6 +8,7 @@ import {
   mulberry32,
   noFaults,
   parseFaults,
+  retryHeaders,
 } from '../../src/emulator/faults.js';
 
 describe('parseFaults', () => {
@@ -182,5 +183,45 @@ describe('FaultPlan', () => {
     const second = failedIds.map((id) => a.resultFault(id));
     expect(second.filter((f) => f === undefined).length).toBeGreaterThan(failedIds.length / 2);
     expect(errored[0]?.outcome === 'errored' && errored[0].errorMessage).toMatch(/attempt 1/);
+  });
+});
+
+describe('the wait an injected error asks for', () => {
+  const now = Date.parse('2026-12-01T12:00:00.250Z');
+
+  it('is sent as retry-after-ms and as retry-after in whole seconds, rounded up, with x-should-retry', () => {
+    expect(retryHeaders(parseFaults('429=1,retry-after=1500ms'), now)).toEqual({
+      'retry-after-ms': '1500',
+      'retry-after': '2',
+      'x-should-retry': 'true',
+    });
+    expect(new FaultPlan(parseFaults('429=1,retry-after=7ms'), 1).httpFault(now)?.headers).toEqual({
+      'retry-after-ms': '7',
+      'retry-after': '1',
+      'x-should-retry': 'true',
+    });
+  });
+
+  it('retry-after-only sends one form: ms, seconds, or an HTTP date rounded up to the second', () => {
+    const only = (form: string) =>
+      retryHeaders(parseFaults(`429=1,retry-after=2s,retry-after-only=${form}`), now);
+    expect(only('ms')).toEqual({ 'retry-after-ms': '2000', 'x-should-retry': 'true' });
+    expect(only('SECONDS')).toEqual({ 'retry-after': '2', 'x-should-retry': 'true' });
+    expect(only('date')).toEqual({
+      'retry-after': 'Tue, 01 Dec 2026 12:00:03 GMT',
+      'x-should-retry': 'true',
+    });
+    expect(Date.parse(only('date')['retry-after'] as string) - now).toBeGreaterThanOrEqual(2000);
+  });
+
+  it('parses, refuses and formats retry-after-only', () => {
+    expect(parseFaults('retry-after-only=date').retryAfterOnly).toBe('date');
+    expect(parseFaults('').retryAfterOnly).toBeUndefined();
+    expect(() => parseFaults('retry-after-only=hours')).toThrow(
+      /retry-after-only=hours: one of ms, seconds, date/,
+    );
+    expect(formatFaults(parseFaults('429=0.1,retry-after=2s,retry-after-only=seconds'))).toBe(
+      '429=0.1,retry-after=2000ms,retry-after-only=seconds',
+    );
   });
 });

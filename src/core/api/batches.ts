@@ -1,7 +1,7 @@
 import { BatchStateError } from '../errors.js';
 import type { BatchClient } from './client.js';
 import { callApi } from './errors.js';
-import { backoff, isNotFound, READ_TIMEOUT_MS, sleep } from './retry.js';
+import { isNotFound, READ_TIMEOUT_MS, retryDelayFor, sleep } from './retry.js';
 import type { DeletedMessageBatch, MessageBatch } from './types.js';
 
 /** Options every API call takes. */
@@ -23,8 +23,10 @@ export interface GetBatchOptions extends CallOptions {
    * exists and when it was created; an unknown id costs that one extra request.
    */
   notFoundGraceMs?: number;
-  /** First wait between tries after a 404 (doubling, at most 2 s; default 250 ms). */
+  /** First wait between tries after a 404 (doubling, at most 2 s, less up to a quarter of jitter; default 250 ms). */
   notFoundDelayMs?: number;
+  /** The jitter's source, uniform in [0, 1) (default Math.random). */
+  random?: () => number;
 }
 
 const ctx = (client: BatchClient, batchId?: string) => ({
@@ -59,7 +61,13 @@ export function getBatch(
         }
         const left = createdAt + grace - Date.now();
         if (!(left > 0)) throw error;
-        await sleep(Math.min(left, backoff(attempt, options.notFoundDelayMs ?? 250, 2000)), options.signal);
+        const wait = retryDelayFor(error, attempt, {
+          baseMs: options.notFoundDelayMs ?? 250,
+          maxMs: 2000,
+          retryIf: isNotFound,
+          ...(options.random ? { random: options.random } : {}),
+        });
+        await sleep(Math.min(left, wait ?? 0), options.signal);
       }
     }
   });

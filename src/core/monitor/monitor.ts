@@ -1,11 +1,11 @@
 import { getBatch } from '../api/batches.js';
 import type { BatchClient } from '../api/client.js';
 import { callApi } from '../api/errors.js';
-import { isTransient, sleep as realSleep } from '../api/retry.js';
+import { sleep as realSleep, retryDelayFor } from '../api/retry.js';
 import type { MessageBatch } from '../api/types.js';
 import { formatDuration } from '../duration.js';
 import { BatchStateError, CliError, InterruptedError } from '../errors.js';
-import { nextPollDelay, retryDelay } from './schedule.js';
+import { nextPollDelay, retryPolicy } from './schedule.js';
 
 /** What one poll saw. */
 export interface PollSnapshot {
@@ -30,6 +30,8 @@ export interface MonitorOptions {
   signal?: AbortSignal | undefined;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The jitter's source for waits after a failed poll, uniform in [0, 1) (default Math.random). */
+  random?: () => number;
   onPoll?: (poll: PollSnapshot) => void | Promise<void>;
   onWarning?: (message: string) => void;
   /**
@@ -94,7 +96,8 @@ export async function fetchBatches(
 
 /**
  * Polls batches until every one has ended, on the adaptive schedule (or a fixed interval).
- * Network errors, 429, 5xx/529, and a 404 just after creation are waited out with backoff and
+ * Network errors, 429, 5xx/529 (as the SDK's rules and the API's x-should-retry say), and a 404
+ * just after creation are waited out (the API's retry-after, or a jittered backoff) and
  * reported through `onWarning`; a watch never ends on a blip. Throws exit-5 on timeout and an
  * InterruptedError when the signal is aborted (the batches themselves keep running).
  */
@@ -157,11 +160,17 @@ export async function monitorBatches(
         if (options.signal?.aborted) throw error;
         const unseen404 =
           error instanceof BatchStateError && !latest.has(error.batchId) && now() - start < grace;
-        if (!unseen404 && !isTransient(error)) throw error;
+        const delay = retryDelayFor(error, failures + 1, {
+          ...retryPolicy(nextPollDelay([], options.intervalMs)),
+          retryIf: () => unseen404,
+          now,
+          ...(options.random ? { random: options.random } : {}),
+        });
+        if (delay === undefined) throw error;
         failures += 1;
         const message = error instanceof Error ? error.message : String(error);
         options.onWarning?.(`${message} — retrying (attempt ${failures + 1})`);
-        await wait(retryDelay(failures, nextPollDelay([], options.intervalMs)));
+        await wait(delay);
         continue;
       }
       if (pending().length === 0) break;

@@ -1,4 +1,4 @@
-import { backoff } from '../api/retry.js';
+import { backoff, type RetryPolicy } from '../api/retry.js';
 
 /**
  * How often to poll a batch, from the batch's age (not the watcher's): most batches end within
@@ -24,7 +24,22 @@ export function nextPollDelay(agesMs: Array<number | undefined>, fixedMs?: numbe
   return Math.min(...agesMs.map((age) => pollInterval(age ?? 0)));
 }
 
-/** Backoff after a failed poll: 2 s, 4 s, 8 s … capped at `capMs` (and never beyond the next regular poll). */
+/** First wait after a failed poll. */
+export const POLL_RETRY_BASE_MS = 2000;
+
+/** The longest wait a retry-after may impose on a watch (the longest regular poll interval). */
+export const POLL_RETRY_MAX_ASKED_MS = 300_000;
+
+/**
+ * The retry policy after a failed poll: 2 s, 4 s, 8 s … capped at `capMs` (the next regular
+ * poll), less up to a quarter of jitter; a retry-after from the API is obeyed, up to 5 minutes.
+ */
+export function retryPolicy(capMs: number): RetryPolicy {
+  return { baseMs: POLL_RETRY_BASE_MS, maxMs: capMs, maxAskedMs: POLL_RETRY_MAX_ASKED_MS };
+}
+
+/** The nominal backoff after `failures` failed polls, before jitter: 2 s, 4 s, 8 s … capped at `capMs`. */
 export function retryDelay(failures: number, capMs: number): number {
-  return backoff(failures, 2000, capMs);
+  const policy = retryPolicy(capMs);
+  return backoff(failures, policy.baseMs ?? POLL_RETRY_BASE_MS, policy.maxMs);
 }

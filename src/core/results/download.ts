@@ -1,7 +1,14 @@
 import { getBatch, totalRequests } from '../api/batches.js';
 import type { BatchClient } from '../api/client.js';
 import { callApi, toCliError } from '../api/errors.js';
-import { backoff, describeFailure, isNotFound, isTransient, READ_TIMEOUT_MS, sleep } from '../api/retry.js';
+import {
+  describeFailure,
+  isNotFound,
+  READ_TIMEOUT_MS,
+  type RetryPolicy,
+  retryDelayFor,
+  sleep,
+} from '../api/retry.js';
 import type { MessageBatch } from '../api/types.js';
 import { BatchStateError, CliError, InterruptedError } from '../errors.js';
 import { bufferedSink, type Sink } from '../fs/atomic-file.js';
@@ -29,8 +36,13 @@ export interface DownloadOptions {
    * make progress do not count, but there are never more than four times as many in all.
    */
   maxAttempts?: number;
-  /** First wait before a restart, doubling (while no progress is made) up to 2 s (default 100 ms). */
+  /**
+   * First wait before a restart, doubling (while no progress is made) up to 2 s, less up to a
+   * quarter of jitter (default 100 ms); a retry-after from the API is obeyed instead, up to 60 s.
+   */
   retryDelayMs?: number;
+  /** The jitter's source, uniform in [0, 1) (default Math.random). */
+  random?: () => number;
 }
 
 /** Default bound on download attempts in a row that make no progress. */
@@ -152,8 +164,16 @@ export async function downloadResults(
     const newline = Buffer.from('\n');
     if (format === 'csv') await sink.write(flatCsvHeader());
     let stalled = 0;
+    const policy: RetryPolicy = {
+      baseMs: options.retryDelayMs ?? 100,
+      maxMs: 2000,
+      maxAskedMs: 60_000,
+      // A broken stream and a 404 (results not there yet) are restarted too.
+      retryIf: (error) => error instanceof BrokenDownload || isNotFound(error),
+      ...(options.random ? { random: options.random } : {}),
+    };
     for (let attempt = 1; ; attempt += 1) {
-      let why: string;
+      let failure: unknown;
       const before = seen.size;
       // Each attempt has its own signal, linked to the caller's for the attempt only: the SDK
       // keeps its abort listener on the signal it is given until the response body is collected,
@@ -194,16 +214,17 @@ export async function downloadResults(
           );
         }
         if (seen.size === expected) break;
-        why = `it ended after ${seen.size} of ${expected} results`;
+        failure = new BrokenDownload(`it ended after ${seen.size} of ${expected} results`);
       } catch (error) {
         if (options.signal?.aborted) throw error instanceof CliError ? error : new InterruptedError();
-        if (error instanceof BrokenDownload) why = error.message;
-        else if (isTransient(error) || isNotFound(error)) why = describeFailure(error);
-        else throw toCliError(error, { baseUrl: client.baseUrl, batchId: id });
+        failure = error;
       } finally {
         attemptSignal.unlink();
       }
       stalled = seen.size > before ? 0 : stalled + 1;
+      const wait = retryDelayFor(failure, Math.max(1, stalled), policy);
+      if (wait === undefined) throw toCliError(failure, { baseUrl: client.baseUrl, batchId: id });
+      const why = failure instanceof BrokenDownload ? failure.message : describeFailure(failure);
       if (stalled >= maxAttempts || attempt >= maxAttempts * 4) {
         throw new CliError(
           `The results download of batch ${id} was incomplete: ${seen.size} of ${expected} results after ${attempt} attempts (last: ${why})`,
@@ -213,7 +234,7 @@ export async function downloadResults(
       options.onNotice?.(
         `The results download broke (${why}); restarting (attempt ${attempt + 1}), skipping the ${seen.size.toLocaleString('en-US')} results already written.`,
       );
-      await sleep(backoff(Math.max(1, stalled), options.retryDelayMs ?? 100, 2000), options.signal);
+      await sleep(wait, options.signal);
     }
     await sink.commit();
     return { batch, summary: summary.build() };

@@ -2,7 +2,15 @@ import { stat } from 'node:fs/promises';
 import type { BatchClient } from '../api/client.js';
 import { toCliError } from '../api/errors.js';
 import { findCreatedBatches } from '../api/reconcile.js';
-import { apiErrorOf, backoff, describeFailure, isTransient, sleep } from '../api/retry.js';
+import {
+  apiErrorOf,
+  describeFailure,
+  isTransient,
+  type RetryPolicy,
+  retryDelayFor,
+  shouldRetry,
+  sleep,
+} from '../api/retry.js';
 import type { MessageBatch } from '../api/types.js';
 import { checkBudget } from '../cost/budget.js';
 import { type Estimate, estimateCost } from '../cost/estimate.js';
@@ -36,7 +44,10 @@ export interface SubmitOptions {
   onNotice?: (message: string) => void;
   /** Most creates sent when their answers are lost and no batch turns up (default 3). */
   maxCreateAttempts?: number;
-  /** First wait before looking for the batch after a lost answer, doubling (default 1000 ms). */
+  /**
+   * First wait before creating again after a 429 without a retry-after, or before looking for
+   * the batch after a lost answer; doubling up to 8 s, less up to a quarter of jitter (default 1000 ms).
+   */
   reconcileDelayMs?: number;
   /** Prices for the cost estimate, made for a dry run and whenever `maxCost` is set. */
   prices?: PriceTable;
@@ -49,7 +60,12 @@ export interface SubmitOptions {
   onWarning?: (message: string) => void;
   /** Refuse (nothing sent) when there is any such warning. */
   strict?: boolean | undefined;
+  /** The jitter's source, uniform in [0, 1) (default Math.random). */
+  random?: () => number;
 }
+
+/** The longest wait a 429's retry-after may impose on a create. */
+export const MAX_CREATE_RETRY_AFTER_MS = 60_000;
 
 /** What a submit did: the file's figures, and the batch unless it was a dry run. */
 export interface SubmitResult {
@@ -285,20 +301,26 @@ async function createLoop(
     if (!isTransient(failure)) throw toCliError(failure, context);
     const reason = describeFailure(failure);
     const api = apiErrorOf(failure);
+    const policy: RetryPolicy = {
+      baseMs: options.reconcileDelayMs ?? 1000,
+      maxMs: 8000,
+      maxAskedMs: MAX_CREATE_RETRY_AFTER_MS,
+      ...(options.random ? { random: options.random } : {}),
+    };
     if (api?.status === 429) {
-      // Refused before any work: nothing was created.
-      if (attempt >= maxAttempts) throw toCliError(failure, context);
-      const retryAfter = Number(api.headers?.get('retry-after-ms') ?? Number.NaN);
-      const wait = Number.isFinite(retryAfter) && retryAfter >= 0 ? Math.min(retryAfter, 60_000) : 1000;
+      // Refused before any work: nothing was created. Retried as the SDK would (retry-after, x-should-retry).
+      const wait = retryDelayFor(failure, attempt, policy);
+      if (attempt >= maxAttempts || wait === undefined) throw toCliError(failure, context);
       notice(
-        `The create was rate limited (${reason}); nothing was created. Trying again (attempt ${attempt + 1} of ${maxAttempts}).`,
+        `The create was rate limited (${reason}); nothing was created. Trying again in ${seconds(wait)} (attempt ${attempt + 1} of ${maxAttempts}).`,
       );
       await sleep(wait, signal);
       continue;
     }
     lookups += 1;
     notice(`The create's answer was lost (${reason}); checking whether the batch was created…`);
-    await sleep(backoff(lookups, options.reconcileDelayMs ?? 1000, 8000), signal);
+    // The outcome is unknown, so the list is checked even if the API says not to retry.
+    await sleep(retryDelayFor(failure, lookups, { ...policy, retryIf: isTransient }) ?? 0, signal);
     let found: Awaited<ReturnType<typeof findCreatedBatches>>;
     try {
       found = await findCreatedBatches(client, stats.requests, firstSentAt, { signal });
@@ -327,12 +349,20 @@ async function createLoop(
         },
       );
     }
-    if (attempt >= maxAttempts) {
-      throw new CliError(`The create failed ${attempt} times (last: ${reason}); no batch was created`, {
-        hint: 'the API is busy or failing: try again in a few minutes',
-        cause: failure,
-      });
+    if (attempt >= maxAttempts || !shouldRetry(failure)) {
+      throw new CliError(
+        `The create failed ${attempt} time${attempt === 1 ? '' : 's'} (last: ${reason}); no batch was created`,
+        {
+          hint: 'the API is busy or failing: try again in a few minutes',
+          cause: failure,
+        },
+      );
     }
     notice(`No batch was created; creating it again (attempt ${attempt + 1} of ${maxAttempts}).`);
   }
+}
+
+/** A wait for a notice: `250 ms`, `3 s`, `1.5 s`. */
+function seconds(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${Math.round(ms / 100) / 10} s`;
 }
