@@ -42,10 +42,10 @@ import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
 import { assertReadableFile } from '../fs/readable.js';
 import { ChunkWriter } from '../fs/streams.js';
 import { isRecord } from '../is-record.js';
-import { resultFacts } from '../results/line.js';
+import { type ResultFacts, resultFacts } from '../results/line.js';
 import { type ResultsSummary, SummaryBuilder } from '../results/summary.js';
 import { csvRecords, jsonInputItems, textInputRows } from './inputs.js';
-import { idHash, readMapHeader, readMapping } from './mapping.js';
+import { idHash, type RowMapping, readMapHeader, readMapping } from './mapping.js';
 import { csvRecord, resultCells, resultColumnNames, resultFields, resultKey } from './output.js';
 import { type JoinedResult, RESULT_COLUMNS, ResultIndex } from './result-index.js';
 
@@ -304,23 +304,57 @@ function misaligned(
  * throws on failure.
  */
 export async function joinResults(options: JoinOptions): Promise<JoinSummary> {
-  const { sink, format } = options;
+  const { sink } = options;
   let index: ResultIndex | undefined;
   try {
     const prepared = await checkJoinOptions(options);
-    const { source, delimiter, inputPath, mapPath, header } = prepared;
-    const cwd = options.cwd ?? process.cwd();
-    const checkAbort = () => {
-      if (options.signal?.aborted) throw new InterruptedError();
+    const mapping = await readMapping(prepared.mapPath, options.map);
+    index = await ResultIndex.create(mapping.maxRow, options.tempDir ?? tmpdir());
+    const indexed = await indexResults(options, mapping, index);
+    const written = await writeRows(options, prepared, rowChecks(options, prepared.header, mapping), index);
+    if (prepared.header && prepared.header.source !== 'custom' && mapping.maxRow > written.rows) {
+      throw new UsageError(
+        `${options.input} does not match the map: the map has rows up to ${mapping.maxRow.toLocaleString('en-US')}, the input ${written.rows.toLocaleString('en-US')}; nothing was written`,
+        'the input is read as the map says, so build and --join read it differently: build again',
+      );
+    }
+    await sink.commit();
+    return {
+      source: prepared.source,
+      format: options.format,
+      rows: written.rows,
+      joined: written.joined,
+      withoutResult: written.rows - written.joined,
+      unmatchedResults: indexed.unmatched,
+      unmatchedIds: indexed.unmatchedIds,
+      repeatedResults: index.repeats,
+      missingResults: mapping.size - index.count,
+      resultsBeyondInput: index.countAbove(written.rows),
+      unevenRows: written.uneven,
+      results: indexed.summary,
     };
+  } catch (error) {
+    await sink.abort();
+    throw error;
+  } finally {
+    await index?.close();
+  }
+}
 
-    const mapping = await readMapping(mapPath, options.map);
-    const checkLine = (row: number, line: number) => {
+/** The checks each input row passes: it starts on the map's line, and has the map's id. */
+interface RowChecks {
+  line(row: number, line: number): void;
+  id(row: number, id: unknown): void;
+}
+
+function rowChecks(options: JoinOptions, header: MapHeader | undefined, mapping: RowMapping): RowChecks {
+  return {
+    line(row, line) {
       const want = mapping.lineOf(row);
       if (want !== 0 && want !== line) throw misaligned(options, header, row, line, want);
-    };
+    },
     // With an id column or field in the header, each row's id must be the map's (a hash of it).
-    const checkId = (row: number, id: unknown) => {
+    id(row, id) {
       const want = mapping.idOf(row);
       if (want !== 0 && want !== idHash(JSON.stringify(id) ?? '')) {
         throw new UsageError(
@@ -328,191 +362,210 @@ export async function joinResults(options: JoinOptions): Promise<JoinSummary> {
           'the input is read as the map says, so build and --join read it differently: build again',
         );
       }
-    };
-    let idAt = -1;
-    index = await ResultIndex.create(mapping.maxRow, options.tempDir ?? tmpdir());
+    },
+  };
+}
 
-    // Pass 1: index every result by its input row.
-    const resultsName = typeof options.results === 'string' ? options.results : 'the results';
-    if (typeof options.results === 'string') {
-      await assertFile(
-        resolve(cwd, options.results),
-        options.results,
-        'the results file',
-        'give the file that monitor --results or results -o wrote',
-      );
-    }
-    const results =
-      typeof options.results === 'string'
-        ? createReadStream(resolve(cwd, options.results), { highWaterMark: 1 << 20 })
-        : options.results;
-    const summary = new SummaryBuilder();
-    let lines = 0;
-    let unmatched = 0;
-    const unmatchedIds: string[] = [];
-    for await (const { number, bytes } of readLines(results)) {
-      if (isBlank(bytes)) continue;
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(decodeUtf8(bytes) ?? '');
-      } catch {
-        throw new InputError([
-          { file: resultsName, line: number, field: 'json', message: 'not a JSON line' },
-        ]);
-      }
-      const root = isRecord(parsed) ? parsed : undefined;
-      if (!root || typeof root.custom_id !== 'string' || !isRecord(root.result)) {
-        throw new InputError(
-          [
-            {
-              file: resultsName,
-              line: number,
-              field: 'result',
-              message: 'not a result line as the API sends it ({"custom_id", "result": {…}})',
-            },
-          ],
-          1,
-          'join the results as downloaded (monitor --results, or results -o without --format compact)',
-        );
-      }
-      const facts = resultFacts(parsed);
-      summary.add(facts);
-      lines += 1;
-      const row = mapping.rowOf(facts.custom_id);
-      if (row === undefined) {
-        unmatched += 1;
-        if (unmatchedIds.length < 5) unmatchedIds.push(facts.custom_id);
-      } else {
-        const writing = index.add(row, facts);
-        if (writing) await writing;
-      }
-      if (lines % EVERY === 0) {
-        checkAbort();
-        options.onProgress?.('index', lines);
-      }
-    }
-    await index.flush();
-    if (lines > 0 && index.count === 0) {
-      throw new UsageError(
-        `none of the ${lines.toLocaleString('en-US')} results has a custom_id in ${options.map} (e.g. ${unmatchedIds[0] ?? ''})`,
-        'pass the map build wrote for the request file of this batch (--map or --requests)',
-      );
-    }
+function checkAbort(options: Pick<JoinOptions, 'signal'>): void {
+  if (options.signal?.aborted) throw new InterruptedError();
+}
 
-    // Pass 2: stream the input in order and write each row with its result.
-    const out = new ChunkWriter(sink);
-    const idx = index;
-    const open = () => createReadStream(inputPath, { highWaterMark: 1 << 16 });
-    let rows = 0;
-    let joined = 0;
-    let uneven = 0;
-    const lookup = (row: number): JoinedResult | undefined => {
-      rows = row;
-      const result = idx.get(row);
-      if (result) joined += 1;
+/** One results line as the API sends it, or an input error naming the line. */
+function resultLine(bytes: Buffer, number: number, file: string): ResultFacts {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decodeUtf8(bytes) ?? '');
+  } catch {
+    throw new InputError([{ file, line: number, field: 'json', message: 'not a JSON line' }]);
+  }
+  const root = isRecord(parsed) ? parsed : undefined;
+  if (!root || typeof root.custom_id !== 'string' || !isRecord(root.result)) {
+    throw new InputError(
+      [
+        {
+          file,
+          line: number,
+          field: 'result',
+          message: 'not a result line as the API sends it ({"custom_id", "result": {…}})',
+        },
+      ],
+      1,
+      'join the results as downloaded (monitor --results, or results -o without --format compact)',
+    );
+  }
+  return resultFacts(parsed);
+}
+
+/** Pass 1: every result, indexed by its input row (through the map), and summarised. */
+async function indexResults(
+  options: JoinOptions,
+  mapping: RowMapping,
+  index: ResultIndex,
+): Promise<{ summary: ResultsSummary; unmatched: number; unmatchedIds: string[] }> {
+  const cwd = options.cwd ?? process.cwd();
+  const resultsName = typeof options.results === 'string' ? options.results : 'the results';
+  if (typeof options.results === 'string') {
+    await assertFile(
+      resolve(cwd, options.results),
+      options.results,
+      'the results file',
+      'give the file that monitor --results or results -o wrote',
+    );
+  }
+  const results =
+    typeof options.results === 'string'
+      ? createReadStream(resolve(cwd, options.results), { highWaterMark: 1 << 20 })
+      : options.results;
+  const summary = new SummaryBuilder();
+  let lines = 0;
+  let unmatched = 0;
+  const unmatchedIds: string[] = [];
+  for await (const { number, bytes } of readLines(results)) {
+    if (isBlank(bytes)) continue;
+    const facts = resultLine(bytes, number, resultsName);
+    summary.add(facts);
+    lines += 1;
+    const row = mapping.rowOf(facts.custom_id);
+    if (row === undefined) {
+      unmatched += 1;
+      if (unmatchedIds.length < 5) unmatchedIds.push(facts.custom_id);
+    } else {
+      const writing = index.add(row, facts);
+      if (writing) await writing;
+    }
+    if (lines % EVERY === 0) {
+      checkAbort(options);
+      options.onProgress?.('index', lines);
+    }
+  }
+  await index.flush();
+  if (lines > 0 && index.count === 0) {
+    throw new UsageError(
+      `none of the ${lines.toLocaleString('en-US')} results has a custom_id in ${options.map} (e.g. ${unmatchedIds[0] ?? ''})`,
+      'pass the map build wrote for the request file of this batch (--map or --requests)',
+    );
+  }
+  return { summary: summary.build(), unmatched, unmatchedIds };
+}
+
+/** What pass 2 shares whatever the source: where rows go, and how each finds its result. */
+interface RowWriter {
+  out: ChunkWriter;
+  format: JoinFormat;
+  checks: RowChecks;
+  open: () => AsyncIterable<Uint8Array>;
+  /** The result of input row `row` (and counts it). */
+  lookup: (row: number) => JoinedResult | undefined;
+}
+
+/** Pass 2: the input in order, each row written with its result; returns the counts. */
+async function writeRows(
+  options: JoinOptions,
+  prepared: PreparedJoin,
+  checks: RowChecks,
+  index: ResultIndex,
+): Promise<{ rows: number; joined: number; uneven: number }> {
+  const counts = { rows: 0, joined: 0, uneven: 0 };
+  const writer: RowWriter = {
+    out: new ChunkWriter(options.sink),
+    format: options.format,
+    checks,
+    open: () => createReadStream(prepared.inputPath, { highWaterMark: 1 << 16 }),
+    lookup: (row) => {
+      counts.rows = row;
+      const result = index.get(row);
+      if (result) counts.joined += 1;
       if (row % EVERY === 0) {
-        checkAbort();
+        checkAbort(options);
         options.onProgress?.('join', row);
       }
       return result;
-    };
+    },
+  };
+  if (prepared.source === 'csv') counts.uneven = await writeCsvRows(writer, options, prepared);
+  else if (prepared.source === 'json' || prepared.source === 'jsonl')
+    await writeJsonRows(writer, options, prepared);
+  else await writeTextRows(writer, options, prepared);
+  await writer.out.flush();
+  return counts;
+}
 
-    if (source === 'csv') {
-      let columns: string[] | undefined;
-      let names: string[] = [];
-      let row = 0;
-      for await (const { records, lines } of csvRecords(open(), options.input, delimiter)) {
-        for (let i = 0; i < records.length; i += 1) {
-          const record = records[i] as string[];
-          if (columns === undefined) {
-            columns = record;
-            names = resultColumnNames(columns);
-            if (header?.id_column !== undefined) idAt = columns.indexOf(header.id_column);
-            if (format === 'csv') await out.write(csvRecord([...columns, ...names]));
-            continue;
-          }
-          row += 1;
-          checkLine(row, lines[i] ?? 0);
-          if (idAt !== -1) checkId(row, record[idAt] ?? '');
-          const result = lookup(row);
-          if (record.length !== columns.length) uneven += 1;
-          if (format === 'csv') {
-            const cells = columns.map((_, i) => record[i] ?? '');
-            await out.write(csvRecord([...cells, ...resultCells(result)]));
-          } else {
-            const object: Record<string, unknown> = Object.create(null);
-            columns.forEach((name, i) => {
-              object[name] = record[i] ?? '';
-            });
-            await out.write(`${JSON.stringify(resultFields(result, names, object))}\n`);
-          }
-        }
-      }
-    } else if (source === 'json' || source === 'jsonl') {
-      const jsonl = prepared.jsonl;
-      let columns: string[] = [];
-      let names: string[] = [];
-      if (format === 'csv') {
-        const keys = new Set<string>();
-        for await (const { value } of jsonInputItems(open(), options.input, jsonl)) {
-          if (isRecord(value)) for (const key of Object.keys(value)) keys.add(key);
-          else keys.add('value');
-        }
-        columns = [...keys];
+/** CSV input: the header's columns, then the result columns; returns how many rows were uneven. */
+async function writeCsvRows(w: RowWriter, options: JoinOptions, prepared: PreparedJoin): Promise<number> {
+  let columns: string[] | undefined;
+  let names: string[] = [];
+  let idAt = -1;
+  let row = 0;
+  let uneven = 0;
+  for await (const { records, lines } of csvRecords(w.open(), options.input, prepared.delimiter)) {
+    for (let i = 0; i < records.length; i += 1) {
+      const record = records[i] as string[];
+      if (columns === undefined) {
+        columns = record;
         names = resultColumnNames(columns);
-        await out.write(csvRecord([...columns, ...names]));
+        if (prepared.header?.id_column !== undefined) idAt = columns.indexOf(prepared.header.id_column);
+        if (w.format === 'csv') await w.out.write(csvRecord([...columns, ...names]));
+        continue;
       }
-      let row = 0;
-      for await (const { value, line } of jsonInputItems(open(), options.input, jsonl)) {
-        row += 1;
-        checkLine(row, line);
-        if (header?.id_field !== undefined) checkId(row, getPath(value, header.id_field));
-        const result = lookup(row);
-        const item = isRecord(value) ? value : { value };
-        if (format === 'csv') {
-          const cells = columns.map((key) => cell(Object.hasOwn(item, key) ? item[key] : undefined));
-          await out.write(csvRecord([...cells, ...resultCells(result)]));
-        } else {
-          item[resultKey(item)] = nestedResult(result);
-          await out.write(`${JSON.stringify(item)}\n`);
-        }
+      row += 1;
+      w.checks.line(row, lines[i] ?? 0);
+      if (idAt !== -1) w.checks.id(row, record[idAt] ?? '');
+      const result = w.lookup(row);
+      if (record.length !== columns.length) uneven += 1;
+      if (w.format === 'csv') {
+        const cells = columns.map((_, c) => record[c] ?? '');
+        await w.out.write(csvRecord([...cells, ...resultCells(result)]));
+      } else {
+        const object: Record<string, unknown> = Object.create(null);
+        columns.forEach((name, c) => {
+          object[name] = record[c] ?? '';
+        });
+        await w.out.write(`${JSON.stringify(resultFields(result, names, object))}\n`);
       }
+    }
+  }
+  return uneven;
+}
+
+/** JSON / JSON Lines input: each item with its result nested (jsonl), or flattened to columns (csv). */
+async function writeJsonRows(w: RowWriter, options: JoinOptions, prepared: PreparedJoin): Promise<void> {
+  const jsonl = prepared.jsonl;
+  let columns: string[] = [];
+  if (w.format === 'csv') {
+    // CSV needs every key up front: one pass over the input to collect them.
+    const keys = new Set<string>();
+    for await (const { value } of jsonInputItems(w.open(), options.input, jsonl)) {
+      if (isRecord(value)) for (const key of Object.keys(value)) keys.add(key);
+      else keys.add('value');
+    }
+    columns = [...keys];
+    await w.out.write(csvRecord([...columns, ...resultColumnNames(columns)]));
+  }
+  let row = 0;
+  for await (const { value, line } of jsonInputItems(w.open(), options.input, jsonl)) {
+    row += 1;
+    w.checks.line(row, line);
+    if (prepared.header?.id_field !== undefined) w.checks.id(row, getPath(value, prepared.header.id_field));
+    const result = w.lookup(row);
+    const item = isRecord(value) ? value : { value };
+    if (w.format === 'csv') {
+      const cells = columns.map((key) => cell(Object.hasOwn(item, key) ? item[key] : undefined));
+      await w.out.write(csvRecord([...cells, ...resultCells(result)]));
     } else {
-      const names = resultColumnNames(['row', 'text']);
-      if (format === 'csv') await out.write(csvRecord(['row', 'text', ...names]));
-      for await (const { row, line, text } of textInputRows(open(), options.input, prepared.splitBy)) {
-        checkLine(row, line);
-        const result = lookup(row);
-        if (format === 'csv') await out.write(csvRecord([String(row), text, ...resultCells(result)]));
-        else await out.write(`${JSON.stringify(resultFields(result, names, { row, text }))}\n`);
-      }
+      item[resultKey(item)] = nestedResult(result);
+      await w.out.write(`${JSON.stringify(item)}\n`);
     }
-    if (header && header.source !== 'custom' && mapping.maxRow > rows) {
-      throw new UsageError(
-        `${options.input} does not match the map: the map has rows up to ${mapping.maxRow.toLocaleString('en-US')}, the input ${rows.toLocaleString('en-US')}; nothing was written`,
-        'the input is read as the map says, so build and --join read it differently: build again',
-      );
-    }
-    await out.flush();
-    await sink.commit();
-    return {
-      source,
-      format,
-      rows,
-      joined,
-      withoutResult: rows - joined,
-      unmatchedResults: unmatched,
-      unmatchedIds,
-      repeatedResults: index.repeats,
-      missingResults: mapping.size - index.count,
-      resultsBeyondInput: index.countAbove(rows),
-      unevenRows: uneven,
-      results: summary.build(),
-    };
-  } catch (error) {
-    await sink.abort();
-    throw error;
-  } finally {
-    await index?.close();
+  }
+}
+
+/** Text input: `row` and `text` columns, then the result columns. */
+async function writeTextRows(w: RowWriter, options: JoinOptions, prepared: PreparedJoin): Promise<void> {
+  const names = resultColumnNames(['row', 'text']);
+  if (w.format === 'csv') await w.out.write(csvRecord(['row', 'text', ...names]));
+  for await (const { row, line, text } of textInputRows(w.open(), options.input, prepared.splitBy)) {
+    w.checks.line(row, line);
+    const result = w.lookup(row);
+    if (w.format === 'csv') await w.out.write(csvRecord([String(row), text, ...resultCells(result)]));
+    else await w.out.write(`${JSON.stringify(resultFields(result, names, { row, text }))}\n`);
   }
 }
