@@ -256,7 +256,62 @@ async function createOnce(
 /** Connection failures that happen before any byte is sent: a create that fails so created nothing. */
 const NEVER_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
-/** The creates, each after a check that the one before created nothing. */
+/** One create, its body streamed from the file; the failure is returned, not thrown. */
+async function sendCreate(
+  client: BatchClient,
+  path: string,
+  signal: AbortSignal | undefined,
+): Promise<{ batch: MessageBatch } | { failure: unknown }> {
+  try {
+    const batch = await client.sdk.messages.batches.create(
+      { requests: [] },
+      { body: requestBody(path), headers: { 'content-type': 'application/json' }, maxRetries: 0, signal },
+    );
+    return { batch };
+  } catch (failure) {
+    return { failure };
+  }
+}
+
+/** Throws at once for a failure that leaves nothing to wait out or look for. */
+function throwIfFinal(failure: unknown, client: BatchClient): void {
+  const code = systemCode(failure);
+  if (code !== undefined && NEVER_CONNECTED.has(code)) {
+    // No connection was made, so no byte of the create reached the API.
+    throw new EnvironmentError(`Cannot reach the API at ${client.baseUrl}; nothing was sent`, {
+      code,
+      cause: failure,
+    });
+  }
+  if (!isTransient(failure)) throw toCliError(failure, { baseUrl: client.baseUrl });
+}
+
+/** After a lost answer: the batches created since the first create with this file's request count. */
+async function lookForCreated(
+  client: BatchClient,
+  stats: RequestFileStats,
+  firstSentAt: number,
+  reason: string,
+  signal: AbortSignal | undefined,
+): Promise<MessageBatch[]> {
+  try {
+    return (await findCreatedBatches(client, stats.requests, firstSentAt, { signal })).candidates;
+  } catch (error) {
+    if (error instanceof CliError || signal?.aborted) throw error;
+    throw new CliError(
+      `The create's answer was lost (${reason}) and the API could not be checked for the batch (${describeFailure(error)})`,
+      {
+        hint: 'a batch may have been created: check `claude-batch list` before submitting again',
+        cause: error,
+      },
+    );
+  }
+}
+
+/**
+ * The creates: a 429 (nothing created) is retried after the wait the API asks for; a lost answer
+ * is followed by a look at the list before anything is created again (see {@link submitRequests}).
+ */
 async function createLoop(
   client: BatchClient,
   path: string,
@@ -266,51 +321,30 @@ async function createLoop(
 ): Promise<{ batch: MessageBatch; recovered: boolean }> {
   const { signal } = options;
   const maxAttempts = Math.max(1, options.maxCreateAttempts ?? MAX_CREATE_ATTEMPTS);
-  const context = { baseUrl: client.baseUrl };
   const notice = (message: string) => options.onNotice?.(message);
   const created = (batch: MessageBatch, recovered: boolean) => {
     options.onCreated?.(batch);
     return { batch, recovered };
   };
+  const policy: RetryPolicy = {
+    baseMs: options.reconcileDelayMs ?? 1000,
+    maxMs: 8000,
+    maxAskedMs: MAX_CREATE_RETRY_AFTER_MS,
+    ...(options.random ? { random: options.random } : {}),
+  };
   let lookups = 0;
   for (let attempt = 1; ; attempt += 1) {
-    let failure: unknown;
-    try {
-      const batch = await client.sdk.messages.batches.create(
-        { requests: [] },
-        {
-          body: requestBody(path),
-          headers: { 'content-type': 'application/json' },
-          maxRetries: 0,
-          signal,
-        },
-      );
-      return created(batch, false);
-    } catch (error) {
-      failure = error;
-    }
+    const sent = await sendCreate(client, path, signal);
+    if ('batch' in sent) return created(sent.batch, false);
+    const { failure } = sent;
     if (signal?.aborted) throw failure;
-    const code = systemCode(failure);
-    if (code !== undefined && NEVER_CONNECTED.has(code)) {
-      // No connection was made, so no byte of the create reached the API.
-      throw new EnvironmentError(`Cannot reach the API at ${client.baseUrl}; nothing was sent`, {
-        code,
-        cause: failure,
-      });
-    }
-    if (!isTransient(failure)) throw toCliError(failure, context);
+    throwIfFinal(failure, client);
     const reason = describeFailure(failure);
-    const api = apiErrorOf(failure);
-    const policy: RetryPolicy = {
-      baseMs: options.reconcileDelayMs ?? 1000,
-      maxMs: 8000,
-      maxAskedMs: MAX_CREATE_RETRY_AFTER_MS,
-      ...(options.random ? { random: options.random } : {}),
-    };
-    if (api?.status === 429) {
+    if (apiErrorOf(failure)?.status === 429) {
       // Refused before any work: nothing was created. Retried as the SDK would (retry-after, x-should-retry).
       const wait = retryDelayFor(failure, attempt, policy);
-      if (attempt >= maxAttempts || wait === undefined) throw toCliError(failure, context);
+      if (attempt >= maxAttempts || wait === undefined)
+        throw toCliError(failure, { baseUrl: client.baseUrl });
       notice(
         `The create was rate limited (${reason}); nothing was created. Trying again in ${seconds(wait)} (attempt ${attempt + 1} of ${maxAttempts}).`,
       );
@@ -321,20 +355,7 @@ async function createLoop(
     notice(`The create's answer was lost (${reason}); checking whether the batch was created…`);
     // The outcome is unknown, so the list is checked even if the API says not to retry.
     await sleep(retryDelayFor(failure, lookups, { ...policy, retryIf: isTransient }) ?? 0, signal);
-    let found: Awaited<ReturnType<typeof findCreatedBatches>>;
-    try {
-      found = await findCreatedBatches(client, stats.requests, firstSentAt, { signal });
-    } catch (error) {
-      if (error instanceof CliError || signal?.aborted) throw error;
-      throw new CliError(
-        `The create's answer was lost (${reason}) and the API could not be checked for the batch (${describeFailure(error)})`,
-        {
-          hint: 'a batch may have been created: check `claude-batch list` before submitting again',
-          cause: error,
-        },
-      );
-    }
-    const [only, ...more] = found.candidates;
+    const [only, ...more] = await lookForCreated(client, stats, firstSentAt, reason, signal);
     if (only && more.length === 0) {
       notice(
         `Found batch ${only.id} (created ${only.created_at}, ${stats.requests} request${stats.requests === 1 ? '' : 's'}): the create had gone through; not creating another.`,
@@ -342,8 +363,9 @@ async function createLoop(
       return created(only, true);
     }
     if (only) {
+      const all = [only, ...more];
       throw new CliError(
-        `The create's answer was lost (${reason}) and ${found.candidates.length} batches of ${stats.requests} requests were created since: ${found.candidates.map((b) => b.id).join(', ')}`,
+        `The create's answer was lost (${reason}) and ${all.length} batches of ${stats.requests} requests were created since: ${all.map((b) => b.id).join(', ')}`,
         {
           hint: "one is probably this submit's: check them with `claude-batch status`; nothing more was created",
         },
@@ -352,10 +374,7 @@ async function createLoop(
     if (attempt >= maxAttempts || !shouldRetry(failure)) {
       throw new CliError(
         `The create failed ${attempt} time${attempt === 1 ? '' : 's'} (last: ${reason}); no batch was created`,
-        {
-          hint: 'the API is busy or failing: try again in a few minutes',
-          cause: failure,
-        },
+        { hint: 'the API is busy or failing: try again in a few minutes', cause: failure },
       );
     }
     notice(`No batch was created; creating it again (attempt ${attempt + 1} of ${maxAttempts}).`);
