@@ -171,11 +171,68 @@ function rowSource(options: BuildOptions, stream: AsyncIterable<Uint8Array>, nam
  */
 export async function buildRequestFile(options: BuildOptions): Promise<BuildSummary> {
   const cwd = options.cwd ?? process.cwd();
+  const inputName = typeof options.input === 'string' ? options.input : options.input.name;
+  const plan = await checkBeforeReading(options, cwd);
+  const targets = await outputTargets(options, cwd);
+  const custom = options.source === 'custom';
+  const builder = custom
+    ? await loadBuilder(resolve(cwd, inputOptionPath(options.input)), inputName)
+    : undefined;
+  const identity = await startInputIdentity(options, cwd, inputName, targets.mapPath);
+  const opened = await openAll(options, cwd, inputName, targets, identity);
+  const writer = new RequestWriter(opened.output, opened.map);
+  let counts: RowCounts;
+  let requestWarnings: string[];
+  try {
+    counts =
+      opened.source && plan.shape
+        ? await writeRows(opened.source, plan.shape, writer, {
+            file: inputName,
+            ids: plan.ids,
+            ...hooks(options),
+          })
+        : await writeCustom(builder, plan.builderContext, writer, {
+            display: inputName,
+            ids: plan.ids,
+            ...hooks(options),
+          });
+    if (writer.requests === 0) throw noRequests(inputName, counts);
+    requestWarnings = buildWarnings(writer, counts, plan.prices, custom);
+    if (options.strict && requestWarnings.length > 0)
+      throw strictError(requestWarnings, targets.outputPath ? 'written' : undefined);
+    await writer.flush();
+    await identity.settled(inputName);
+    await opened.output.commit();
+    await opened.map?.commit();
+  } catch (error) {
+    await opened.output.abort();
+    await opened.map?.abort();
+    throw error;
+  } finally {
+    await opened.close();
+  }
+  return {
+    source: options.source,
+    input: inputName,
+    output: targets.outputName,
+    map: targets.mapName ?? null,
+    requests: writer.requests,
+    skipped: counts.skipped,
+    bytes: writer.bytes,
+    inputTokensEstimate: writer.inputTokens,
+    models: writer.models,
+    hashedIds: counts.hashedIds,
+    emptyFields: Object.fromEntries(Object.entries(counts.emptyFields).map(([name, e]) => [name, e.count])),
+    overContext: counts.overContext.count,
+    overLimits: writer.requests > MAX_BATCH_REQUESTS || writer.bytes + BODY_OVERHEAD_BYTES > MAX_BATCH_BYTES,
+    warnings: [...requestWarnings, ...limitWarnings(writer)],
+  };
+}
+
+/** Everything that can be checked without reading the input: the request shape, model, ids. */
+async function checkBeforeReading(options: BuildOptions, cwd: string) {
   const env = options.env ?? {};
   const custom = options.source === 'custom';
-  const inputName = typeof options.input === 'string' ? options.input : options.input.name;
-
-  // Everything that can be checked without reading the input is checked first.
   const shape = custom ? undefined : await requestShape(options, { env, cwd });
   const builderContext = {
     model: chooseModel(options.model, env),
@@ -195,8 +252,11 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
   const generatedIds = !custom && options.idColumn === undefined && options.idField === undefined;
   // Room after the prefix: `text-para-` and ten digits, or a hash (`h-` and 16 hex digits).
   checkIdPrefix(options.idPrefix, generatedIds ? 20 : options.hashIds ? 18 : 0);
-  const ids = new IdRegistry(options);
+  return { shape, builderContext, prices, ids: new IdRegistry(options) };
+}
 
+/** Where the requests and the sidecar go, each checked to be writable before anything is read. */
+async function outputTargets(options: BuildOptions, cwd: string) {
   const outputOption = options.output ?? DEFAULT_OUTPUT;
   const outputName = typeof outputOption === 'string' ? outputOption : outputOption.target;
   const mapName =
@@ -210,14 +270,23 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
   }
   if (outputPath) await assertWritable(outputPath, options.force).catch(renameError(outputName));
   if (mapPath) await assertWritable(mapPath, options.force).catch(renameError(mapName as string));
+  return { outputOption, outputName, mapName, outputPath, mapPath };
+}
 
-  const builder = custom
-    ? await loadBuilder(resolve(cwd, inputOptionPath(options.input)), inputName)
-    : undefined;
-  // The map's header records how the input was read and what it was (size, sha256), so that a
-  // join can read it the same way and refuse another file. The hash runs on a worker thread while
-  // the build reads (the map's lines are held until it is known); stdin is kept in a private
-  // temporary file to be hashed and read.
+/**
+ * The map's header records how the input was read and what it was (size, sha256), so that a join
+ * can read it the same way and refuse another file. The hash runs on a worker thread while the
+ * build reads (the map's lines are held until it is known); stdin is kept in a private temporary
+ * file to be hashed and read. `settled` waits for the header and checks that the input did not
+ * change while it was read.
+ */
+async function startInputIdentity(
+  options: BuildOptions,
+  cwd: string,
+  inputName: string,
+  mapPath: string | undefined,
+) {
+  const custom = options.source === 'custom';
   const spooled =
     !custom && mapPath !== undefined && typeof options.input !== 'string'
       ? await spoolToFile(options.input.stream)
@@ -238,119 +307,118 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
     );
     header.catch(() => undefined);
   }
-  let input: { stream: AsyncIterable<Uint8Array>; name: string } | undefined;
-  let source: RowSource | undefined;
-  let output: Sink;
-  let map: Sink | undefined;
-  try {
-    input = custom
-      ? undefined
-      : spooled
-        ? { stream: createReadStream(spooled.path, { highWaterMark: 1 << 16 }), name: inputName }
-        : await openInput(options.input, cwd);
-    source = input ? rowSource(options, input.stream, input.name) : undefined;
-    output = outputPath ? await openAtomicFile(outputPath, options) : (outputOption as Sink);
-    try {
-      const file = mapPath ? await openAtomicFile(mapPath, options) : undefined;
-      map = file && header ? headerFirstSink(file, header) : file;
-    } catch (error) {
-      await output.abort();
-      await map?.abort();
-      throw error;
-    }
-  } catch (error) {
-    destroyStream(input?.stream);
-    await hashing?.stop();
-    await spooled?.remove();
-    throw error;
-  }
-  const writer = new RequestWriter(output, map);
-  let counts: RowCounts;
-  let requestWarnings: string[] = [];
-  try {
-    counts =
-      source && shape
-        ? await writeRows(source, shape, writer, { file: inputName, ids, ...hooks(options) })
-        : await writeCustom(builder, builderContext, writer, { display: inputName, ids, ...hooks(options) });
-    if (writer.requests === 0) {
-      const skipped = Object.entries(counts.skipped)
-        .map(([reason, n]) => `${n} ${reason}`)
-        .join(', ');
-      throw new InputError(
-        [
-          {
-            file: inputName,
-            field: 'input',
-            message: skipped
-              ? `no requests: every row was skipped (${skipped})`
-              : 'no requests: the input has no rows',
-          },
-        ],
-        1,
-        'nothing was written',
-      );
-    }
-    requestWarnings = [
-      ...modelWarnings(Object.keys(writer.models), prices),
-      ...emptyFieldWarnings(counts.emptyFields),
-    ];
-    const context = contextWarning(counts.overContext, custom ? 'request' : 'line');
-    if (context) requestWarnings.push(context);
-    if (options.strict && requestWarnings.length > 0)
-      throw strictError(requestWarnings, outputPath ? 'written' : undefined);
-    await writer.flush();
-    if (header) await header;
-    if (before && inputPath !== undefined && !spooled) {
+  return {
+    spooled,
+    header,
+    async settled(name: string): Promise<void> {
+      if (header) await header;
+      if (!before || inputPath === undefined || spooled) return;
       // The hash in the header must be of the bytes that were read.
       const after = await stat(inputPath).catch(() => undefined);
       if (!after || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
         throw new UsageError(
-          `${inputName} changed while build was reading it; nothing was written`,
+          `${name} changed while build was reading it; nothing was written`,
           'build again once the file is complete',
         );
       }
-    }
-    await output.commit();
-    await map?.commit();
-  } catch (error) {
-    await output.abort();
-    await map?.abort();
-    throw error;
-  } finally {
-    destroyStream(input?.stream);
-    await hashing?.stop();
-    await spooled?.remove();
-  }
+    },
+    async stop(): Promise<void> {
+      await hashing?.stop();
+      await spooled?.remove();
+    },
+  };
+}
 
-  const warnings: string[] = [...requestWarnings];
-  const bodyBytes = writer.bytes + BODY_OVERHEAD_BYTES;
-  const overLimits = writer.requests > MAX_BATCH_REQUESTS || bodyBytes > MAX_BATCH_BYTES;
+/** Opens the input's rows and the two outputs; on any failure, closes what was opened. */
+async function openAll(
+  options: BuildOptions,
+  cwd: string,
+  inputName: string,
+  targets: Awaited<ReturnType<typeof outputTargets>>,
+  identity: Awaited<ReturnType<typeof startInputIdentity>>,
+) {
+  let input: { stream: AsyncIterable<Uint8Array>; name: string } | undefined;
+  const close = async () => {
+    destroyStream(input?.stream);
+    await identity.stop();
+  };
+  try {
+    const { spooled } = identity;
+    input =
+      options.source === 'custom'
+        ? undefined
+        : spooled
+          ? { stream: createReadStream(spooled.path, { highWaterMark: 1 << 16 }), name: inputName }
+          : await openInput(options.input, cwd);
+    const source: RowSource | undefined = input ? rowSource(options, input.stream, input.name) : undefined;
+    const output: Sink = targets.outputPath
+      ? await openAtomicFile(targets.outputPath, options)
+      : (targets.outputOption as Sink);
+    let map: Sink | undefined;
+    try {
+      const file = targets.mapPath ? await openAtomicFile(targets.mapPath, options) : undefined;
+      map = file && identity.header ? headerFirstSink(file, identity.header) : file;
+    } catch (error) {
+      await output.abort();
+      throw error;
+    }
+    return { source, output, map, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** The error for a build that made no request, saying why. */
+function noRequests(inputName: string, counts: RowCounts): InputError {
+  const skipped = Object.entries(counts.skipped)
+    .map(([reason, n]) => `${n} ${reason}`)
+    .join(', ');
+  return new InputError(
+    [
+      {
+        file: inputName,
+        field: 'input',
+        message: skipped
+          ? `no requests: every row was skipped (${skipped})`
+          : 'no requests: the input has no rows',
+      },
+    ],
+    1,
+    'nothing was written',
+  );
+}
+
+/** Warnings about the requests (before money is spent): models, empty template fields, the context window. */
+function buildWarnings(
+  writer: RequestWriter,
+  counts: RowCounts,
+  prices: PriceTable,
+  custom: boolean,
+): string[] {
+  const warnings = [
+    ...modelWarnings(Object.keys(writer.models), prices),
+    ...emptyFieldWarnings(counts.emptyFields),
+  ];
+  const context = contextWarning(counts.overContext, custom ? 'request' : 'line');
+  if (context) warnings.push(context);
+  return warnings;
+}
+
+/** Warnings when the file is more than one batch takes. */
+function limitWarnings(writer: RequestWriter): string[] {
+  const warnings: string[] = [];
   if (writer.requests > MAX_BATCH_REQUESTS) {
     warnings.push(
       `${writer.requests.toLocaleString('en-US')} requests: one batch takes at most ${MAX_BATCH_REQUESTS.toLocaleString('en-US')}; split the file, or use \`claude-batch run\``,
     );
   }
-  if (bodyBytes > MAX_BATCH_BYTES) {
+  if (writer.bytes + BODY_OVERHEAD_BYTES > MAX_BATCH_BYTES) {
     warnings.push(
       'the file is over 256 MB, the most one batch takes; split the file, or use `claude-batch run`',
     );
   }
-  return {
-    source: options.source,
-    input: inputName,
-    output: outputName,
-    map: mapName ?? null,
-    requests: writer.requests,
-    skipped: counts.skipped,
-    bytes: writer.bytes,
-    inputTokensEstimate: writer.inputTokens,
-    models: writer.models,
-    hashedIds: counts.hashedIds,
-    emptyFields: Object.fromEntries(Object.entries(counts.emptyFields).map(([name, e]) => [name, e.count])),
-    overContext: counts.overContext.count,
-    overLimits,
-    warnings,
-  };
+  return warnings;
 }
 
 /** One warning per template name that was empty for some rows. */
