@@ -7,6 +7,9 @@ import { ApiFailure, drain, randomId, sendError } from './http.js';
 import { type EmulatorState, type Exchange, type Resolved, resolve } from './routes.js';
 import { BatchStore } from './store.js';
 
+/** How long a batch takes to end when no processing time is given. */
+export const DEFAULT_PROCESSING_MS = 2000;
+
 /** How to start the emulator. Every field has a default. */
 export interface EmulatorOptions {
   host?: string;
@@ -84,7 +87,7 @@ function authFailure(req: IncomingMessage, apiKey: string | undefined): ApiFailu
 /** The state every handler shares, from the options. */
 function emulatorState(options: EmulatorOptions, faults: FaultSpec): EmulatorState {
   const now = options.now ?? Date.now;
-  const processingMs = options.processingTimeMs ?? 2000;
+  const processingMs = options.processingTimeMs ?? DEFAULT_PROCESSING_MS;
   const plan = new FaultPlan(faults, options.seed ?? 1);
   return {
     store: new BatchStore({

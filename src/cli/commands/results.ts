@@ -6,18 +6,14 @@ import type { Context } from '../context.js';
 import { n } from '../format.js';
 import { println } from '../io.js';
 import { checkJoinFlags, type JoinCliOptions, joinToOutput } from '../join-output.js';
+import type { OptionsOf } from '../options.js';
 import { pricesPath } from '../prices.js';
 import { startProgress } from '../progress.js';
+import type { RESULTS_OPTIONS } from '../register-batches.js';
 import { costRecord, costText } from '../render-cost.js';
 import { summaryText } from '../render-results.js';
 
-interface Options extends Partial<Omit<JoinCliOptions, 'format'>> {
-  output?: string;
-  format: ResultsFormat;
-  force?: boolean;
-  json?: boolean;
-  prices?: string;
-}
+type Options = OptionsOf<typeof RESULTS_OPTIONS>;
 
 /** `results ID`: streams every result to a file (atomically) or stdout, then a summary on stderr. */
 export async function run(ctx: Context, [id]: string[], options: Options) {
