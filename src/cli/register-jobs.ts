@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CHARS_PER_TOKEN } from '../core/cost/tokens.js';
+import { jobsRoot } from '../core/job/manifest.js';
 import { RETRYABLE_ERRORS } from '../core/job/retry.js';
 import { SHARD_MAX_BYTES, SHARD_MAX_REQUESTS } from '../core/job/split.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../core/requests/limits.js';
@@ -14,7 +15,7 @@ export const RUN_OPTIONS = defineJobOptions({
   state: {
     flags: '--state <dir>',
     help: 'job folder',
-    defaultText: '.claude-batch/jobs/<job-id> here',
+    defaultText: `${jobsRoot('')}/<job-id> here`,
     shapes: false,
   },
   results: {

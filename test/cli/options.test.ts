@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { createProgram } from '../../src/cli/program.js';
 import { parseDuration } from '../../src/core/duration.js';
+import { readManifest, writeManifest } from '../../src/core/job/manifest.js';
 import { runCli } from '../helpers/cli.js';
 import { useEmulator } from '../helpers/emulator.js';
 import { tempDir, writeRequests } from '../helpers/files.js';
@@ -105,6 +106,19 @@ describe('durations: one grammar for every duration flag', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(`${id}`);
     expect(r.stderr).toContain('ended');
+  });
+
+  it('emulator --processing-time 1m30s is taken and said back in the same grammar', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const r = await runCli(['emulator', '--port', '0', '--processing-time', '1m30s'], {
+      signal: controller.signal,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Batches API emulator listening on http:\/\/127\.0\.0\.1:\d+\n/);
+    expect(r.stderr).toBe(
+      'Batches end 1m30s after they are created. Ctrl-C stops the emulator.\nEmulator stopped.\n',
+    );
   });
 
   it.each([
@@ -215,6 +229,24 @@ describe("run <source>: the job's identity is the options that shape the request
       succeeded: 2,
     });
     expect(ctx.emulator.counts['POST /v1/messages/batches']).toBe(creates);
+
+    // A job folder written with its options in another order (as earlier versions could) is the same job.
+    const jobDir = join(
+      dir,
+      '.claude-batch',
+      'jobs',
+      /"job_id":"(job-[0-9a-f]+)"/.exec(again.stdout)?.[1] as string,
+    );
+    const manifest = readManifest(jobDir);
+    if (!manifest) throw new Error(`no manifest in ${jobDir}`);
+    manifest.options = Object.fromEntries(Object.entries(manifest.options).reverse());
+    writeManifest(jobDir, manifest);
+    const reordered = await runCli(
+      ['run', 'csv', csv, '--template', 'Say: {{text}}', '--id-column', 'id', '--results', out, '--force'],
+      { env: ctx.env, cwd: dir },
+    );
+    expect(reordered.stderr).not.toContain('refusing');
+    expect(reordered.code).toBe(0);
 
     const other = await runCli(
       ['run', 'csv', csv, '--template', 'Shout: {{text}}', '--id-column', 'id', '--results', out, '--force'],

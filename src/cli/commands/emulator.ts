@@ -1,3 +1,4 @@
+import { durationText } from '../../core/duration.js';
 import { formatFaults, hasFaults } from '../../emulator/faults.js';
 import { startEmulator } from '../../emulator/server.js';
 import type { Context } from '../context.js';
@@ -28,7 +29,7 @@ export async function run(ctx: Context, _args: string[], options: Options) {
   );
   println(
     io.stderr,
-    `Batches end ${options.processingTime} ms after they are created. Ctrl-C stops the emulator.`,
+    `Batches end ${durationText(options.processingTime)} after they are created. Ctrl-C stops the emulator.`,
   );
   if (hasFaults(emulator.faults)) {
     println(io.stderr, `Injecting faults: ${formatFaults(emulator.faults)} (seed ${options.seed}).`);
