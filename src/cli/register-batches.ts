@@ -1,6 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_PROCESSING_MS } from '../emulator/defaults.js';
 import { FaultSpecError, parseFaults } from '../emulator/faults.js';
-import { DEFAULT_PROCESSING_MS } from '../emulator/server.js';
 import { action, DURATION, examples, type Invoke, money, port, positiveInt } from './define.js';
 import { defineOptions, withOptions } from './options.js';
 

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_OUTPUT } from '../core/builder/build.js';
-import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL, MODEL_ENV } from '../core/builder/request-shape.js';
+import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL, DEFAULT_OUTPUT, MODEL_ENV } from '../core/builder/defaults.js';
 import { action, examples, type Invoke, positiveInt } from './define.js';
 import { defineJobOptions, defineOptions, type OptionsOf, withOptions } from './options.js';
 

@@ -1,11 +1,18 @@
 import type { Command } from 'commander';
 import { CHARS_PER_TOKEN } from '../core/cost/tokens.js';
+import { RETRYABLE_ERRORS, SHARD_MAX_BYTES, SHARD_MAX_REQUESTS } from '../core/job/defaults.js';
 import { jobsRoot } from '../core/job/manifest.js';
-import { RETRYABLE_ERRORS } from '../core/job/retry.js';
-import { SHARD_MAX_BYTES, SHARD_MAX_REQUESTS } from '../core/job/split.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../core/requests/limits.js';
-import { action, DURATION, examples, type Invoke, money, POSITIVE_DURATION, positiveInt } from './define.js';
-import { n } from './format.js';
+import {
+  action,
+  DURATION,
+  examples,
+  grouped,
+  type Invoke,
+  money,
+  POSITIVE_DURATION,
+  positiveInt,
+} from './define.js';
 import { defineJobOptions, defineOptions, shapingKeys, withOptions } from './options.js';
 import { joinOptions } from './register-batches.js';
 import { SOURCE_ARGUMENTS, SOURCE_DESCRIPTIONS, SOURCE_OPTIONS } from './register-build.js';
@@ -28,14 +35,14 @@ export const RUN_OPTIONS = defineJobOptions({
     flags: '--max-requests <n>',
     help: 'requests per shard at most',
     parse: positiveInt('--max-requests', MAX_BATCH_REQUESTS),
-    defaultText: n(SHARD_MAX_REQUESTS),
+    defaultText: grouped(SHARD_MAX_REQUESTS),
     shapes: false,
   },
   maxBytes: {
     flags: '--max-bytes <n>',
     help: 'bytes per shard at most',
     parse: positiveInt('--max-bytes', MAX_BATCH_BYTES),
-    defaultText: n(SHARD_MAX_BYTES),
+    defaultText: grouped(SHARD_MAX_BYTES),
     shapes: false,
   },
   interval: {

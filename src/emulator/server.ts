@@ -2,13 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../core/requests/limits.js';
+import { DEFAULT_PROCESSING_MS } from './defaults.js';
 import { FaultPlan, type FaultSpec, noFaults, parseFaults } from './faults.js';
 import { ApiFailure, drain, randomId, sendError } from './http.js';
 import { type EmulatorState, type Exchange, type Resolved, resolve } from './routes.js';
 import { BatchStore } from './store.js';
 
-/** How long a batch takes to end when no processing time is given. */
-export const DEFAULT_PROCESSING_MS = 2000;
+export { DEFAULT_PROCESSING_MS } from './defaults.js';
 
 /** How to start the emulator. Every field has a default. */
 export interface EmulatorOptions {

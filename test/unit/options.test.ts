@@ -1,6 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
+import fc from 'fast-check';
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { grouped } from '../../src/cli/define.js';
 import {
   defineJobOptions,
   defineOptions,
@@ -120,6 +122,20 @@ describe("run's job identity", () => {
       ),
     ).toEqual(['b', 'c']);
     expect(shapingKeys(SOURCE_OPTIONS.custom)).toEqual(['hashIds', 'model', 'maxTokens']);
+  });
+});
+
+describe('grouped', () => {
+  it('writes whole numbers as n() does, without ICU', () => {
+    expect(grouped(99_000)).toBe('99,000');
+    expect(grouped(248_320_000)).toBe('248,320,000');
+    expect(grouped(999)).toBe('999');
+    expect(grouped(0)).toBe('0');
+    fc.assert(
+      fc.property(fc.integer({ min: -1e15, max: 1e15 }), (value) => {
+        expect(grouped(value)).toBe(value.toLocaleString('en-US'));
+      }),
+    );
   });
 });
 
