@@ -1,12 +1,10 @@
 import { type BatchClient, createClient, redact } from '../core/api/client.js';
 import type { Io } from './io.js';
+import type { OptionsOf } from './options.js';
+import type { GLOBAL_OPTIONS } from './program.js';
 
 /** Options every command accepts (defined on the root command). */
-export interface GlobalOptions {
-  baseUrl?: string;
-  workspace?: string;
-  verbose?: boolean;
-}
+export type GlobalOptions = OptionsOf<typeof GLOBAL_OPTIONS>;
 
 /** What a command receives: the world (io), the global options, and a lazily made API client. */
 export interface Context {
@@ -33,6 +31,7 @@ export function createContext(io: Io, globals: GlobalOptions): Context {
         env: io.env,
         baseUrl: globals.baseUrl,
         workspace: globals.workspace,
+        onNotice: (message) => io.stderr.write(`note: ${message}\n`),
         ...(options.maxRetries === undefined ? {} : { maxRetries: options.maxRetries }),
         log: globals.verbose
           ? (level, message) => io.stderr.write(`[sdk ${level}] ${redact(message, made?.secret)}\n`)

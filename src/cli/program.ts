@@ -1,6 +1,8 @@
 import { Command } from 'commander';
-import { examples, type Invoke } from './define.js';
+import { DEFAULT_BASE_URL } from '../core/api/client.js';
+import { baseUrl, examples, type Invoke } from './define.js';
 import type { Io } from './io.js';
+import { defineOptions, withOptions } from './options.js';
 import { registerBatchCommands } from './register-batches.js';
 import { registerBuildCommands } from './register-build.js';
 import { registerJobCommands } from './register-jobs.js';
@@ -11,17 +13,27 @@ export type { CommandModule, Invoke } from './define.js';
 /** Width of help text, fixed so that help reads the same everywhere (and can be pinned by tests). */
 export const HELP_WIDTH = 100;
 
+/** Options every command accepts. */
+export const GLOBAL_OPTIONS = defineOptions({
+  baseUrl: {
+    flags: '--base-url <url>',
+    help: 'API base URL',
+    parse: baseUrl,
+    defaultText: `$ANTHROPIC_BASE_URL or ${DEFAULT_BASE_URL}`,
+  },
+  workspace: { flags: '--workspace <id>', help: 'send anthropic-workspace-id with every call' },
+  verbose: { flags: '--verbose', help: 'show stack traces and the SDK debug log (the key is never shown)' },
+});
+
 /** The whole command tree. Actions are delegated to `invoke`, so the parser can be used on its own. */
 export function createProgram(io: Pick<Io, 'stdout' | 'stderr'>, invoke: Invoke, version: string): Command {
-  const program = new Command('claude-batch')
+  const root = new Command('claude-batch')
     .description(
       "Anthropic's Message Batches API from the terminal: build request files, submit them at half price,\nwatch them, and stream the results to disk. `claude-batch emulator` runs the API offline.",
     )
     .version(version, '-V, --version', 'print the version')
-    .helpOption('-h, --help', 'show help')
-    .option('--base-url <url>', 'API base URL (default: $ANTHROPIC_BASE_URL or https://api.anthropic.com)')
-    .option('--workspace <id>', 'send anthropic-workspace-id with every call')
-    .option('--verbose', 'show stack traces and the SDK debug log (the key is never shown)')
+    .helpOption('-h, --help', 'show help');
+  const program = withOptions(root, GLOBAL_OPTIONS)
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ showGlobalOptions: true })
     .configureOutput({

@@ -1,5 +1,7 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
+import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL, DEFAULT_OUTPUT, MODEL_ENV } from '../core/builder/defaults.js';
 import { action, examples, type Invoke, positiveInt } from './define.js';
+import { defineJobOptions, defineOptions, type OptionsOf, withOptions } from './options.js';
 
 type Source = 'csv' | 'json' | 'text' | 'custom';
 
@@ -8,95 +10,183 @@ const load = (source: Source) => () => import('./commands/build.js').then((m) =>
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** Options every source has for the requests themselves: model and max tokens. */
-export function modelOptions(cmd: Command): Command {
-  return cmd
-    .option('--model <model>', 'model of each request (default: $CLAUDE_BATCH_MODEL, else claude-haiku-4-5)')
-    .option('--max-tokens <n>', 'max_tokens of each request', positiveInt('--max-tokens'), 1024);
-}
-
-/** Options every source has for where the request file goes: output, sidecar, summary. */
-function outputOptions(cmd: Command): Command {
-  return modelOptions(cmd)
-    .option('-o, --output <file>', 'request file to write (atomically); - for stdout', 'batch_requests.jsonl')
-    .option('--force', 'replace the output file (and sidecar) if they exist')
-    .option(
-      '--map <file>',
-      'sidecar mapping each custom_id to its input row (default: OUTPUT.map; none with -o -)',
-    )
-    .option('--no-map', 'write no sidecar')
-    .option('--json', 'print the summary as JSON on stdout (needs -o FILE)')
-    .option(
-      '--strict',
-      'write nothing (exit 2) on a warning: unknown model or price, context window, empty {{field}}',
-    );
-}
+export const MODEL_OPTIONS = defineJobOptions({
+  model: {
+    flags: '--model <model>',
+    help: 'model of each request',
+    defaultText: `$${MODEL_ENV}, else ${DEFAULT_MODEL}`,
+    shapes: true,
+  },
+  maxTokens: {
+    flags: '--max-tokens <n>',
+    help: 'max_tokens of each request',
+    parse: positiveInt('--max-tokens'),
+    default: DEFAULT_MAX_TOKENS,
+    shapes: true,
+  },
+});
 
 /** Options of the sources that make the prompt themselves (csv, json, text). */
-export function requestOptions(cmd: Command): Command {
-  return cmd
-    .option('--system <text>', 'system prompt of each request, or @FILE to read it from a file')
-    .addOption(
-      new Option(
-        '--cache-system [ttl]',
-        'mark the system prompt for prompt caching, for 5m (default) or 1h',
-      ).choices(['5m', '1h']),
-    )
-    .option(
-      '--params <json>',
-      `other Messages parameters as a JSON object, e.g. '{"stop_sequences":["END"]}'`,
-    )
-    .option(
-      '--param <key=json>',
-      `one other Messages parameter (repeatable), e.g. 'metadata={"user_id":"u1"}'`,
-      collect,
-    )
-    .option('--id-prefix <prefix>', 'put PREFIX before every custom_id')
-    .option(
-      '--hash-ids',
-      'replace invalid or repeated ids with a short stable hash (h-…) instead of failing',
-    );
+export const REQUEST_OPTIONS = defineJobOptions({
+  system: {
+    flags: '--system <text>',
+    help: 'system prompt of each request, or @FILE to read it from a file',
+    shapes: true,
+  },
+  cacheSystem: {
+    flags: '--cache-system [ttl]',
+    help: 'mark the system prompt for prompt caching, for 5m (default) or 1h',
+    choices: ['5m', '1h'],
+    shapes: true,
+  },
+  params: {
+    flags: '--params <json>',
+    help: `other Messages parameters as a JSON object, e.g. '{"stop_sequences":["END"]}'`,
+    shapes: true,
+  },
+  param: {
+    flags: '--param <key=json>',
+    help: `one other Messages parameter (repeatable), e.g. 'metadata={"user_id":"u1"}'`,
+    parse: collect,
+    shapes: true,
+  },
+  idPrefix: { flags: '--id-prefix <prefix>', help: 'put PREFIX before every custom_id', shapes: true },
+  hashIds: {
+    flags: '--hash-ids',
+    help: 'replace invalid or repeated ids with a short stable hash (h-…) instead of failing',
+    shapes: true,
+  },
+});
+
+/** The options of each source (shared by `build` and `run`): all of them shape the requests. */
+export const CSV_OPTIONS = defineJobOptions({
+  promptColumn: { flags: '--prompt-column <col>', help: 'column holding the prompt', shapes: true },
+  template: {
+    flags: '--template <text>',
+    help: "prompt made from columns, e.g. 'Classify: {{text}}'",
+    shapes: true,
+  },
+  idColumn: {
+    flags: '--id-column <col>',
+    help: 'column holding each custom_id (default: csv-row-N)',
+    shapes: true,
+  },
+  delimiter: {
+    flags: '--delimiter <char>',
+    help: 'field separator: one character, or tab / \\t',
+    defaultText: ', or tab for .tsv',
+    shapes: true,
+  },
+  skipBadRows: {
+    flags: '--skip-bad-rows',
+    help: 'skip rows with the wrong number of fields (counted) instead of failing',
+    shapes: true,
+  },
+  ...REQUEST_OPTIONS,
+  ...MODEL_OPTIONS,
+});
+
+export const JSON_OPTIONS = defineJobOptions({
+  promptField: {
+    flags: '--prompt-field <path>',
+    help: 'field (dotted path) holding the prompt (default: prompt)',
+    shapes: true,
+  },
+  template: {
+    flags: '--template <text>',
+    help: "prompt made from fields, e.g. 'Summarise: {{doc.body}}'",
+    shapes: true,
+  },
+  idField: {
+    flags: '--id-field <path>',
+    help: 'field (dotted path) holding each custom_id (default: json-item-N)',
+    shapes: true,
+  },
+  jsonl: {
+    flags: '--jsonl',
+    help: 'read one JSON value a line (implied by a .jsonl or .ndjson name)',
+    shapes: true,
+  },
+  ...REQUEST_OPTIONS,
+  ...MODEL_OPTIONS,
+});
+
+export const TEXT_OPTIONS = defineJobOptions({
+  splitBy: {
+    flags: '--split-by <unit>',
+    help: 'line: each non-blank line; paragraph: blocks between blank lines',
+    choices: ['line', 'paragraph'],
+    default: 'line',
+    shapes: true,
+  },
+  template: {
+    flags: '--template <text>',
+    help: "prompt around the text, e.g. 'Translate to French: {{text}}'",
+    shapes: true,
+  },
+  ...REQUEST_OPTIONS,
+  ...MODEL_OPTIONS,
+});
+
+export const CUSTOM_OPTIONS = defineJobOptions({
+  hashIds: {
+    flags: '--hash-ids',
+    help: 'replace invalid or repeated custom_ids with a short stable hash',
+    shapes: true,
+  },
+  ...MODEL_OPTIONS,
+});
+
+/** Every option of each source, by source. */
+export const SOURCE_OPTIONS = {
+  csv: CSV_OPTIONS,
+  json: JSON_OPTIONS,
+  text: TEXT_OPTIONS,
+  custom: CUSTOM_OPTIONS,
+} as const;
+
+/** The options of any one source (each source's own, optional: a command gets one source's). */
+export type AnySourceOptions = Partial<
+  OptionsOf<typeof CSV_OPTIONS> &
+    OptionsOf<typeof JSON_OPTIONS> &
+    OptionsOf<typeof TEXT_OPTIONS> &
+    OptionsOf<typeof CUSTOM_OPTIONS>
+>;
+
+/** The input argument of each source. */
+export const SOURCE_ARGUMENTS: Record<Source, [name: string, help: string]> = {
+  csv: ['<input>', 'CSV file, or - for stdin'],
+  json: ['<input>', 'JSON or JSON Lines file, or - for stdin'],
+  text: ['<input>', 'UTF-8 text file, or - for stdin'],
+  custom: ['<module>', 'module exporting buildRequests (or a default)'],
+};
+
+/** Adds the input argument and the options of a source to a command (shared by `build` and `run`). */
+export function withSource<S extends Source>(cmd: Command, source: S) {
+  const [name, help] = SOURCE_ARGUMENTS[source];
+  return withOptions(cmd.argument(name, help), SOURCE_OPTIONS[source]);
 }
 
-/** The input argument and the options of each source (shared by `build` and `run`). */
-export const sourceOptions: Record<Source, (cmd: Command) => Command> = {
-  csv: (cmd) =>
-    requestOptions(
-      cmd
-        .argument('<input>', 'CSV file, or - for stdin')
-        .option('--prompt-column <col>', 'column holding the prompt')
-        .option('--template <text>', "prompt made from columns, e.g. 'Classify: {{text}}'")
-        .option('--id-column <col>', 'column holding each custom_id (default: csv-row-N)')
-        .option(
-          '--delimiter <char>',
-          'field separator: one character, or tab / \\t (default , or tab for .tsv)',
-        )
-        .option('--skip-bad-rows', 'skip rows with the wrong number of fields (counted) instead of failing'),
-    ),
-  json: (cmd) =>
-    requestOptions(
-      cmd
-        .argument('<input>', 'JSON or JSON Lines file, or - for stdin')
-        .option('--prompt-field <path>', 'field (dotted path) holding the prompt (default: prompt)')
-        .option('--template <text>', "prompt made from fields, e.g. 'Summarise: {{doc.body}}'")
-        .option('--id-field <path>', 'field (dotted path) holding each custom_id (default: json-item-N)')
-        .option('--jsonl', 'read one JSON value a line (implied by a .jsonl or .ndjson name)'),
-    ),
-  text: (cmd) =>
-    requestOptions(
-      cmd
-        .argument('<input>', 'UTF-8 text file, or - for stdin')
-        .addOption(
-          new Option('--split-by <unit>', 'line: each non-blank line; paragraph: blocks between blank lines')
-            .choices(['line', 'paragraph'])
-            .default('line'),
-        )
-        .option('--template <text>', "prompt around the text, e.g. 'Translate to French: {{text}}'"),
-    ),
-  custom: (cmd) =>
-    cmd
-      .argument('<module>', 'module exporting buildRequests (or a default)')
-      .option('--hash-ids', 'replace invalid or repeated custom_ids with a short stable hash'),
-};
+/** Options of `build <source>` for where the request file goes: output, sidecar, summary. */
+export const BUILD_OPTIONS = defineOptions({
+  output: {
+    flags: '-o, --output <file>',
+    help: 'request file to write (atomically); - for stdout',
+    default: DEFAULT_OUTPUT,
+  },
+  force: { flags: '--force', help: 'replace the output file (and sidecar) if they exist' },
+  map: {
+    flags: '--map <file>',
+    help: 'sidecar mapping each custom_id to its input row',
+    defaultText: 'OUTPUT.map; none with -o -',
+    negate: 'write no sidecar',
+  },
+  json: { flags: '--json', help: 'print the summary as JSON on stdout (needs -o FILE)' },
+  strict: {
+    flags: '--strict',
+    help: 'write nothing (exit 2) on a warning: unknown model or price, context window, empty {{field}}',
+  },
+});
 
 /** One line describing each source. */
 export const SOURCE_DESCRIPTIONS: Record<Source, string> = {
@@ -158,8 +248,9 @@ export function registerBuildCommands(program: Command, invoke: Invoke): void {
 
   for (const source of ['csv', 'json', 'text', 'custom'] as const) {
     action(
-      outputOptions(
-        sourceOptions[source](build.command(source).description(SOURCE_DESCRIPTIONS[source])),
+      withOptions(
+        withSource(build.command(source).description(SOURCE_DESCRIPTIONS[source]), source),
+        BUILD_OPTIONS,
       ).addHelpText('after', examples(SOURCE_EXAMPLES[source])),
       `build ${source}`,
       load(source),

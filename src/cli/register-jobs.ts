@@ -1,62 +1,194 @@
-import { type Command, Option } from 'commander';
-import { action, duration, examples, type Invoke, money, positiveDuration, positiveInt } from './define.js';
+import type { Command } from 'commander';
+import { CHARS_PER_TOKEN } from '../core/cost/tokens.js';
+import { RETRYABLE_ERRORS, SHARD_MAX_BYTES, SHARD_MAX_REQUESTS } from '../core/job/defaults.js';
+import { jobsRoot } from '../core/job/manifest.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../core/requests/limits.js';
+import {
+  action,
+  DURATION,
+  examples,
+  grouped,
+  type Invoke,
+  money,
+  POSITIVE_DURATION,
+  positiveInt,
+} from './define.js';
+import { defineJobOptions, defineOptions, shapingKeys, withOptions } from './options.js';
 import { joinOptions } from './register-batches.js';
-import { modelOptions, SOURCE_DESCRIPTIONS, sourceOptions } from './register-build.js';
+import { SOURCE_ARGUMENTS, SOURCE_DESCRIPTIONS, SOURCE_OPTIONS } from './register-build.js';
 
-/** The options of every form of `run`. */
-function runOptions(cmd: Command): Command {
-  return cmd
-    .option('--state <dir>', 'job folder (default: .claude-batch/jobs/<job-id> here)')
-    .option(
-      '--results <file>',
-      'merged results, one line per custom_id (default: <job folder>/results.jsonl)',
-    )
-    .option(
-      '--max-requests <n>',
-      'requests per shard at most (default 99,000)',
-      positiveInt('--max-requests', 100_000),
-    )
-    .option(
-      '--max-bytes <n>',
-      'bytes per shard at most (default 248,320,000)',
-      positiveInt('--max-bytes', 256_000_000),
-    )
-    .option('--interval <duration>', 'poll at a fixed interval (default: adaptive)', positiveDuration)
-    .option('--timeout <duration>', 'stop waiting after this long (exit 5); run again to continue', duration)
-    .option('--dry-run', 'validate, show the shards and the cost estimate; send nothing')
-    .option('--max-cost <usd>', 'refuse to send when the estimated ceiling is over this many USD', money)
-    .option('--prices <file>', 'a JSON price table over the built-in one (default: $CLAUDE_BATCH_PRICES)')
-    .option('--force', 'replace an existing --results file')
-    .option('--json', 'JSON lines on stdout: polls, then the summary');
+/** The options of every form of `run` (besides a source's): none of them shapes the requests. */
+export const RUN_OPTIONS = defineJobOptions({
+  state: {
+    flags: '--state <dir>',
+    help: 'job folder',
+    defaultText: `${jobsRoot('')}/<job-id> here`,
+    shapes: false,
+  },
+  results: {
+    flags: '--results <file>',
+    help: 'merged results, one line per custom_id',
+    defaultText: '<job folder>/results.jsonl',
+    shapes: false,
+  },
+  maxRequests: {
+    flags: '--max-requests <n>',
+    help: 'requests per shard at most',
+    parse: positiveInt('--max-requests', MAX_BATCH_REQUESTS),
+    defaultText: grouped(SHARD_MAX_REQUESTS),
+    shapes: false,
+  },
+  maxBytes: {
+    flags: '--max-bytes <n>',
+    help: 'bytes per shard at most',
+    parse: positiveInt('--max-bytes', MAX_BATCH_BYTES),
+    defaultText: grouped(SHARD_MAX_BYTES),
+    shapes: false,
+  },
+  interval: {
+    flags: '--interval <duration>',
+    help: 'poll at a fixed interval',
+    ...POSITIVE_DURATION,
+    defaultText: 'adaptive',
+    shapes: false,
+  },
+  timeout: {
+    flags: '--timeout <duration>',
+    help: 'stop waiting after this long (exit 5); run again to continue',
+    ...DURATION,
+    shapes: false,
+  },
+  dryRun: {
+    flags: '--dry-run',
+    help: 'validate, show the shards and the cost estimate; send nothing',
+    shapes: false,
+  },
+  maxCost: {
+    flags: '--max-cost <usd>',
+    help: 'refuse to send when the estimated ceiling is over this many USD',
+    parse: money,
+    shapes: false,
+  },
+  prices: {
+    flags: '--prices <file>',
+    help: 'a JSON price table over the built-in one',
+    defaultText: '$CLAUDE_BATCH_PRICES',
+    shapes: false,
+  },
+  force: { flags: '--force', help: 'replace an existing --results file', shapes: false },
+  json: { flags: '--json', help: 'JSON lines on stdout: polls, then the summary', shapes: false },
+});
+
+/** Every option of `run <source>`, by source: the source's own, then run's. */
+export const RUN_SOURCE_OPTIONS = {
+  csv: { ...SOURCE_OPTIONS.csv, ...RUN_OPTIONS },
+  json: { ...SOURCE_OPTIONS.json, ...RUN_OPTIONS },
+  text: { ...SOURCE_OPTIONS.text, ...RUN_OPTIONS },
+  custom: { ...SOURCE_OPTIONS.custom, ...RUN_OPTIONS },
+} as const;
+
+/** The options of `run <source>` that shape its requests: the job's identity (a resume with others is refused). */
+export function requestShaping(source: keyof typeof RUN_SOURCE_OPTIONS): string[] {
+  return shapingKeys(RUN_SOURCE_OPTIONS[source]);
 }
+
+export const ESTIMATE_OPTIONS = defineOptions({
+  exactSample: {
+    flags: '--exact-sample <n>',
+    help: 'count input tokens exactly with count_tokens on N requests (needs a key)',
+    parse: positiveInt('--exact-sample'),
+  },
+  prices: {
+    flags: '--prices <file>',
+    help: 'a JSON price table over the built-in one',
+    defaultText: '$CLAUDE_BATCH_PRICES',
+  },
+  json: { flags: '--json', help: 'print the estimate as JSON' },
+  strict: {
+    flags: '--strict',
+    help: 'exit 2 on a warning: an unknown model or price, a prompt over the context window',
+  },
+});
+
+const JSON_ONLY = defineOptions({ json: { flags: '--json', help: 'print JSON' } });
+
+export const JOB_OPTIONS = {
+  list: JSON_ONLY,
+  status: JSON_ONLY,
+  results: {
+    ...defineOptions({
+      output: { flags: '-o, --output <file>', help: 'write to FILE (atomically); default stdout' },
+      force: { flags: '--force', help: 'replace the output file if it exists' },
+      prices: { flags: '--prices <file>', help: 'a JSON price table for the cost line' },
+      format: {
+        flags: '--format <format>',
+        help: 'jsonl: every line as the API sent it; compact: one flat JSON line a result; csv: one row a result (with --join: the input rows)',
+        choices: ['jsonl', 'compact', 'csv'],
+        default: 'jsonl',
+      },
+      json: { flags: '--json', help: 'with --join and -o: print the summary as JSON on stdout' },
+    }),
+    ...joinOptions("the sidecar build wrote (default: the job's own, for run <source>)"),
+  },
+  cancel: JSON_ONLY,
+} as const;
+
+export const RETRY_OPTIONS = defineOptions({
+  requests: {
+    flags: '--requests <file>',
+    help: 'with a batch id: the request file the batch was made from',
+  },
+  errored: {
+    flags: '--errored <types>',
+    help: 'comma list of error types to retry',
+    default: RETRYABLE_ERRORS.join(','),
+  },
+  expired: { flags: '--expired', help: 'also retry expired requests' },
+  canceled: { flags: '--canceled', help: 'also retry canceled requests' },
+  maxAttempts: {
+    flags: '--max-attempts <n>',
+    help: 'attempts per shard at most, the first included',
+    parse: positiveInt('--max-attempts'),
+    default: 3,
+  },
+  results: {
+    flags: '--results <file>',
+    help: 'job: where the merged results go',
+    defaultText: '<job folder>/results.jsonl',
+  },
+  interval: {
+    flags: '--interval <duration>',
+    help: 'job: poll at a fixed interval',
+    ...POSITIVE_DURATION,
+    defaultText: 'adaptive',
+  },
+  timeout: { flags: '--timeout <duration>', help: 'job: stop waiting after this long (exit 5)', ...DURATION },
+  prices: { flags: '--prices <file>', help: 'a JSON price table for the cost line' },
+  force: { flags: '--force', help: 'replace an existing --results file' },
+  json: { flags: '--json', help: 'print JSON on stdout' },
+});
 
 /** estimate, run, job, retry: work larger than one batch, and what it costs. */
 export function registerJobCommands(program: Command, invoke: Invoke): void {
   action(
-    program
-      .command('estimate')
-      .description('estimate tokens and cost of a request file at batch prices, per model')
-      .argument('<file>', 'request file (JSONL), or - for stdin')
-      .option(
-        '--exact-sample <n>',
-        'count input tokens exactly with count_tokens on N requests (needs a key)',
-        positiveInt('--exact-sample'),
-      )
-      .option('--prices <file>', 'a JSON price table over the built-in one (default: $CLAUDE_BATCH_PRICES)')
-      .option('--json', 'print the estimate as JSON')
-      .option('--strict', 'exit 2 on a warning: an unknown model or price, a prompt over the context window')
-      .addHelpText(
-        'after',
-        examples([
-          'claude-batch estimate requests.jsonl',
-          'claude-batch estimate requests.jsonl --exact-sample 20',
-          'claude-batch estimate requests.jsonl --prices my-prices.json --json',
-          'claude-batch build csv data.csv --prompt-column text -o - | claude-batch estimate -',
-          '',
-          'Input tokens are estimated as characters ÷ 4 unless --exact-sample is given; the ceiling assumes',
-          'every request uses its max_tokens. A model without a known price shows "unknown".',
-        ]),
-      ),
+    withOptions(
+      program
+        .command('estimate')
+        .description('estimate tokens and cost of a request file at batch prices, per model')
+        .argument('<file>', 'request file (JSONL), or - for stdin'),
+      ESTIMATE_OPTIONS,
+    ).addHelpText(
+      'after',
+      examples([
+        'claude-batch estimate requests.jsonl',
+        'claude-batch estimate requests.jsonl --exact-sample 20',
+        'claude-batch estimate requests.jsonl --prices my-prices.json --json',
+        'claude-batch build csv data.csv --prompt-column text -o - | claude-batch estimate -',
+        '',
+        `Input tokens are estimated as characters ÷ ${CHARS_PER_TOKEN} unless --exact-sample is given; the ceiling assumes`,
+        'every request uses its max_tokens. A model without a known price shows "unknown".',
+      ]),
+    ),
     'estimate',
     () => import('./commands/estimate.js'),
     invoke,
@@ -78,11 +210,12 @@ export function registerJobCommands(program: Command, invoke: Invoke): void {
       ]),
     );
   action(
-    runOptions(
+    withOptions(
       runCmd
         .command('file', { isDefault: true })
         .description('run a request file (JSONL); the default: `run FILE` is `run file FILE`')
         .argument('<file>', 'request file (JSONL); larger than one batch is fine'),
+      RUN_OPTIONS,
     ).addHelpText(
       'after',
       examples([
@@ -96,14 +229,12 @@ export function registerJobCommands(program: Command, invoke: Invoke): void {
   );
   for (const source of ['csv', 'json', 'text', 'custom'] as const) {
     action(
-      runOptions(
-        modelOptions(
-          sourceOptions[source](
-            runCmd
-              .command(source)
-              .description(`build from ${source}, then run: ${SOURCE_DESCRIPTIONS[source]}`),
-          ),
-        ),
+      withOptions(
+        runCmd
+          .command(source)
+          .description(`build from ${source}, then run: ${SOURCE_DESCRIPTIONS[source]}`)
+          .argument(...SOURCE_ARGUMENTS[source]),
+        RUN_SOURCE_OPTIONS[source],
       ).addHelpText(
         'after',
         examples([
@@ -140,42 +271,32 @@ export function registerJobCommands(program: Command, invoke: Invoke): void {
     );
   const load = () => import('./commands/job.js');
   action(
-    job.command('list').description('jobs in this folder, newest first').option('--json', 'print JSON'),
+    withOptions(job.command('list').description('jobs in this folder, newest first'), JOB_OPTIONS.list),
     'job',
     load,
     invoke,
     ['list'],
   );
   action(
-    job
-      .command('status')
-      .description('combined counts and one line per shard attempt')
-      .argument('<job>', 'job id or job folder')
-      .option('--json', 'print JSON'),
+    withOptions(
+      job
+        .command('status')
+        .description('combined counts and one line per shard attempt')
+        .argument('<job>', 'job id or job folder'),
+      JOB_OPTIONS.status,
+    ),
     'job',
     load,
     invoke,
     ['status'],
   );
   action(
-    joinOptions(
+    withOptions(
       job
         .command('results')
         .description('the merged results: one line per custom_id, from its latest attempt')
-        .argument('<job>', 'job id or job folder')
-        .option('-o, --output <file>', 'write to FILE (atomically); default stdout')
-        .option('--force', 'replace the output file if it exists')
-        .option('--prices <file>', 'a JSON price table for the cost line')
-        .addOption(
-          new Option(
-            '--format <format>',
-            'jsonl: every line as the API sent it; compact: one flat JSON line a result; csv: one row a result (with --join: the input rows)',
-          )
-            .choices(['jsonl', 'compact', 'csv'])
-            .default('jsonl'),
-        )
-        .option('--json', 'with --join and -o: print the summary as JSON on stdout'),
-      "the sidecar build wrote (default: the job's own, for run <source>)",
+        .argument('<job>', 'job id or job folder'),
+      JOB_OPTIONS.results,
     ),
     'job',
     load,
@@ -183,11 +304,13 @@ export function registerJobCommands(program: Command, invoke: Invoke): void {
     ['results'],
   );
   action(
-    job
-      .command('cancel')
-      .description('cancel every running batch of the job')
-      .argument('<job>', 'job id or job folder')
-      .option('--json', 'print JSON'),
+    withOptions(
+      job
+        .command('cancel')
+        .description('cancel every running batch of the job')
+        .argument('<job>', 'job id or job folder'),
+      JOB_OPTIONS.cancel,
+    ),
     'job',
     load,
     invoke,
@@ -195,40 +318,22 @@ export function registerJobCommands(program: Command, invoke: Invoke): void {
   );
 
   action(
-    program
-      .command('retry')
-      .description('send again the requests whose latest result failed in a retryable way')
-      .argument('<target>', 'a job id (from `run`), or a batch id with --requests')
-      .option('--requests <file>', 'with a batch id: the request file the batch was made from')
-      .option(
-        '--errored <types>',
-        'comma list of error types to retry',
-        'rate_limit_error,api_error,overloaded_error,timeout_error',
-      )
-      .option('--expired', 'also retry expired requests')
-      .option('--canceled', 'also retry canceled requests')
-      .option(
-        '--max-attempts <n>',
-        'attempts per shard at most, the first included',
-        positiveInt('--max-attempts'),
-        3,
-      )
-      .option('--results <file>', 'job: where the merged results go (default: <job folder>/results.jsonl)')
-      .option('--interval <duration>', 'job: poll at a fixed interval (default: adaptive)', positiveDuration)
-      .option('--timeout <duration>', 'job: stop waiting after this long (exit 5)', duration)
-      .option('--prices <file>', 'a JSON price table for the cost line')
-      .option('--force', 'replace an existing --results file')
-      .option('--json', 'print JSON on stdout')
-      .addHelpText(
-        'after',
-        examples([
-          'claude-batch retry job-3f2a9c1b7d4e',
-          'claude-batch retry job-3f2a9c1b7d4e --expired --canceled',
-          'claude-batch retry msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d --requests requests.jsonl',
-          '',
-          'invalid_request_error is never retried unless named in --errored: the same request fails again.',
-        ]),
-      ),
+    withOptions(
+      program
+        .command('retry')
+        .description('send again the requests whose latest result failed in a retryable way')
+        .argument('<target>', 'a job id (from `run`), or a batch id with --requests'),
+      RETRY_OPTIONS,
+    ).addHelpText(
+      'after',
+      examples([
+        'claude-batch retry job-3f2a9c1b7d4e',
+        'claude-batch retry job-3f2a9c1b7d4e --expired --canceled',
+        'claude-batch retry msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d --requests requests.jsonl',
+        '',
+        'invalid_request_error is never retried unless named in --errored: the same request fails again.',
+      ]),
+    ),
     'retry',
     () => import('./commands/retry.js'),
     invoke,

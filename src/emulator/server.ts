@@ -2,10 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../core/requests/limits.js';
+import { DEFAULT_PROCESSING_MS } from './defaults.js';
 import { FaultPlan, type FaultSpec, noFaults, parseFaults } from './faults.js';
 import { ApiFailure, drain, randomId, sendError } from './http.js';
 import { type EmulatorState, type Exchange, type Resolved, resolve } from './routes.js';
 import { BatchStore } from './store.js';
+
+export { DEFAULT_PROCESSING_MS } from './defaults.js';
 
 /** How to start the emulator. Every field has a default. */
 export interface EmulatorOptions {
@@ -84,7 +87,7 @@ function authFailure(req: IncomingMessage, apiKey: string | undefined): ApiFailu
 /** The state every handler shares, from the options. */
 function emulatorState(options: EmulatorOptions, faults: FaultSpec): EmulatorState {
   const now = options.now ?? Date.now;
-  const processingMs = options.processingTimeMs ?? 2000;
+  const processingMs = options.processingTimeMs ?? DEFAULT_PROCESSING_MS;
   const plan = new FaultPlan(faults, options.seed ?? 1);
   return {
     store: new BatchStore({

@@ -4,8 +4,6 @@ import {
   type BuildSummary,
   buildRequestFile,
 } from '../../core/builder/build.js';
-import type { CacheTtl } from '../../core/builder/request-shape.js';
-import type { SplitBy } from '../../core/builder/text.js';
 import { loadPrices } from '../../core/cost/prices.js';
 import { UsageError } from '../../core/errors.js';
 import { type Sink, streamSink } from '../../core/fs/atomic-file.js';
@@ -13,34 +11,13 @@ import { formatBytes } from '../../core/requests/file.js';
 import type { Context } from '../context.js';
 import { count, n } from '../format.js';
 import { println } from '../io.js';
+import type { OptionsOf } from '../options.js';
 import { pricesPath } from '../prices.js';
 import { startProgress } from '../progress.js';
+import type { AnySourceOptions, BUILD_OPTIONS } from '../register-build.js';
 
-/** The flags of `build <source>`, as commander hands them over. */
-interface Options {
-  output: string;
-  force?: boolean;
-  model?: string;
-  maxTokens?: number;
-  map?: string | false;
-  json?: boolean;
-  system?: string;
-  cacheSystem?: CacheTtl | true;
-  params?: string;
-  param?: string[];
-  idPrefix?: string;
-  hashIds?: boolean;
-  template?: string;
-  promptColumn?: string;
-  idColumn?: string;
-  delimiter?: string;
-  skipBadRows?: boolean;
-  splitBy?: SplitBy;
-  promptField?: string;
-  idField?: string;
-  jsonl?: boolean;
-  strict?: boolean;
-}
+/** The flags of `build <source>`: where the output goes, and those of the source. */
+type Options = OptionsOf<typeof BUILD_OPTIONS> & AnySourceOptions;
 
 /** The summary block printed on stderr after a build. */
 export function summaryText(s: BuildSummary): string {

@@ -11,13 +11,12 @@ import { startEmulator } from '../../emulator/server.js';
 import type { Context } from '../context.js';
 import { createContext } from '../context.js';
 import { println } from '../io.js';
+import type { OptionsOf } from '../options.js';
 import { PACKAGE_ROOT } from '../package-root.js';
+import type { DEMO_OPTIONS } from '../register-monitor.js';
 import { watchBatches } from '../watch.js';
 
-interface Options {
-  dir?: string;
-  processingTime: number;
-}
+type Options = OptionsOf<typeof DEMO_OPTIONS>;
 
 /** The bundled example: a few dozen product reviews, one of which is set to fail. */
 export const EXAMPLE_CSV = join(PACKAGE_ROOT, 'examples', 'reviews.csv');

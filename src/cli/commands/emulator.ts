@@ -1,17 +1,12 @@
+import { durationText } from '../../core/duration.js';
 import { formatFaults, hasFaults } from '../../emulator/faults.js';
 import { startEmulator } from '../../emulator/server.js';
 import type { Context } from '../context.js';
 import { println } from '../io.js';
+import type { OptionsOf } from '../options.js';
+import type { EMULATOR_OPTIONS } from '../register-batches.js';
 
-interface Options {
-  host: string;
-  port: number;
-  processingTime: number;
-  apiKey?: string;
-  answerSize?: number;
-  faults?: string;
-  seed: number;
-}
+type Options = OptionsOf<typeof EMULATOR_OPTIONS>;
 
 /** `emulator`: serves the local Batches API until Ctrl-C. */
 export async function run(ctx: Context, _args: string[], options: Options) {
@@ -34,7 +29,7 @@ export async function run(ctx: Context, _args: string[], options: Options) {
   );
   println(
     io.stderr,
-    `Batches end ${options.processingTime} ms after they are created. Ctrl-C stops the emulator.`,
+    `Batches end ${durationText(options.processingTime)} after they are created. Ctrl-C stops the emulator.`,
   );
   if (hasFaults(emulator.faults)) {
     println(io.stderr, `Injecting faults: ${formatFaults(emulator.faults)} (seed ${options.seed}).`);

@@ -2,15 +2,12 @@ import { estimateRequestFile } from '../../core/cost/estimate-file.js';
 import { loadPrices } from '../../core/cost/prices.js';
 import type { Context } from '../context.js';
 import { println } from '../io.js';
+import type { OptionsOf } from '../options.js';
 import { pricesPath } from '../prices.js';
+import type { ESTIMATE_OPTIONS } from '../register-jobs.js';
 import { estimateText } from '../render-estimate.js';
 
-interface Options {
-  exactSample?: number;
-  prices?: string;
-  json?: boolean;
-  strict?: boolean;
-}
+type Options = OptionsOf<typeof ESTIMATE_OPTIONS>;
 
 /** `estimate FILE|-`: requests, input tokens, the output ceiling and the cost range per model. */
 export async function run(ctx: Context, [file]: string[], options: Options) {

@@ -21,16 +21,14 @@ import { ExitCode } from '../exit-codes.js';
 import { count, n, table, when } from '../format.js';
 import { println } from '../io.js';
 import { checkJoinFlags, type JoinCliOptions, joinToOutput } from '../join-output.js';
+import type { OptionsOf } from '../options.js';
 import { pricesPath } from '../prices.js';
+import type { JOB_OPTIONS } from '../register-jobs.js';
 import { costText } from '../render-cost.js';
 import { summaryText } from '../render-results.js';
 
-interface Options {
-  json?: boolean;
-  output?: string;
-  force?: boolean;
-  prices?: string;
-}
+/** The flags of `job list | status | results | cancel` (one module runs them all; results has the most). */
+type Options = Partial<OptionsOf<typeof JOB_OPTIONS.results>>;
 
 async function list(ctx: Context, options: Options) {
   const jobs = await listJobs(ctx.io.cwd);

@@ -2,13 +2,13 @@ import { listBatches, totalRequests } from '../../core/api/batches.js';
 import type { Context } from '../context.js';
 import { count, n, table, when } from '../format.js';
 import { println } from '../io.js';
+import type { OptionsOf } from '../options.js';
+import type { LIST_OPTIONS } from '../register-batches.js';
+
+type Options = OptionsOf<typeof LIST_OPTIONS>;
 
 /** `list`: newest first; `--limit` caps the rows, `--all` walks every page. */
-export async function run(
-  ctx: Context,
-  _args: string[],
-  options: { limit: number; all?: boolean; json?: boolean },
-) {
+export async function run(ctx: Context, _args: string[], options: Options) {
   const client = await ctx.client();
   const { batches, hasMore } = await listBatches(client, {
     limit: options.limit,

@@ -5,19 +5,15 @@ import { downloadResults, type ResultsFormat } from '../../core/results/download
 import type { Context } from '../context.js';
 import { n } from '../format.js';
 import { println } from '../io.js';
-import { checkJoinFlags, type JoinCliOptions, joinToOutput } from '../join-output.js';
+import { checkJoinFlags, joinToOutput } from '../join-output.js';
+import type { OptionsOf } from '../options.js';
 import { pricesPath } from '../prices.js';
 import { startProgress } from '../progress.js';
+import type { RESULTS_OPTIONS } from '../register-batches.js';
 import { costRecord, costText } from '../render-cost.js';
 import { summaryText } from '../render-results.js';
 
-interface Options extends Partial<Omit<JoinCliOptions, 'format'>> {
-  output?: string;
-  format: ResultsFormat;
-  force?: boolean;
-  json?: boolean;
-  prices?: string;
-}
+type Options = OptionsOf<typeof RESULTS_OPTIONS>;
 
 /** `results ID`: streams every result to a file (atomically) or stdout, then a summary on stderr. */
 export async function run(ctx: Context, [id]: string[], options: Options) {
@@ -29,12 +25,9 @@ export async function run(ctx: Context, [id]: string[], options: Options) {
         'a results file does not name its batch, so the id could not be checked; drop it',
       );
     }
-    return joinToOutput(ctx, { label: options.from, file: options.from }, {
-      ...options,
-      join: options.join,
-    } as JoinCliOptions);
+    return joinToOutput(ctx, { label: options.from, file: options.from }, { ...options, join: options.join });
   }
-  checkJoinFlags(options as Partial<JoinCliOptions>);
+  checkJoinFlags(options);
   if (id === undefined) {
     throw new UsageError(
       'results needs a batch id',
@@ -42,7 +35,7 @@ export async function run(ctx: Context, [id]: string[], options: Options) {
     );
   }
   if (options.join !== undefined) {
-    return joinToOutput(ctx, id, { ...options, join: options.join } as JoinCliOptions);
+    return joinToOutput(ctx, id, { ...options, join: options.join });
   }
   const format = options.format as ResultsFormat;
   const toStdout = options.output === undefined || options.output === '-';

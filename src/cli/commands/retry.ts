@@ -9,24 +9,14 @@ import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { count, n } from '../format.js';
 import { println } from '../io.js';
+import type { OptionsOf } from '../options.js';
 import { pricesPath } from '../prices.js';
+import type { RETRY_OPTIONS } from '../register-jobs.js';
 import { costText } from '../render-cost.js';
 import { jobReporter } from '../render-job.js';
 import { summaryText } from '../render-results.js';
 
-interface Options {
-  requests?: string;
-  errored?: string;
-  expired?: boolean;
-  canceled?: boolean;
-  maxAttempts: number;
-  results?: string;
-  interval?: number;
-  timeout?: number;
-  prices?: string;
-  force?: boolean;
-  json?: boolean;
-}
+type Options = OptionsOf<typeof RETRY_OPTIONS>;
 
 function rulesOf(options: Options): RetryRules {
   return retryRules({

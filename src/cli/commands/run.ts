@@ -13,26 +13,17 @@ import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { count } from '../format.js';
 import { println } from '../io.js';
+import type { OptionsOf } from '../options.js';
 import { pricesPath } from '../prices.js';
+import type { AnySourceOptions } from '../register-build.js';
+import { type RUN_OPTIONS, requestShaping } from '../register-jobs.js';
 import { costText } from '../render-cost.js';
 import { estimateText } from '../render-estimate.js';
 import { jobReporter, retryHint } from '../render-job.js';
 import { summaryText } from '../render-results.js';
 
 /** Options of `run`. */
-export interface RunOptions {
-  state?: string;
-  results?: string;
-  maxRequests?: number;
-  maxBytes?: number;
-  interval?: number;
-  timeout?: number;
-  dryRun?: boolean;
-  maxCost?: number;
-  prices?: string;
-  force?: boolean;
-  json?: boolean;
-}
+export type RunOptions = OptionsOf<typeof RUN_OPTIONS>;
 
 /** `run --dry-run`: the shards and the estimate, on stdout; nothing written or sent. */
 async function printPreview(
@@ -171,30 +162,12 @@ export async function run(ctx: Context, [input]: string[], options: RunOptions) 
   return runRequestFile(ctx, resolve(ctx.io.cwd, input as string), options, {}, undefined, input);
 }
 
-/** Flags of `run` itself, which do not shape the requests. */
-const RUN_ONLY = new Set([
-  'state',
-  'results',
-  'maxRequests',
-  'maxBytes',
-  'interval',
-  'timeout',
-  'dryRun',
-  'maxCost',
-  'prices',
-  'force',
-  'json',
-  'baseUrl',
-  'workspace',
-  'verbose',
-]);
-
 /**
  * `run <source> INPUT …`: builds the requests into the job folder (the same options as `build`),
  * then runs them as a job. The build options are part of the job: a re-run with others is refused.
  */
 export function runSource(source: BuildSource) {
-  return async (ctx: Context, [input]: string[], options: RunOptions & Record<string, unknown>) => {
+  return async (ctx: Context, [input]: string[], options: RunOptions & AnySourceOptions) => {
     const { io } = ctx;
     const path = input as string;
     if (path === '-')
@@ -202,7 +175,12 @@ export function runSource(source: BuildSource) {
     const absolute = resolve(io.cwd, path);
     await assertReadableFile(absolute, path);
     const dir = resolve(io.cwd, options.state ?? join(jobsRoot(io.cwd), jobIdFor(`${absolute}#${source}`)));
-    const shape = Object.fromEntries(Object.entries(options).filter(([key]) => !RUN_ONLY.has(key)));
+    // The job's identity: the options marked as shaping the requests, in their table's order.
+    const shape = Object.fromEntries(
+      requestShaping(source)
+        .filter((key) => key in options)
+        .map((key) => [key, (options as Record<string, unknown>)[key]]),
+    );
     const identity = { source, input: absolute, ...shape };
     if (!options.dryRun) await mkdir(dir, { recursive: true });
     const { requests, built, discard } = await buildJobInput(

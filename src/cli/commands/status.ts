@@ -4,15 +4,19 @@ import { CliError } from '../../core/errors.js';
 import type { Context } from '../context.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { println } from '../io.js';
+import type { OptionsOf } from '../options.js';
+import type { STATUS_OPTIONS } from '../register-batches.js';
 import { describeBatch } from '../render-batch.js';
 import { renderError } from '../render-error.js';
+
+type Options = OptionsOf<typeof STATUS_OPTIONS>;
 
 /**
  * `status ID...`: one block per batch, or the MessageBatch JSON (an array for several ids). An id
  * that is not found is reported on stderr while the others are still shown; the exit code is then
  * that failure's (3 for not found).
  */
-export async function run(ctx: Context, ids: string[], options: { json?: boolean }) {
+export async function run(ctx: Context, ids: string[], options: Options) {
   const client = await ctx.client();
   const batches: MessageBatch[] = [];
   let failed: CliError | undefined;

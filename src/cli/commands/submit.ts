@@ -5,16 +5,16 @@ import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { count, n, when } from '../format.js';
 import { println } from '../io.js';
+import type { OptionsOf } from '../options.js';
 import { pricesPath } from '../prices.js';
 import { startProgress } from '../progress.js';
+import type { SUBMIT_OPTIONS } from '../register-batches.js';
 import { estimateText } from '../render-estimate.js';
 
+type Options = OptionsOf<typeof SUBMIT_OPTIONS>;
+
 /** `submit FILE`: validate, then create; stdout is only the batch id (or the MessageBatch with --json). */
-export async function run(
-  ctx: Context,
-  [file]: string[],
-  options: { dryRun?: boolean; json?: boolean; maxCost?: number; prices?: string; strict?: boolean },
-) {
+export async function run(ctx: Context, [file]: string[], options: Options) {
   const { io } = ctx;
   const source = file === '-' ? { stream: io.stdin, name: 'stdin' } : { path: file as string };
   const client = options.dryRun ? undefined : await ctx.client();

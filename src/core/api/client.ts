@@ -32,6 +32,8 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** Where the SDK's debug log goes; nothing is logged without it. */
   log?: LogSink | undefined;
+  /** Told when the base URL given was corrected (a trailing `/v1` dropped). */
+  onNotice?: ((message: string) => void) | undefined;
 }
 
 /** An SDK client plus what the rest of the core needs to know about how it was made. */
@@ -54,10 +56,64 @@ export function findCredential(env: Env): { kind: 'apiKey' | 'authToken'; value:
   return undefined;
 }
 
-/** The base URL the client will use. */
-export function resolveBaseUrl(options: Pick<ClientOptions, 'env' | 'baseUrl'>): string {
-  const url = options.baseUrl?.trim() || options.env?.ANTHROPIC_BASE_URL?.trim() || DEFAULT_BASE_URL;
-  return url.replace(/\/+$/, '');
+/** What a base URL should look like, for messages. */
+export const BASE_URL_EXAMPLE = `${DEFAULT_BASE_URL} (or http://127.0.0.1:8787 for the emulator)`;
+
+/**
+ * What is wrong with a base URL, if anything: the problem and, when it is plain what was meant,
+ * the URL to write instead (`localhost:8787` → `http://localhost:8787`).
+ */
+export function checkBaseUrl(text: string): { problem: string; suggestion?: string } | undefined {
+  const value = text.trim();
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
+  if (url && hasScheme && (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname) {
+    if (url.search || url.hash) {
+      return { problem: 'it has a query or a fragment', suggestion: `${url.origin}${url.pathname}` };
+    }
+    return undefined;
+  }
+  // `localhost:8787` or `api.example.com`: a host without its scheme.
+  const host = /^([a-z0-9.-]+|\[[0-9a-f:]+\])(:\d+)?(\/\S*)?$/i.exec(value);
+  if (!hasScheme && host?.[1] && (host[2] || host[1].includes('.') || host[1] === 'localhost')) {
+    const local = /^(localhost|127\.|\[::1\])/i.test(value);
+    return {
+      problem: 'it has no http:// or https:// in front',
+      suggestion: `${local ? 'http' : 'https'}://${value}`,
+    };
+  }
+  return { problem: 'it is not an http(s) URL' };
+}
+
+/**
+ * The base URL the client will use: `--base-url`, else `ANTHROPIC_BASE_URL`, else the public API.
+ * Refuses one that is not an http(s) URL (a UsageError naming where it came from); drops a
+ * trailing `/v1` (the SDK adds it to every path) and says so through `onNotice`.
+ */
+export function resolveBaseUrl(options: Pick<ClientOptions, 'env' | 'baseUrl' | 'onNotice'>): string {
+  const flag = options.baseUrl?.trim();
+  const given = flag || options.env?.ANTHROPIC_BASE_URL?.trim();
+  if (!given) return DEFAULT_BASE_URL;
+  const from = flag ? '--base-url' : 'ANTHROPIC_BASE_URL';
+  const wrong = checkBaseUrl(given);
+  if (wrong) {
+    throw new UsageError(
+      `${from} ${given} cannot be used: ${wrong.problem}`,
+      wrong.suggestion === undefined
+        ? `give a URL such as ${BASE_URL_EXAMPLE}`
+        : `${flag ? '--base-url ' : 'export ANTHROPIC_BASE_URL='}${wrong.suggestion}`,
+    );
+  }
+  const url = given.replace(/\/+$/, '');
+  if (!/\/v1$/i.test(url)) return url;
+  const kept = url.replace(/\/v1$/i, '');
+  options.onNotice?.(`${from} ends in /v1, which the client adds to every path itself; using ${kept}`);
+  return kept;
 }
 
 /**
@@ -67,6 +123,7 @@ export function resolveBaseUrl(options: Pick<ClientOptions, 'env' | 'baseUrl'>):
  */
 export async function createClient(options: ClientOptions = {}): Promise<BatchClient> {
   const env = options.env ?? {};
+  const baseUrl = resolveBaseUrl(options);
   const credential = findCredential(env);
   if (!credential) {
     throw new AuthError(
@@ -74,7 +131,6 @@ export async function createClient(options: ClientOptions = {}): Promise<BatchCl
       'export ANTHROPIC_API_KEY=<your key> (or ANTHROPIC_AUTH_TOKEN); to try offline, run `claude-batch emulator`',
     );
   }
-  const baseUrl = resolveBaseUrl(options);
   if (!options.fetch) checkProxy(baseUrl, env);
   const { default: AnthropicClient } = await import('@anthropic-ai/sdk');
   const log = options.log;

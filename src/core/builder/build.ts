@@ -25,8 +25,9 @@ import { RequestWriter } from './writer.js';
 /** The four kinds of input `build` reads. */
 export type BuildSource = 'csv' | 'json' | 'text' | 'custom';
 
-/** The request file written when no output is named (as the original script did). */
-export const DEFAULT_OUTPUT = 'batch_requests.jsonl';
+import { DEFAULT_OUTPUT } from './defaults.js';
+
+export { DEFAULT_OUTPUT } from './defaults.js';
 
 /** Everything one build needs; the CLI's flags map onto these one to one. */
 export interface BuildOptions extends RequestOptions, IdPolicy, RunHooks {

@@ -3,16 +3,10 @@ import { resolve } from 'node:path';
 import type { Env } from '../api/client.js';
 import { UsageError } from '../errors.js';
 import { type BatchRequest, checkRequest } from '../requests/schema.js';
+import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL, MODEL_ENV } from './defaults.js';
 import { parseExtraParams } from './params.js';
 
-/** The model used when neither --model nor CLAUDE_BATCH_MODEL says otherwise: the cheapest current one. */
-export const DEFAULT_MODEL = 'claude-haiku-4-5';
-
-/** The environment variable that overrides {@link DEFAULT_MODEL}. */
-export const MODEL_ENV = 'CLAUDE_BATCH_MODEL';
-
-/** max_tokens when --max-tokens is not given. */
-export const DEFAULT_MAX_TOKENS = 1024;
+export { DEFAULT_MAX_TOKENS, DEFAULT_MODEL, MODEL_ENV } from './defaults.js';
 
 /** Prompt-caching lifetime for the system prompt: 5 minutes (the API's default) or 1 hour. */
 export type CacheTtl = '5m' | '1h';

@@ -7,13 +7,7 @@ import { visitLatestResults } from './latest.js';
 import { latestAttempt, type Manifest, type Shard } from './manifest.js';
 import { lineFile } from './split.js';
 
-/** Error types worth sending again by default; `invalid_request_error` never is, unless named. */
-export const RETRYABLE_ERRORS = [
-  'rate_limit_error',
-  'api_error',
-  'overloaded_error',
-  'timeout_error',
-] as const;
+export { RETRYABLE_ERRORS } from './defaults.js';
 
 /** Which results to send again. */
 export interface RetryRules {

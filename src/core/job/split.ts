@@ -4,12 +4,11 @@ import type { Writable } from 'node:stream';
 import { isBlank, readLines } from '../fs/lines.js';
 import { ChunkWriter, fileSink } from '../fs/streams.js';
 import { openSource } from '../requests/file.js';
-import { BODY_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../requests/limits.js';
+import { BODY_OVERHEAD_BYTES } from '../requests/limits.js';
+import { SHARD_MAX_BYTES, SHARD_MAX_REQUESTS } from './defaults.js';
 import type { Shard } from './manifest.js';
 
-/** Default shard limits: headroom under the API's 100,000 requests and 256 MB. */
-export const SHARD_MAX_REQUESTS = Math.floor(MAX_BATCH_REQUESTS * 0.99);
-export const SHARD_MAX_BYTES = Math.floor(MAX_BATCH_BYTES * 0.97);
+export { SHARD_MAX_BYTES, SHARD_MAX_REQUESTS } from './defaults.js';
 
 /** Opens the stream a shard file is written to (tests pass a failing one). */
 export type OpenStream = (path: string) => Writable;

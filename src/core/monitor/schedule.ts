@@ -7,11 +7,19 @@ import { backoff, type RetryPolicy } from '../api/retry.js';
 
 const MINUTE = 60_000;
 
+/** The interval for a batch past the last step's age. */
+const OLD_BATCH_EVERY_MS = 5 * MINUTE;
+
+/** Adaptive polling, step by step: every `everyMs` while the batch is younger than `untilAgeMs`. */
+export const ADAPTIVE_POLLING: ReadonlyArray<{ untilAgeMs: number; everyMs: number }> = [
+  { untilAgeMs: 5 * MINUTE, everyMs: 10_000 },
+  { untilAgeMs: 60 * MINUTE, everyMs: 60_000 },
+  { untilAgeMs: Number.POSITIVE_INFINITY, everyMs: OLD_BATCH_EVERY_MS },
+];
+
 /** Adaptive poll interval for a batch `ageMs` old: 10 s up to 5 minutes, 60 s up to an hour, 300 s after. */
 export function pollInterval(ageMs: number): number {
-  if (ageMs < 5 * MINUTE) return 10_000;
-  if (ageMs < 60 * MINUTE) return 60_000;
-  return 300_000;
+  return ADAPTIVE_POLLING.find((step) => ageMs < step.untilAgeMs)?.everyMs ?? OLD_BATCH_EVERY_MS;
 }
 
 /**
@@ -20,7 +28,7 @@ export function pollInterval(ageMs: number): number {
  */
 export function nextPollDelay(agesMs: Array<number | undefined>, fixedMs?: number): number {
   if (fixedMs !== undefined) return fixedMs;
-  if (agesMs.length === 0) return 10_000;
+  if (agesMs.length === 0) return pollInterval(0);
   return Math.min(...agesMs.map((age) => pollInterval(age ?? 0)));
 }
 
