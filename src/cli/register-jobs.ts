@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { CHARS_PER_TOKEN } from '../core/cost/tokens.js';
 import { RETRYABLE_ERRORS, SHARD_MAX_BYTES, SHARD_MAX_REQUESTS } from '../core/job/defaults.js';
-import { jobsRoot } from '../core/job/manifest.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../core/requests/limits.js';
 import {
   action,
@@ -22,7 +21,7 @@ export const RUN_OPTIONS = defineJobOptions({
   state: {
     flags: '--state <dir>',
     help: 'job folder',
-    defaultText: `${jobsRoot('')}/<job-id> here`,
+    defaultText: '.claude-batch/jobs/<job-id> here, or in the nearest folder above that has one',
     shapes: false,
   },
   results: {
