@@ -80,7 +80,8 @@ function runScript(
 }
 
 describe('every shell block an agent would paste runs as written (against the emulator)', () => {
-  const emu = useEmulator({ processingTimeMs: 300 });
+  // Batches end as soon as they exist: the docs use the default polling (every 10 s at first).
+  const emu = useEmulator({ processingTimeMs: 0 });
 
   it('SKILL.md: all its blocks, in order, in one fresh folder', async () => {
     const dir = tempDir();
