@@ -103,7 +103,7 @@ export async function runBuild({ runs, quick, log }) {
       rows.push({ ...common, variant: v.name, ...summaries[i], note: lines === n ? '' : `${lines} lines!` });
       results[v.key] = summaries[i];
       rmSync(v.output, { force: true });
-      rmSync(v.output.replace(/\.jsonl$/, '.map.jsonl'), { force: true });
+      rmSync(`${v.output}.map`, { force: true });
     }
   }
   const [small, large] = sizes;

@@ -83,7 +83,7 @@ export async function runResults({ runs, quick, log }) {
       );
       if (made.code !== 0) throw new Error(`build for the join failed:\n${made.stderr}`);
       const args = [CLI, 'results', id, '--join', csv, '--format', 'csv', '-o', out('join'), '--force'];
-      if (support.map) args.push('--map', built.replace(/\.jsonl$/, '.map.jsonl'));
+      if (support.map) args.push('--requests', built); // its sidecar (requests.jsonl.map) is found from it
       // A first try outside the timed runs: the flag's arguments are guessed from the issue.
       const probe = await measure(process.execPath, args, { env });
       if (probe.code === 0) {

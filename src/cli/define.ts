@@ -33,7 +33,11 @@ export function positiveInt(name: string, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     const n = Number(value);
     if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1 || n > max) {
-      throw new InvalidArgumentError(`${name} must be a whole number from 1 to ${grouped(max)}.`);
+      throw new InvalidArgumentError(
+        max === Number.MAX_SAFE_INTEGER
+          ? `${name} must be a whole number of at least 1.`
+          : `${name} must be a whole number from 1 to ${grouped(max)}.`,
+      );
     }
     return n;
   };

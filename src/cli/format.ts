@@ -45,6 +45,27 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join('\n');
 }
 
+/** The width tables and lines are kept within, unless a `--wide` flag asks for more. */
+export const SCREEN_WIDTH = 100;
+
+/**
+ * A table whose last column is shortened (from the left, with `…`) so that every line fits in
+ * `width` characters.
+ */
+export function fittedTable(header: string[], rows: string[][], width = SCREEN_WIDTH): string {
+  const last = header.length - 1;
+  const before = header.slice(0, last).reduce((sum, h, i) => {
+    const w = Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length));
+    return sum + w + 2;
+  }, 0);
+  const room = Math.max((header[last] ?? '').length, width - before);
+  const fit = (cell: string) => (cell.length <= room ? cell : `…${cell.slice(cell.length - room + 1)}`);
+  return table(
+    header,
+    rows.map((r) => r.map((c, i) => (i === last ? fit(c) : c))),
+  );
+}
+
 /** Label/value lines with the values aligned. */
 export function fields(pairs: Array<[string, string]>): string {
   const width = Math.max(...pairs.map(([k]) => k.length));

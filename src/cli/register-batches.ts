@@ -59,9 +59,21 @@ export const STATUS_OPTIONS = defineOptions({
   json: { flags: '--json', help: 'print the MessageBatch as JSON (an array for several ids)' },
 });
 
+/** The most `list --limit` reads (page by page, 1,000 a page); `--all` has no bound. */
+const LIST_LIMIT_MAX = 100_000;
+
 export const LIST_OPTIONS = defineOptions({
-  limit: { flags: '--limit <n>', help: 'show at most N batches', parse: positiveInt('--limit'), default: 20 },
+  limit: {
+    flags: '--limit <n>',
+    help: 'show at most N batches (read page by page); --all for every one',
+    parse: positiveInt('--limit', LIST_LIMIT_MAX),
+    default: 20,
+  },
   all: { flags: '--all', help: 'walk every page and show every batch' },
+  wide: {
+    flags: '--wide',
+    help: 'every column (processing, errored, canceled, expired, ended), wider than 100',
+  },
   json: { flags: '--json', help: 'print a JSON array of MessageBatch objects' },
 });
 

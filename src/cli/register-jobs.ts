@@ -110,11 +110,21 @@ export const ESTIMATE_OPTIONS = defineOptions({
 });
 
 const JSON_ONLY = defineOptions({ json: { flags: '--json', help: 'print JSON' } });
+const STATE = defineOptions({
+  state: { flags: '--state <dir>', help: 'the job folder (as given to run --state), instead of a job id' },
+});
 
 export const JOB_OPTIONS = {
-  list: JSON_ONLY,
-  status: JSON_ONLY,
+  list: {
+    ...JSON_ONLY,
+    ...defineOptions({
+      state: { flags: '--state <dir>', help: 'list the job in this folder (or the jobs under it)' },
+      wide: { flags: '--wide', help: 'the input in full, wider than 100 columns' },
+    }),
+  },
+  status: { ...JSON_ONLY, ...STATE },
   results: {
+    ...STATE,
     ...defineOptions({
       output: { flags: '-o, --output <file>', help: 'write to FILE (atomically); default stdout' },
       force: { flags: '--force', help: 'replace the output file if it exists' },
@@ -129,7 +139,7 @@ export const JOB_OPTIONS = {
     }),
     ...joinOptions("the sidecar build wrote (default: the job's own, for run <source>)"),
   },
-  cancel: JSON_ONLY,
+  cancel: { ...JSON_ONLY, ...STATE },
 } as const;
 
 export const RETRY_OPTIONS = defineOptions({
@@ -281,7 +291,7 @@ export function registerJobCommands(program: Command, invoke: Invoke): void {
       job
         .command('status')
         .description('combined counts and one line per shard attempt')
-        .argument('<job>', 'job id or job folder'),
+        .argument('[job]', 'job id or job folder (or --state DIR)'),
       JOB_OPTIONS.status,
     ),
     'job',
@@ -294,7 +304,7 @@ export function registerJobCommands(program: Command, invoke: Invoke): void {
       job
         .command('results')
         .description('the merged results: one line per custom_id, from its latest attempt')
-        .argument('<job>', 'job id or job folder'),
+        .argument('[job]', 'job id or job folder (or --state DIR)'),
       JOB_OPTIONS.results,
     ),
     'job',
@@ -307,7 +317,7 @@ export function registerJobCommands(program: Command, invoke: Invoke): void {
       job
         .command('cancel')
         .description('cancel every running batch of the job')
-        .argument('<job>', 'job id or job folder'),
+        .argument('[job]', 'job id or job folder (or --state DIR)'),
       JOB_OPTIONS.cancel,
     ),
     'job',

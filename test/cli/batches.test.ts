@@ -172,7 +172,7 @@ describe('status', () => {
 describe('list', () => {
   it('--limit caps the rows', async () => {
     for (let i = 0; i < 4; i += 1) await submitted(1);
-    const r = await runCli(['list', '--limit', '3'], { env: ctx.env });
+    const r = await runCli(['list', '--limit', '3', '--wide'], { env: ctx.env });
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(

@@ -299,4 +299,59 @@ describe('messages that tell the truth', () => {
       expect(r.stderr, argv.join(' ')).toMatch(/^error: cannot read (\S*\/)?nope\.jsonl: no such file\n/);
     }
   });
+
+  it('list and job list fit 100 columns (--wide shows more); --limit names its real bounds', async () => {
+    const dir = tempDir();
+    await runCli(['submit', writeRequests(dir, 'w.jsonl', 1)], { env: emu.env });
+    const list = await runCli(['list', '--limit', '5'], { env: emu.env });
+    expect(list.code).toBe(0);
+    for (const line of list.stdout.trimEnd().split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+    const wide = await runCli(['list', '--limit', '5', '--wide'], { env: emu.env });
+    expect(wide.stdout.split('\n')[0]).toMatch(/PROCESSING.*ENDED$/);
+    const zero = await runCli(['list', '--limit', '0'], { env: emu.env });
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain('--limit must be a whole number from 1 to 100,000');
+
+    const deep = join(
+      dir,
+      'a-long-folder-name-to-make-the-input-path-long',
+      'and-longer-still-for-the-table',
+    );
+    mkdirSync(deep, { recursive: true });
+    const input = writeRequests(deep, 'input-with-a-long-name.jsonl', 1);
+    expect((await runCli(['run', input, '--interval', '50ms'], { env: emu.env, cwd: dir })).code).toBe(0);
+    const jobs = await runCli(['job', 'list'], { env: emu.env, cwd: '/' });
+    expect(jobs.code).toBe(0);
+    const inDir = await runCli(['job', 'list'], { env: emu.env, cwd: dir });
+    for (const line of inDir.stdout.trimEnd().split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+    expect(inDir.stdout).toContain('…');
+    const jobsWide = await runCli(['job', 'list', '--wide'], { env: emu.env, cwd: dir });
+    expect(jobsWide.stdout).toContain('input-with-a-long-name.jsonl');
+    expect(jobsWide.stdout).toContain('a-long-folder-name-to-make-the-input-path-long');
+  });
+
+  it('every job subcommand takes --state DIR', async () => {
+    const dir = tempDir();
+    const state = join(dir, 'my-job');
+    const file = writeRequests(dir, 'st.jsonl', 2);
+    expect((await runCli(['run', file, '--state', state, '--interval', '50ms'], { env: emu.env })).code).toBe(
+      0,
+    );
+    const elsewhere = tempDir();
+    const status = await runCli(['job', 'status', '--state', state], { env: emu.env, cwd: elsewhere });
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/^Job my-job \(done\)/);
+    const results = await runCli(['job', 'results', '--state', state, '--format', 'compact'], {
+      env: emu.env,
+      cwd: elsewhere,
+    });
+    expect(results.stdout.trimEnd().split('\n')).toHaveLength(2);
+    const list = await runCli(['job', 'list', '--state', state, '--json'], { env: emu.env, cwd: elsewhere });
+    expect(JSON.parse(list.stdout).map((j: { job_id: string }) => j.job_id)).toEqual(['my-job']);
+    const cancel = await runCli(['job', 'cancel', '--state', state], { env: emu.env, cwd: elsewhere });
+    expect(cancel.code).toBe(0);
+    const neither = await runCli(['job', 'status'], { env: emu.env, cwd: elsewhere });
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toContain('job status needs a job: its id or its folder (--state DIR)');
+  });
 });

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { existingMapPathFor } from '../../core/builder/sidecar.js';
 import { loadPrices } from '../../core/cost/prices.js';
+import { UsageError } from '../../core/errors.js';
 import { openAtomicFile, type Sink, streamSink } from '../../core/fs/atomic-file.js';
 import { cancelJob } from '../../core/job/cancel.js';
 import { listJobs, locateJob, type Manifest } from '../../core/job/manifest.js';
@@ -18,7 +19,7 @@ import type { JoinSource } from '../../core/join/join.js';
 import type { ResultsFormat } from '../../core/results/download.js';
 import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
-import { count, n, table, when } from '../format.js';
+import { count, fittedTable, n, table, when } from '../format.js';
 import { println } from '../io.js';
 import { checkJoinFlags, type JoinCliOptions, joinToOutput } from '../join-output.js';
 import type { OptionsOf } from '../options.js';
@@ -28,10 +29,10 @@ import { costText } from '../render-cost.js';
 import { summaryText } from '../render-results.js';
 
 /** The flags of `job list | status | results | cancel` (one module runs them all; results has the most). */
-type Options = Partial<OptionsOf<typeof JOB_OPTIONS.results>>;
+type Options = Partial<OptionsOf<typeof JOB_OPTIONS.results> & OptionsOf<typeof JOB_OPTIONS.list>>;
 
 async function list(ctx: Context, options: Options) {
-  const jobs = await listJobs(ctx.io.cwd);
+  const jobs = await listJobs(ctx.io.cwd, options.state);
   if (options.json) {
     println(
       ctx.io.stdout,
@@ -71,10 +72,8 @@ async function list(ctx: Context, options: Options) {
       relative(ctx.io.cwd, jobInputOf(j.manifest)) || '.',
     ];
   });
-  println(
-    ctx.io.stdout,
-    table(['JOB', 'STATE', 'SHARDS', 'REQUESTS', 'SUCCEEDED', 'FAILED', 'CREATED', 'INPUT'], rows),
-  );
+  const header = ['JOB', 'STATE', 'SHARDS', 'REQUESTS', 'SUCCEEDED', 'FAILED', 'CREATED', 'INPUT'];
+  println(ctx.io.stdout, options.wide ? table(header, rows) : fittedTable(header, rows));
   return 0;
 }
 
@@ -180,15 +179,24 @@ function readLike(manifest: Manifest, options: Partial<JoinCliOptions>): Partial
 /** `job list | status JOB | results JOB | cancel JOB`: a job seen as one thing. */
 export async function run(ctx: Context, args: string[], options: Options) {
   const [verb, job] = args;
+  if (verb === 'list') return list(ctx, options);
+  if (job !== undefined && options.state !== undefined) {
+    throw new UsageError(`job ${verb}: give a job id or --state DIR, not both`);
+  }
+  const ref = job ?? options.state;
+  if (ref === undefined) {
+    throw new UsageError(
+      `job ${verb} needs a job: its id or its folder (--state DIR)`,
+      'list jobs with: claude-batch job list',
+    );
+  }
   switch (verb) {
-    case 'list':
-      return list(ctx, options);
     case 'status':
-      return status(ctx, job as string, options);
+      return status(ctx, ref, options);
     case 'results':
-      return results(ctx, job as string, options);
+      return results(ctx, ref, options);
     case 'cancel':
-      return cancel(ctx, job as string, options);
+      return cancel(ctx, ref, options);
     default:
       return ExitCode.USAGE;
   }

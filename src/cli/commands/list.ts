@@ -1,4 +1,5 @@
 import { listBatches, totalRequests } from '../../core/api/batches.js';
+import type { MessageBatch } from '../../core/api/types.js';
 import type { Context } from '../context.js';
 import { count, n, table, when } from '../format.js';
 import { println } from '../io.js';
@@ -26,6 +27,29 @@ export async function run(ctx: Context, _args: string[], options: Options) {
     println(ctx.io.stderr, 'No batches.');
     return 0;
   }
+  println(ctx.io.stdout, options.wide ? wideTable(batches) : narrowTable(batches));
+  if (hasMore) println(ctx.io.stderr, more);
+  return 0;
+}
+
+/** Within 100 columns: the id, status, requests, succeeded, failed (errored + canceled + expired), created. */
+function narrowTable(batches: MessageBatch[]): string {
+  const rows = batches.map((b) => {
+    const c = b.request_counts;
+    return [
+      b.id,
+      b.processing_status,
+      n(totalRequests(b)),
+      n(c.succeeded),
+      n(c.errored + c.canceled + c.expired),
+      when(b.created_at),
+    ];
+  });
+  return table(['ID', 'STATUS', 'REQUESTS', 'SUCCEEDED', 'FAILED', 'CREATED'], rows);
+}
+
+/** `--wide`: every count apart, and when the batch ended. */
+function wideTable(batches: MessageBatch[]): string {
   const rows = batches.map((b) => {
     const c = b.request_counts;
     return [
@@ -41,24 +65,19 @@ export async function run(ctx: Context, _args: string[], options: Options) {
       when(b.ended_at),
     ];
   });
-  println(
-    ctx.io.stdout,
-    table(
-      [
-        'ID',
-        'STATUS',
-        'TOTAL',
-        'PROCESSING',
-        'SUCCEEDED',
-        'ERRORED',
-        'CANCELED',
-        'EXPIRED',
-        'CREATED',
-        'ENDED',
-      ],
-      rows,
-    ),
+  return table(
+    [
+      'ID',
+      'STATUS',
+      'TOTAL',
+      'PROCESSING',
+      'SUCCEEDED',
+      'ERRORED',
+      'CANCELED',
+      'EXPIRED',
+      'CREATED',
+      'ENDED',
+    ],
+    rows,
   );
-  if (hasMore) println(ctx.io.stderr, more);
-  return 0;
 }

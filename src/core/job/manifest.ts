@@ -121,8 +121,17 @@ export async function locateJob(cwd: string, job: string): Promise<{ dir: string
 }
 
 /** Every job under the jobs root, newest first. */
-export async function listJobs(cwd: string): Promise<Array<{ dir: string; manifest: Manifest }>> {
-  const root = jobsRoot(cwd);
+export async function listJobs(
+  cwd: string,
+  /** A job folder (that one job), or a folder of job folders; default: the jobs root. */
+  under?: string,
+): Promise<Array<{ dir: string; manifest: Manifest }>> {
+  if (under !== undefined) {
+    const dir = resolve(cwd, under);
+    const manifest = readManifest(dir);
+    if (manifest) return [{ dir, manifest }];
+  }
+  const root = under === undefined ? jobsRoot(cwd) : resolve(cwd, under);
   const names = await readdir(root).catch(() => [] as string[]);
   const jobs = names
     .map((name) => ({ dir: join(root, name), manifest: readManifest(join(root, name)) }))

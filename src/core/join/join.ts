@@ -467,7 +467,7 @@ async function writeRows(
 ): Promise<{ rows: number; joined: number; uneven: number }> {
   const counts = { rows: 0, joined: 0, uneven: 0 };
   const writer: RowWriter = {
-    out: new ChunkWriter(options.sink),
+    out: new ChunkWriter(options.sink, 1 << 18),
     format: options.format,
     checks,
     open: () => createReadStream(prepared.inputPath, { highWaterMark: 1 << 16 }),
