@@ -59,10 +59,10 @@ export function fittedTable(header: string[], rows: string[][], width = SCREEN_W
     return sum + w + 2;
   }, 0);
   const room = Math.max((header[last] ?? '').length, width - before);
-  const fit = (cell: string) => (cell.length <= room ? cell : `…${cell.slice(cell.length - room + 1)}`);
+  const shorten = (cell: string) => (cell.length <= room ? cell : `…${cell.slice(cell.length - room + 1)}`);
   return table(
     header,
-    rows.map((r) => r.map((c, i) => (i === last ? fit(c) : c))),
+    rows.map((r) => r.map((c, i) => (i === last ? shorten(c) : c))),
   );
 }
 
