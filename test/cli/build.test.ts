@@ -121,7 +121,7 @@ describe('build csv', () => {
       output: out,
       map: `${out}.map`,
       requests: 4,
-      skipped: { 'empty prompt': 1 },
+      skipped: { empty_prompt: 1 },
       bytes: readFileSync(out).length,
       inputTokensEstimate: expect.any(Number),
       models: { 'claude-haiku-4-5': 4 },

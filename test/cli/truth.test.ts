@@ -354,4 +354,21 @@ describe('messages that tell the truth', () => {
     expect(neither.code).toBe(2);
     expect(neither.stderr).toContain('job status needs a job: its id or its folder (--state DIR)');
   });
+
+  it('build --json has no key with a space: skipped rows are counted by a key, and said in words on stderr', async () => {
+    const dir = tempDir();
+    const csv = writeText(dir, 'skip.csv', 'id,text\n1,hello\n2,\n');
+    const r = await runCli(
+      ['build', 'csv', csv, '--prompt-column', 'text', '-o', join(dir, 'r.jsonl'), '--json'],
+      {
+        env: {},
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).skipped).toEqual({ empty_prompt: 1 });
+    const human = await runCli(['build', 'csv', csv, '--prompt-column', 'text', '-o', join(dir, 'h.jsonl')], {
+      env: {},
+    });
+    expect(human.stderr).toContain('skipped: 1 empty prompt');
+  });
 });

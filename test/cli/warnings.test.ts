@@ -173,7 +173,7 @@ describe('empty template fields', () => {
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.stdout);
     expect(summary.requests).toBe(4);
-    expect(summary.skipped).toEqual({ 'empty prompt': 1 });
+    expect(summary.skipped).toEqual({ empty_prompt: 1 });
     expect(summary.emptyFields).toEqual({ title: 2, text: 1 });
     expect(r.stderr).toContain(
       'warning: {{title}} was empty in 2 rows (lines 2, 5): their prompts were made without it\n',

@@ -80,7 +80,7 @@ describe('build csv', () => {
     expect(b.summary).toMatchObject({
       source: 'csv',
       requests: 4,
-      skipped: { 'empty prompt': 1 },
+      skipped: { empty_prompt: 1 },
       models: { 'claude-haiku-4-5': 4 },
       overLimits: false,
       warnings: [],
@@ -151,7 +151,7 @@ describe('build csv', () => {
       skipBadRows: true,
     });
     expect(prompts(b)).toEqual(['fine', 'also fine']);
-    expect(b.summary.skipped).toEqual({ 'wrong number of fields': 2 });
+    expect(b.summary.skipped).toEqual({ wrong_field_count: 2 });
     expect(b.map.map((m) => m.line)).toEqual([2, 5]);
   });
 
@@ -265,7 +265,7 @@ describe('build json', () => {
     const b = await build({ source: 'json', input: `${FIX}/array.json` });
     expect(prompts(b)).toEqual(['one', 'two', 'a bare string item']);
     expect(b.requests.map((r) => r.custom_id)).toEqual(['json-item-1', 'json-item-2', 'json-item-3']);
-    expect(b.summary.skipped).toEqual({ 'empty prompt': 1 });
+    expect(b.summary.skipped).toEqual({ empty_prompt: 1 });
   });
 
   it('reads a single object, and JSON Lines by extension', async () => {

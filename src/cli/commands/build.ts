@@ -4,6 +4,7 @@ import {
   type BuildSummary,
   buildRequestFile,
 } from '../../core/builder/build.js';
+import { skippedText } from '../../core/builder/rows.js';
 import { loadPrices } from '../../core/cost/prices.js';
 import { UsageError } from '../../core/errors.js';
 import { type Sink, streamSink } from '../../core/fs/atomic-file.js';
@@ -24,9 +25,8 @@ export function summaryText(s: BuildSummary): string {
   const lines = [
     `✓ ${count(s.requests, 'request')} written to ${s.output}${s.output === 'stdout' ? '' : ` (${formatBytes(s.bytes)})`}`,
   ];
-  const skipped = Object.entries(s.skipped);
-  if (skipped.length > 0) {
-    lines.push(`  skipped: ${skipped.map(([reason, count]) => `${n(count)} ${reason}`).join(', ')}`);
+  if (Object.keys(s.skipped).length > 0) {
+    lines.push(`  skipped: ${skippedText(s.skipped)}`);
   }
   if (s.hashedIds > 0) lines.push(`  ${count(s.hashedIds, 'id')} replaced by a hash (--hash-ids)`);
   const models = Object.entries(s.models)

@@ -16,7 +16,7 @@ import { checkIdPrefix, type IdPolicy, IdRegistry } from './ids.js';
 import { type JsonOptions, jsonRows } from './json.js';
 import { type RowCounts, type RunHooks, writeRows } from './pipeline.js';
 import { chooseModel, DEFAULT_MAX_TOKENS, type RequestOptions, requestShape } from './request-shape.js';
-import type { RowSource } from './rows.js';
+import { type RowSource, skippedText } from './rows.js';
 import { hashFileInWorker, headerFirstSink, type MapHeader, mapHeaderLine, mapPathFor } from './sidecar.js';
 import { compileTemplate } from './template.js';
 import { type SplitBy, textRows } from './text.js';
@@ -79,7 +79,7 @@ export interface BuildSummary {
   /** The sidecar path, or null when none was written. */
   map: string | null;
   requests: number;
-  /** Rows left out, by reason (`empty prompt`, `wrong number of fields`). */
+  /** Rows left out, by reason (`empty_prompt`, `wrong_field_count`; in words: `SKIP_WORDS` in rows.ts). */
   skipped: Record<string, number>;
   /** Size of the request file in bytes. */
   bytes: number;
@@ -372,9 +372,7 @@ async function openAll(
 
 /** The error for a build that made no request, saying why. */
 function noRequests(inputName: string, counts: RowCounts): InputError {
-  const skipped = Object.entries(counts.skipped)
-    .map(([reason, n]) => `${n} ${reason}`)
-    .join(', ');
+  const skipped = skippedText(counts.skipped);
   return new InputError(
     [
       {

@@ -41,11 +41,24 @@ export interface RowSource {
   events: AsyncIterable<SourceEvent | SourceEvent[]>;
 }
 
-/** Reasons a row is skipped. */
+/** Reasons a row is skipped, as keys (in `--json` summaries). */
 export const SKIP = {
-  EMPTY: 'empty prompt',
-  BAD_ROW: 'wrong number of fields',
+  EMPTY: 'empty_prompt',
+  BAD_ROW: 'wrong_field_count',
 } as const;
+
+/** The same reasons in words, for people. */
+export const SKIP_WORDS: Record<string, string> = {
+  empty_prompt: 'empty prompt',
+  wrong_field_count: 'wrong number of fields',
+};
+
+/** `2 empty prompt, 1 wrong number of fields`: skipped counts in words. */
+export function skippedText(skipped: Record<string, number>): string {
+  return Object.entries(skipped)
+    .map(([reason, n]) => `${n.toLocaleString('en-US')} ${SKIP_WORDS[reason] ?? reason}`)
+    .join(', ');
+}
 
 /** Whether a text is empty once trimmed. */
 export function isBlankText(text: string): boolean {
