@@ -85,6 +85,14 @@ export const DELETE_OPTIONS = defineOptions({
   json: { flags: '--json', help: 'print the API answer as JSON' },
 });
 
+/** How results are written, wherever they are (`results`, `job results`). */
+export const RESULTS_FORMAT = {
+  flags: '--format <format>',
+  help: 'jsonl: every line as the API sent it; compact: one flat JSON line a result; csv: one row a result (with --join: the input rows)',
+  choices: ['jsonl', 'compact', 'csv'],
+  default: 'jsonl',
+} as const;
+
 export const RESULTS_OPTIONS = {
   ...defineOptions({
     output: { flags: '-o, --output <file>', help: 'write to FILE (atomically); - or no -o writes to stdout' },
@@ -92,12 +100,7 @@ export const RESULTS_OPTIONS = {
       flags: '--from <results.jsonl>',
       help: 'with --join: read the results from this file (monitor --results, results -o) instead of downloading them',
     },
-    format: {
-      flags: '--format <format>',
-      help: 'jsonl: every line as the API sent it; compact: one flat JSON line a result; csv: one row a result (with --join: the input rows)',
-      choices: ['jsonl', 'compact', 'csv'],
-      default: 'jsonl',
-    },
+    format: RESULTS_FORMAT,
     force: { flags: '--force', help: 'replace the output file if it exists' },
     json: { flags: '--json', help: 'print the summary as JSON on stdout (with -o FILE)' },
     prices: {

@@ -13,7 +13,7 @@ import {
   positiveInt,
 } from './define.js';
 import { defineJobOptions, defineOptions, shapingKeys, withOptions } from './options.js';
-import { joinOptions } from './register-batches.js';
+import { joinOptions, RESULTS_FORMAT } from './register-batches.js';
 import { SOURCE_ARGUMENTS, SOURCE_DESCRIPTIONS, SOURCE_OPTIONS } from './register-build.js';
 
 /** The options of every form of `run` (besides a source's): none of them shapes the requests. */
@@ -129,12 +129,7 @@ export const JOB_OPTIONS = {
       output: { flags: '-o, --output <file>', help: 'write to FILE (atomically); default stdout' },
       force: { flags: '--force', help: 'replace the output file if it exists' },
       prices: { flags: '--prices <file>', help: 'a JSON price table for the cost line' },
-      format: {
-        flags: '--format <format>',
-        help: 'jsonl: every line as the API sent it; compact: one flat JSON line a result; csv: one row a result (with --join: the input rows)',
-        choices: ['jsonl', 'compact', 'csv'],
-        default: 'jsonl',
-      },
+      format: RESULTS_FORMAT,
       json: { flags: '--json', help: 'with --join and -o: print the summary as JSON on stdout' },
     }),
     ...joinOptions("the sidecar build wrote (default: the job's own, for run <source>)"),

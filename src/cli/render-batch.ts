@@ -1,7 +1,7 @@
 import { totalRequests } from '../core/api/batches.js';
 import type { MessageBatch } from '../core/api/types.js';
 import { formatDuration } from '../core/duration.js';
-import { fields, n, pct, relative, since, when } from './format.js';
+import { fields, n, pct, relative, since, table, when } from './format.js';
 
 /** The five counts in one line: `1,000 total · 0 processing · 990 succeeded · …`. */
 export function countsLine(batch: MessageBatch): string {
@@ -44,4 +44,38 @@ export function describeBatch(batch: MessageBatch, now: number): string {
     rows.push(['Results', batch.results_url ?? '-']);
   }
   return fields(rows);
+}
+
+/** The columns a table of batches can have: a header and how each batch fills it. */
+const BATCH_COLUMNS = {
+  id: ['ID', (b) => b.id],
+  batch: ['BATCH', (b) => b.id],
+  status: ['STATUS', (b) => b.processing_status],
+  total: ['TOTAL', (b) => n(totalRequests(b))],
+  requests: ['REQUESTS', (b) => n(totalRequests(b))],
+  processing: ['PROCESSING', (b) => n(b.request_counts.processing)],
+  succeeded: ['SUCCEEDED', (b) => n(b.request_counts.succeeded)],
+  errored: ['ERRORED', (b) => n(b.request_counts.errored)],
+  canceled: ['CANCELED', (b) => n(b.request_counts.canceled)],
+  expired: ['EXPIRED', (b) => n(b.request_counts.expired)],
+  failed: [
+    'FAILED',
+    (b) => n(b.request_counts.errored + b.request_counts.canceled + b.request_counts.expired),
+  ],
+  created: ['CREATED', (b) => when(b.created_at)],
+  ended: ['ENDED', (b) => when(b.ended_at)],
+  took: [
+    'TOOK',
+    (b) => (b.ended_at ? formatDuration(Date.parse(b.ended_at) - Date.parse(b.created_at)) : '-'),
+  ],
+} satisfies Record<string, [string, (b: MessageBatch) => string]>;
+
+export type BatchColumn = keyof typeof BATCH_COLUMNS;
+
+/** A table of batches with the given columns, in that order. */
+export function batchTable(batches: MessageBatch[], columns: BatchColumn[]): string {
+  return table(
+    columns.map((c) => BATCH_COLUMNS[c][0]),
+    batches.map((b) => columns.map((c) => BATCH_COLUMNS[c][1](b))),
+  );
 }

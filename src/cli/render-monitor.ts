@@ -1,7 +1,8 @@
 import { totalRequests } from '../core/api/batches.js';
 import type { MessageBatch } from '../core/api/types.js';
 import { formatDuration } from '../core/duration.js';
-import { count, fields, n, pct, table, when } from './format.js';
+import { count, fields, n, pct, when } from './format.js';
+import { batchTable } from './render-batch.js';
 
 /** How long a batch took: ended_at − created_at (the batch's time, not the watcher's). */
 export function processingMs(b: MessageBatch): number | undefined {
@@ -64,24 +65,11 @@ export function batchRecord(b: MessageBatch, now: number) {
 
 /** The end-of-watch summary of several batches: one row each, then the totals. */
 export function batchesTable(batches: MessageBatch[]): string {
-  const rows = batches.map((b) => {
-    const c = b.request_counts;
-    return [
-      b.id,
-      b.processing_status,
-      n(totalRequests(b)),
-      n(c.succeeded),
-      n(c.errored),
-      n(c.expired),
-      n(c.canceled),
-      b.ended_at ? formatDuration(processingMs(b) ?? 0) : '-',
-    ];
-  });
   const sum = (key: 'succeeded' | 'errored' | 'expired' | 'canceled') =>
     batches.reduce((s, b) => s + b.request_counts[key], 0);
   const total = batches.reduce((s, b) => s + totalRequests(b), 0);
   return [
-    table(['BATCH', 'STATUS', 'TOTAL', 'SUCCEEDED', 'ERRORED', 'EXPIRED', 'CANCELED', 'TOOK'], rows),
+    batchTable(batches, ['batch', 'status', 'total', 'succeeded', 'errored', 'expired', 'canceled', 'took']),
     `${count(batches.length, 'batch', 'batches')}: ${n(total)} requests · ${n(sum('succeeded'))} succeeded${total ? ` (${pct(sum('succeeded') / total)})` : ''} · ${n(sum('errored'))} errored · ${n(sum('expired'))} expired · ${n(sum('canceled'))} canceled`,
   ].join('\n');
 }

@@ -1,10 +1,11 @@
-import { listBatches, totalRequests } from '../../core/api/batches.js';
+import { listBatches } from '../../core/api/batches.js';
 import type { MessageBatch } from '../../core/api/types.js';
 import type { Context } from '../context.js';
-import { count, n, table, when } from '../format.js';
+import { count } from '../format.js';
 import { println } from '../io.js';
 import type { OptionsOf } from '../options.js';
 import type { LIST_OPTIONS } from '../register-batches.js';
+import { batchTable } from '../render-batch.js';
 
 type Options = OptionsOf<typeof LIST_OPTIONS>;
 
@@ -34,50 +35,21 @@ export async function run(ctx: Context, _args: string[], options: Options) {
 
 /** Within 100 columns: the id, status, requests, succeeded, failed (errored + canceled + expired), created. */
 function narrowTable(batches: MessageBatch[]): string {
-  const rows = batches.map((b) => {
-    const c = b.request_counts;
-    return [
-      b.id,
-      b.processing_status,
-      n(totalRequests(b)),
-      n(c.succeeded),
-      n(c.errored + c.canceled + c.expired),
-      when(b.created_at),
-    ];
-  });
-  return table(['ID', 'STATUS', 'REQUESTS', 'SUCCEEDED', 'FAILED', 'CREATED'], rows);
+  return batchTable(batches, ['id', 'status', 'requests', 'succeeded', 'failed', 'created']);
 }
 
 /** `--wide`: every count apart, and when the batch ended. */
 function wideTable(batches: MessageBatch[]): string {
-  const rows = batches.map((b) => {
-    const c = b.request_counts;
-    return [
-      b.id,
-      b.processing_status,
-      n(totalRequests(b)),
-      n(c.processing),
-      n(c.succeeded),
-      n(c.errored),
-      n(c.canceled),
-      n(c.expired),
-      when(b.created_at),
-      when(b.ended_at),
-    ];
-  });
-  return table(
-    [
-      'ID',
-      'STATUS',
-      'TOTAL',
-      'PROCESSING',
-      'SUCCEEDED',
-      'ERRORED',
-      'CANCELED',
-      'EXPIRED',
-      'CREATED',
-      'ENDED',
-    ],
-    rows,
-  );
+  return batchTable(batches, [
+    'id',
+    'status',
+    'total',
+    'processing',
+    'succeeded',
+    'errored',
+    'canceled',
+    'expired',
+    'created',
+    'ended',
+  ]);
 }
