@@ -1,9 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { useEmulator } from '../helpers/emulator.js';
-import { request, tempDir } from '../helpers/files.js';
+import { tempDir, writeRequests } from '../helpers/files.js';
 
 // The job of 250,000 requests has its file (the slowest test, mostly CPU): the other job tests
 // run in another worker meanwhile. About 30 s on an idle 2-core machine; over 2 minutes when the
@@ -11,19 +11,11 @@ import { request, tempDir } from '../helpers/files.js';
 const ctx = useEmulator({ processingTimeMs: 200 });
 const dir = tempDir();
 
-function writeJsonl(name: string, count: number, prompt = (i: number) => `Question ${i}`): string {
-  const path = join(dir, name);
-  const lines: string[] = [];
-  for (let i = 0; i < count; i += 1) lines.push(JSON.stringify(request(`r${i}`, prompt(i))));
-  writeFileSync(path, `${lines.join('\n')}\n`);
-  return path;
-}
-
 const creates = () => ctx.emulator.counts['POST /v1/messages/batches'] ?? 0;
 
 describe('run: a job larger than one batch', () => {
   it('runs 250,000 requests as 3 shards and merges 250,000 unique results', async () => {
-    const input = writeJsonl('quarter-million.jsonl', 250_000, (i) => `q${i}`);
+    const input = writeRequests(dir, 'quarter-million.jsonl', 250_000, (i) => `q${i}`);
     const out = join(dir, 'big-results.jsonl');
     const before = creates();
     const r = await runCli(['run', input, '--results', out, '--interval', '100ms'], {

@@ -1,7 +1,7 @@
 import { readSync } from 'node:fs';
 import { type FileHandle, mkdtemp, open, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ResultFacts } from '../results/line.js';
+import { type ResultFacts, resultValues } from '../results/line.js';
 
 /** The result columns a joined row gets, in order (values null when the row has no result). */
 export interface JoinedResult {
@@ -90,15 +90,7 @@ export class ResultIndex {
    * replaces it. Returns a promise only when buffered records are being written out (await it).
    */
   add(row: number, f: ResultFacts): Promise<void> | undefined {
-    const packed: Packed = [
-      f.type,
-      f.text,
-      f.stop_reason,
-      f.input_tokens,
-      f.output_tokens,
-      f.error_type,
-      f.error_message,
-    ];
+    const packed: Packed = resultValues(f);
     const bytes = Buffer.from(`${JSON.stringify(packed)}\n`);
     if (this.lengths[row] === 0) this.count += 1;
     else this.repeats += 1;

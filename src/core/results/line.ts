@@ -92,17 +92,15 @@ export function flatCsvHeader(): string {
   return `${FLAT_CSV_COLUMNS.join(',')}\n`;
 }
 
+/** A result's seven values in the order of the result columns (type, text, stop reason, tokens, error). */
+export function resultValues(
+  f: ResultFacts,
+): [string, string | null, string | null, number | null, number | null, string | null, string | null] {
+  return [f.type, f.text, f.stop_reason, f.input_tokens, f.output_tokens, f.error_type, f.error_message];
+}
+
 /** One result as a flat CSV record (RFC 4180 quoting), in {@link FLAT_CSV_COLUMNS} order. */
 export function flatCsvLine(f: ResultFacts): string {
-  const cells = [
-    f.custom_id,
-    f.type,
-    f.text,
-    f.stop_reason,
-    f.input_tokens,
-    f.output_tokens,
-    f.error_type,
-    f.error_message,
-  ];
+  const cells = [f.custom_id, ...resultValues(f)];
   return csvRecord(cells.map((v) => (v === null || v === undefined ? '' : String(v))));
 }
