@@ -47,7 +47,9 @@ export function checkJoinFlags(options: Partial<JoinCliOptions>): void {
   if (given.length > 0) {
     throw new UsageError(
       `${given.join(', ')} ${given.length === 1 ? 'needs' : 'need'} --join INPUT`,
-      'e.g. claude-batch results ID --join data.csv --requests requests.jsonl --format csv -o joined.csv',
+      options.from !== undefined
+        ? 'e.g. claude-batch results --join data.csv --requests requests.jsonl --from results.jsonl --format csv -o joined.csv'
+        : 'e.g. claude-batch results ID --join data.csv --requests requests.jsonl --format csv -o joined.csv',
     );
   }
 }

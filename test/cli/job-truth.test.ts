@@ -36,10 +36,16 @@ describe('jobs that tell the truth', () => {
     const args = ['run', 'csv', csv, '--prompt-column', 'text', '--state', state, '--interval', '50ms'];
     expect((await runCli(args, { env: clean.env, cwd: dir })).code).toBe(0);
     const before = snapshot(state);
-    const dry = await runCli([...args, '--max-tokens', '50', '--dry-run'], { env: clean.env, cwd: dir });
+    // The same options: the plan, exit 0.
+    const dry = await runCli([...args, '--dry-run'], { env: clean.env, cwd: dir });
     expect(dry.code).toBe(0);
     expect(dry.stderr).toContain('Dry run: nothing was sent.');
     expect(dry.stderr).toContain('(dry run: not kept)');
+    expect(snapshot(state)).toEqual(before);
+    // Other options: the dry run says what the real run would refuse, and still writes nothing.
+    const other = await runCli([...args, '--max-tokens', '50', '--dry-run'], { env: clean.env, cwd: dir });
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('  --max-tokens: was 1024, now 50\n');
     expect(snapshot(state)).toEqual(before);
     // A dry run of a new job does not create its folder.
     const fresh = join(dir, 'never-made');

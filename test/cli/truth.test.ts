@@ -371,4 +371,28 @@ describe('messages that tell the truth', () => {
     });
     expect(human.stderr).toContain('skipped: 1 empty prompt');
   });
+
+  it('an empty or impossible batch id is a usage error, not a bug', async () => {
+    for (const argv of [
+      ['status', ''],
+      ['monitor', ''],
+      ['results', ''],
+      ['cancel', ''],
+      ['delete', ''],
+      ['status', '..'],
+    ]) {
+      const r = await runCli(argv, { env: emu.env });
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr, argv.join(' ')).toMatch(
+        /^error: (no batch id given \(the argument is empty\)|"\.\." is not a batch id)\n/,
+      );
+      expect(r.stderr).not.toContain('bug');
+    }
+    const retry = await runCli(['retry', ''], { env: emu.env });
+    expect(retry.code).toBe(2);
+    expect(retry.stderr).toContain('the argument is empty');
+    const job = await runCli(['job', 'status', ''], { env: emu.env });
+    expect(job.code).toBe(2);
+    expect(job.stderr).toContain('no job given (the argument is empty)');
+  });
 });

@@ -141,6 +141,12 @@ async function retryWholeJob(ctx: Context, job: string, options: Options) {
 /** `retry (JOB | BATCH_ID --requests FILE)`. */
 export async function run(ctx: Context, [target]: string[], options: Options) {
   const id = target as string;
+  if (id.trim() === '') {
+    throw new UsageError(
+      'retry needs a job (its id or folder) or a batch id; the argument is empty',
+      'list them with: claude-batch job list, claude-batch list',
+    );
+  }
   if (id.startsWith('msgbatch_')) return retryOneBatch(ctx, id, options);
   return retryWholeJob(ctx, id, options);
 }

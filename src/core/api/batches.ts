@@ -1,4 +1,4 @@
-import { BatchStateError } from '../errors.js';
+import { BatchStateError, UsageError } from '../errors.js';
 import type { BatchClient } from './client.js';
 import { callApi } from './errors.js';
 import { isNotFound, READ_TIMEOUT_MS, retryDelayFor, sleep } from './retry.js';
@@ -35,6 +35,35 @@ const ctx = (client: BatchClient, batchId?: string) => ({
 });
 
 /**
+ * Refuses what cannot be a batch id before it reaches a URL: an empty argument (a script whose
+ * `id=$(claude-batch submit …)` failed) or characters no id has.
+ */
+function badId(id: string): UsageError | undefined {
+  try {
+    assertBatchId(id);
+    return undefined;
+  } catch (error) {
+    return error as UsageError;
+  }
+}
+
+/** Throws a usage error when `id` cannot be a batch id (see {@link badId}). */
+export function assertBatchId(id: string): void {
+  if (id.trim() === '') {
+    throw new UsageError(
+      'no batch id given (the argument is empty)',
+      'did the command that set it fail? list batches with: claude-batch list',
+    );
+  }
+  if (!/^[A-Za-z0-9_-]+$/.test(id)) {
+    throw new UsageError(
+      `${JSON.stringify(id)} is not a batch id`,
+      'batch ids look like msgbatch_01…: claude-batch list',
+    );
+  }
+}
+
+/**
  * Fetches one batch. A 404 for a batch created less than a minute ago (it shows in the list)
  * is retried until the API knows it; otherwise a 404 becomes `Batch not found: ID` (exit 3).
  * 429, 5xx and network failures are retried by the SDK.
@@ -44,6 +73,8 @@ export function getBatch(
   id: string,
   options: GetBatchOptions = {},
 ): Promise<MessageBatch> {
+  const refused = badId(id);
+  if (refused) return Promise.reject(refused);
   const grace = options.notFoundGraceMs ?? NOT_FOUND_GRACE_MS;
   const retrieve = () =>
     client.sdk.messages.batches.retrieve(id, {}, { signal: options.signal, timeout: READ_TIMEOUT_MS });
@@ -124,6 +155,8 @@ export function cancelBatch(
   id: string,
   options: CallOptions = {},
 ): Promise<MessageBatch> {
+  const refused = badId(id);
+  if (refused) return Promise.reject(refused);
   return callApi(ctx(client, id), () =>
     client.sdk.messages.batches.cancel(id, {}, { signal: options.signal, timeout: READ_TIMEOUT_MS }),
   );

@@ -110,6 +110,12 @@ export function writeManifest(dir: string, manifest: Manifest): void {
 
 /** Finds a job folder by id (under the jobs root) or by path. */
 export async function locateJob(cwd: string, job: string): Promise<{ dir: string; manifest: Manifest }> {
+  if (job.trim() === '') {
+    throw new CliError('no job given (the argument is empty)', {
+      kind: 'usage',
+      hint: 'list jobs with `claude-batch job list`, or give the job folder (--state)',
+    });
+  }
   for (const dir of [join(jobsRoot(cwd), job), resolve(cwd, job)]) {
     const manifest = readManifest(dir);
     if (manifest) return { dir, manifest };
