@@ -174,6 +174,14 @@ export const RETRY_OPTIONS = defineOptions({
 
 /** estimate, run, job, retry: work larger than one batch, and what it costs. */
 export function registerJobCommands(program: Command, invoke: Invoke): void {
+  registerEstimate(program, invoke);
+  registerRun(program, invoke);
+  registerJob(program, invoke);
+  registerRetry(program, invoke);
+}
+
+/** `estimate FILE|-`. */
+function registerEstimate(program: Command, invoke: Invoke): void {
   action(
     withOptions(
       program
@@ -197,7 +205,10 @@ export function registerJobCommands(program: Command, invoke: Invoke): void {
     () => import('./commands/estimate.js'),
     invoke,
   );
+}
 
+/** `run FILE` and `run <source> INPUT`. */
+function registerRun(program: Command, invoke: Invoke): void {
   const runCmd = program
     .command('run')
     .description('the whole flow for input of any size: (build,) split, submit, monitor, download, merge')
@@ -259,7 +270,10 @@ export function registerJobCommands(program: Command, invoke: Invoke): void {
       invoke,
     );
   }
+}
 
+/** `job list | status | results | cancel`. */
+function registerJob(program: Command, invoke: Invoke): void {
   const job = program
     .command('job')
     .description('see and steer jobs made by `run`: list, status, results, cancel')
@@ -320,7 +334,10 @@ export function registerJobCommands(program: Command, invoke: Invoke): void {
     invoke,
     ['cancel'],
   );
+}
 
+/** `retry JOB | BATCH_ID --requests FILE`. */
+function registerRetry(program: Command, invoke: Invoke): void {
   action(
     withOptions(
       program
