@@ -273,4 +273,12 @@ describe('build custom builder.py', () => {
     expect(alive()).toBe(false);
     expect(Date.now() - started).toBeLessThan(20_000);
   });
+
+  it('run custom builder.py --dry-run builds the job input from a Python builder', async () => {
+    const r = await runCli(['run', 'custom', `${FIX}/yields.py`, '--dry-run', '--state', tempDir()]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('building from yields.py\n');
+    expect(r.stderr).toContain(`Built 3 requests from ${FIX}/yields.py (dry run: not kept)\n`);
+  });
 });

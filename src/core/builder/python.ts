@@ -15,6 +15,7 @@ import importlib.util, json, os, sys, traceback
 
 def main():
     path = sys.argv[1]
+    sys.dont_write_bytecode = True  # leave no __pycache__ beside the user's module
     out = os.fdopen(os.dup(1), 'wb')
     os.dup2(2, 1)
     sys.stdout = sys.stderr
