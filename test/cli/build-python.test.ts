@@ -57,6 +57,7 @@ describe('build custom builder.py', () => {
       { custom_id: 'doc-1', row: 2 },
     ]);
     await expectSubmittable(out, 2);
+    expect(existsSync(join(FIX, '__pycache__'))).toBe(false);
   });
 
   it('runs a generator; --model and --max-tokens fill what it leaves out; its prints go to stderr', async () => {
