@@ -120,9 +120,17 @@ async function* runPython(path: string, display: string, options: PythonOptions)
   const python = options.env.CLAUDE_BATCH_PYTHON || 'python3';
   if (signal?.aborted) throw new InterruptedError('Interrupted: nothing was written');
   const child = spawn(python, ['-c', SHIM, path], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let running = true;
+  child.once('exit', () => {
+    running = false;
+  });
   const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('close', (code, sig) => resolve({ code, signal: sig })),
   );
+  /** Ends the interpreter (an abort, an early stop or an error) unless it has ended. */
+  const stop = () => {
+    if (running) child.kill('SIGKILL');
+  };
   let tail = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (text: string) => {
@@ -130,8 +138,7 @@ async function* runPython(path: string, display: string, options: PythonOptions)
     onOutput?.(text);
   });
   child.on('error', () => undefined); // reported by started(); later ones end the process anyway
-  const kill = () => stop(child);
-  signal?.addEventListener('abort', kill, { once: true });
+  signal?.addEventListener('abort', stop, { once: true });
   try {
     await started(child, python);
     let failure: Failure | undefined;
@@ -155,8 +162,8 @@ async function* runPython(path: string, display: string, options: PythonOptions)
       });
     }
   } finally {
-    signal?.removeEventListener('abort', kill);
-    stop(child);
+    signal?.removeEventListener('abort', stop);
+    stop();
   }
 }
 
@@ -176,10 +183,6 @@ function started(child: ChildProcess, python: string): Promise<void> {
       );
     });
   });
-}
-
-function stop(child: ChildProcess): void {
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }
 
 /** A traceback's last lines, without its header and the frames of Python's import machinery. */
