@@ -158,7 +158,7 @@ export const SOURCE_ARGUMENTS: Record<Source, [name: string, help: string]> = {
   csv: ['<input>', 'CSV file, or - for stdin'],
   json: ['<input>', 'JSON or JSON Lines file, or - for stdin'],
   text: ['<input>', 'UTF-8 text file, or - for stdin'],
-  custom: ['<module>', 'module exporting buildRequests (or a default)'],
+  custom: ['<module>', 'module exporting buildRequests (or a default), or a .py defining build_requests()'],
 };
 
 /** Adds the input argument and the options of a source to a command (shared by `build` and `run`). */
@@ -193,7 +193,8 @@ export const SOURCE_DESCRIPTIONS: Record<Source, string> = {
   csv: 'one request per CSV row (RFC 4180; header row first)',
   json: 'one request per item: a top-level array, an object\'s "items", one object, or JSON Lines',
   text: 'one request per non-blank line, or per paragraph',
-  custom: 'requests made by your own module (.js / .mjs / .cjs; .ts where Node can strip types)',
+  custom:
+    'requests made by your own module (.js / .mjs / .cjs; .ts where Node can strip types; .py with python3)',
 };
 
 const SOURCE_EXAMPLES: Record<Source, string[]> = {
@@ -221,6 +222,11 @@ const SOURCE_EXAMPLES: Record<Source, string[]> = {
     '',
     '--model and --max-tokens fill in what a request leaves out; every request is checked.',
     '.ts modules need a Node that runs TypeScript (22.18+); otherwise compile them to .js.',
+    '',
+    'claude-batch build custom builder.py   # run with python3 ($CLAUDE_BATCH_PYTHON to change it)',
+    '# builder.py: build_requests() returns a list, an iterable or a generator',
+    'def build_requests():',
+    '    return [{"custom_id": "q1", "params": {"messages": [{"role": "user", "content": "Hi"}]}}]',
   ],
 };
 

@@ -33,6 +33,7 @@ async function freePort(): Promise<number> {
 /** The files a user would have beside the docs' commands. */
 function fixtures(dir: string): void {
   copyFileSync(join(ROOT, 'examples', 'reviews.csv'), join(dir, 'reviews.csv'));
+  copyFileSync(join(ROOT, 'examples', 'builder.py'), join(dir, 'builder.py'));
   writeFileSync(
     join(dir, 'items.json'),
     JSON.stringify([

@@ -73,6 +73,52 @@ describe('build, then submit, then results (spawned binary, emulator)', () => {
     expect(submit.stderr).toContain('3 valid requests');
   });
 
+  it("a Python builder written as the original skill's README example: built, submitted, answered", async () => {
+    const out = join(dir, 'python.jsonl');
+    const build = await runBin(['build', 'custom', 'examples/builder.py', '-o', out], { env: ctx.env });
+    expect(build.stderr).toMatch(/^✓ 3 requests written/);
+    expect(build.code).toBe(0);
+    expect(build.stdout).toBe('');
+    expect(jsonl(out).map((l) => [l.custom_id, l.params.model, l.params.max_tokens])).toEqual([
+      ['question-1', 'claude-haiku-4-5', 1024],
+      ['question-2', 'claude-haiku-4-5', 1024],
+      ['question-3', 'claude-haiku-4-5', 1024],
+    ]);
+    const [header, ...map] = jsonl(`${out}.map`);
+    expect(header).toEqual({ claude_batch_map: 1, source: 'custom', input: { name: 'examples/builder.py' } });
+    expect(map.map((m) => m.custom_id)).toEqual(['question-1', 'question-2', 'question-3']);
+
+    const submit = await runBin(['submit', out], { env: ctx.env });
+    expect(submit.code).toBe(0);
+    const id = submit.stdout.trim();
+    expect(id).toMatch(/^msgbatch_\w+$/);
+    ctx.endBatches();
+    const resultsPath = join(dir, 'python-results.jsonl');
+    const results = await runBin(['results', id, '-o', resultsPath], { env: ctx.env });
+    expect(results.code).toBe(0);
+    expect(
+      jsonl(resultsPath)
+        .map((r) => [r.custom_id, r.result.type])
+        .sort(),
+    ).toEqual([
+      ['question-1', 'succeeded'],
+      ['question-2', 'succeeded'],
+      ['question-3', 'succeeded'],
+    ]);
+  });
+
+  it('a Python builder without python3 (CLAUDE_BATCH_PYTHON at a missing path): exit 1, what to do', async () => {
+    const missing = join(dir, 'no-python-here');
+    const r = await runBin(['build', 'custom', 'examples/builder.py', '-o', join(dir, 'never.jsonl')], {
+      env: { CLAUDE_BATCH_PYTHON: missing },
+    });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      `error: cannot run ${missing}: not found\nhint: a .py builder needs Python 3: install it, or set CLAUDE_BATCH_PYTHON to its path\n`,
+    );
+  });
+
   it('a TypeScript module runs where Node strips types; otherwise the error says what to do', async () => {
     const out = join(dir, 'typed.jsonl');
     const r = await runBin(['build', 'custom', `${FIX}/typed.ts`, '-o', out]);

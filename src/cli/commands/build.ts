@@ -50,7 +50,7 @@ export function runner(source: BuildSource) {
     if (source === 'custom' && input === '-') {
       throw new UsageError(
         'build custom reads a module file, not stdin',
-        'pass the path to a .js or .mjs module',
+        'pass the path to a .js, .mjs or .py module',
       );
     }
     const prices = await loadPrices(pricesPath(ctx, undefined));
@@ -67,6 +67,7 @@ export function runner(source: BuildSource) {
         cwd: io.cwd,
         prices,
         signal: io.signal,
+        onModuleOutput: (text) => io.stderr.write(text),
         onProgress: (rows) => progress.update(`Building requests from ${input}… ${n(rows)} rows`),
       };
       const summary = await buildRequestFile(build);

@@ -214,6 +214,7 @@ export function runSource(source: BuildSource) {
         env: io.env,
         cwd: io.cwd,
         signal: io.signal,
+        onModuleOutput: (text: string) => io.stderr.write(text),
       },
       {
         dir,

@@ -15,6 +15,7 @@ import { loadBuilder, writeCustom } from './custom.js';
 import { checkIdPrefix, type IdPolicy, IdRegistry } from './ids.js';
 import { type JsonOptions, jsonRows } from './json.js';
 import { type RowCounts, type RunHooks, writeRows } from './pipeline.js';
+import { isPythonModule, pythonBuilder } from './python.js';
 import { chooseModel, DEFAULT_MAX_TOKENS, type RequestOptions, requestShape } from './request-shape.js';
 import { type RowSource, skippedText } from './rows.js';
 import { hashFileInWorker, headerFirstSink, type MapHeader, mapHeaderLine, mapPathFor } from './sidecar.js';
@@ -68,6 +69,9 @@ export interface BuildOptions extends RequestOptions, IdPolicy, RunHooks {
   idField?: string | undefined;
   /** JSON Lines input (also chosen by a `.jsonl` / `.ndjson` input name). */
   jsonl?: boolean | undefined;
+  // custom
+  /** What a Python builder prints (its stdout and stderr), as it comes. */
+  onModuleOutput?: ((text: string) => void) | undefined;
 }
 
 /** What a build did: the figures printed (or given as JSON) at the end. */
@@ -176,9 +180,7 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
   const plan = await checkBeforeReading(options, cwd);
   const targets = await outputTargets(options, cwd);
   const custom = options.source === 'custom';
-  const builder = custom
-    ? await loadBuilder(resolve(cwd, inputOptionPath(options.input)), inputName)
-    : undefined;
+  const builder = custom ? await openBuilder(options, cwd, inputName) : undefined;
   const identity = await startInputIdentity(options, cwd, inputName, targets.mapPath);
   const opened = await openAll(options, cwd, inputName, targets, identity);
   const writer = new RequestWriter(opened.output, opened.map);
@@ -435,6 +437,17 @@ function destroyStream(stream: AsyncIterable<Uint8Array> | undefined): void {
 
 function hooks(options: RunHooks): RunHooks {
   return { signal: options.signal, onProgress: options.onProgress };
+}
+
+/** A custom module: a JavaScript one is imported; a Python one runs in python3 as it is read. */
+async function openBuilder(options: BuildOptions, cwd: string, inputName: string): Promise<unknown> {
+  const path = resolve(cwd, inputOptionPath(options.input));
+  if (!isPythonModule(path)) return loadBuilder(path, inputName);
+  return pythonBuilder(path, inputName, {
+    env: options.env ?? {},
+    signal: options.signal,
+    onOutput: options.onModuleOutput,
+  });
 }
 
 function inputOptionPath(input: BuildOptions['input']): string {

@@ -160,6 +160,7 @@ export async function writeCustom(
     try {
       next = await iterator.next();
     } catch (error) {
+      if (error instanceof CliError) throw error;
       throw moduleError(
         `${display}: failed while producing request ${index + 1}: ${message(error)}`,
         error,
