@@ -33,6 +33,7 @@ async function freePort(): Promise<number> {
 /** The files a user would have beside the docs' commands. */
 function fixtures(dir: string): void {
   copyFileSync(join(ROOT, 'examples', 'reviews.csv'), join(dir, 'reviews.csv'));
+  copyFileSync(join(ROOT, 'examples', 'openai-batch.jsonl'), join(dir, 'openai-batch.jsonl'));
   writeFileSync(
     join(dir, 'items.json'),
     JSON.stringify([
