@@ -306,6 +306,15 @@ describe('convertOpenAiLine: what has no Claude equivalent', () => {
     ]);
   });
 
+  it('tool_calls outside an assistant message, tool_call_id outside a tool message: problems', () => {
+    expect(
+      problems(line({ messages: [{ role: 'user', content: 'x', tool_calls: [], tool_call_id: 'c' }] })),
+    ).toEqual([
+      { field: 'body.messages[0].tool_calls', message: 'a "user" message has no tool_calls' },
+      { field: 'body.messages[0].tool_call_id', message: 'a "user" message has no tool_call_id' },
+    ]);
+  });
+
   it('tool call arguments that are not JSON are a problem on their path', () => {
     expect(
       problems(

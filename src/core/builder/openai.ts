@@ -303,7 +303,13 @@ function convertMessages(
     }
     const role = message.role;
     for (const key of Object.keys(message)) {
-      if (['role', 'content', 'tool_calls', 'tool_call_id'].includes(key)) continue;
+      if (key === 'role' || key === 'content') continue;
+      if (key === 'tool_calls' && role === 'assistant') continue;
+      if (key === 'tool_call_id' && role === 'tool') continue;
+      if ((key === 'tool_calls' || key === 'tool_call_id') && message[key] != null) {
+        report(`${at}.${key}`, `a ${JSON.stringify(role)} message has no ${key}`);
+        continue;
+      }
       if (key === 'refusal' && message.refusal == null) continue;
       if (key === 'name')
         unsupported(`${at}.name`, 'message names have no Claude equivalent', 'body.messages[].name');
