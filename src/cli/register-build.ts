@@ -3,7 +3,7 @@ import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL, DEFAULT_OUTPUT, MODEL_ENV } from '..
 import { action, examples, type Invoke, positiveInt } from './define.js';
 import { defineJobOptions, defineOptions, type OptionsOf, withOptions } from './options.js';
 
-type Source = 'csv' | 'json' | 'text' | 'custom';
+type Source = 'csv' | 'json' | 'text' | 'custom' | 'openai';
 
 const load = (source: Source) => () => import('./commands/build.js').then((m) => ({ run: m.runner(source) }));
 
@@ -137,12 +137,43 @@ export const CUSTOM_OPTIONS = defineJobOptions({
   ...MODEL_OPTIONS,
 });
 
+export const OPENAI_OPTIONS = defineJobOptions({
+  model: {
+    flags: '--model <model>',
+    help: "Claude model of every request (required unless --model-map names every line's model)",
+    shapes: true,
+  },
+  modelMap: {
+    flags: '--model-map <file>',
+    help: 'JSON object of OpenAI model → Claude model, e.g. {"gpt-4o": "claude-sonnet-4-6"}',
+    shapes: true,
+  },
+  maxTokens: {
+    flags: '--max-tokens <n>',
+    help: 'max_tokens of a line that sets neither max_tokens nor max_completion_tokens',
+    parse: positiveInt('--max-tokens'),
+    default: DEFAULT_MAX_TOKENS,
+    shapes: true,
+  },
+  dropUnsupported: {
+    flags: '--drop-unsupported',
+    help: 'drop options with no Claude equivalent (counted in the summary) instead of failing',
+    shapes: true,
+  },
+  hashIds: {
+    flags: '--hash-ids',
+    help: 'replace invalid or repeated custom_ids with a short stable hash',
+    shapes: true,
+  },
+});
+
 /** Every option of each source, by source. */
 export const SOURCE_OPTIONS = {
   csv: CSV_OPTIONS,
   json: JSON_OPTIONS,
   text: TEXT_OPTIONS,
   custom: CUSTOM_OPTIONS,
+  openai: OPENAI_OPTIONS,
 } as const;
 
 /** The options of any one source (each source's own, optional: a command gets one source's). */
@@ -150,7 +181,8 @@ export type AnySourceOptions = Partial<
   OptionsOf<typeof CSV_OPTIONS> &
     OptionsOf<typeof JSON_OPTIONS> &
     OptionsOf<typeof TEXT_OPTIONS> &
-    OptionsOf<typeof CUSTOM_OPTIONS>
+    OptionsOf<typeof CUSTOM_OPTIONS> &
+    OptionsOf<typeof OPENAI_OPTIONS>
 >;
 
 /** The input argument of each source. */
@@ -159,6 +191,7 @@ export const SOURCE_ARGUMENTS: Record<Source, [name: string, help: string]> = {
   json: ['<input>', 'JSON or JSON Lines file, or - for stdin'],
   text: ['<input>', 'UTF-8 text file, or - for stdin'],
   custom: ['<module>', 'module exporting buildRequests (or a default), or a .py defining build_requests()'],
+  openai: ['<input>', 'OpenAI Batch API file (JSON Lines of /v1/chat/completions requests), or - for stdin'],
 };
 
 /** Adds the input argument and the options of a source to a command (shared by `build` and `run`). */
@@ -195,6 +228,7 @@ export const SOURCE_DESCRIPTIONS: Record<Source, string> = {
   text: 'one request per non-blank line, or per paragraph',
   custom:
     'requests made by your own module (.js / .mjs / .cjs; .ts where Node can strip types; .py with python3)',
+  openai: 'one request per line of an OpenAI Batch API file (chat completions), converted',
 };
 
 const SOURCE_EXAMPLES: Record<Source, string[]> = {
@@ -228,13 +262,26 @@ const SOURCE_EXAMPLES: Record<Source, string[]> = {
     'def build_requests():',
     '    return [{"custom_id": "q1", "params": {"messages": [{"role": "user", "content": "Hi"}]}}]',
   ],
+  openai: [
+    'claude-batch build openai openai-batch.jsonl --model claude-sonnet-4-6 -o requests.jsonl',
+    'claude-batch build openai openai-batch.jsonl --model-map models.json --drop-unsupported',
+    '',
+    "Each line's custom_id is kept. system/developer messages → system; image_url parts → image",
+    'blocks (data: URLs as base64); max_completion_tokens/max_tokens → max_tokens; stop →',
+    "stop_sequences; tools, tool_choice, tool_calls and tool messages → Claude's shapes;",
+    'parallel_tool_calls: false → disable_parallel_tool_use; user → metadata.user_id.',
+    'Options with no Claude equivalent (n > 1, logprobs, penalties, seed, temperature, top_p…)',
+    'are problems on their line (exit 2, nothing written) unless --drop-unsupported drops them.',
+  ],
 };
 
 /** `build csv | json | text | custom`: turn data into a request file (issue 3). */
 export function registerBuildCommands(program: Command, invoke: Invoke): void {
   const build = program
     .command('build')
-    .description('build a JSONL request file from csv, json, text or a custom module (streamed)')
+    .description(
+      'build a JSONL request file from csv, json, text, a custom module or an OpenAI batch file (streamed)',
+    )
     .addHelpText(
       'after',
       examples([
@@ -252,7 +299,7 @@ export function registerBuildCommands(program: Command, invoke: Invoke): void {
       ]),
     );
 
-  for (const source of ['csv', 'json', 'text', 'custom'] as const) {
+  for (const source of ['csv', 'json', 'text', 'custom', 'openai'] as const) {
     action(
       withOptions(
         withSource(build.command(source).description(SOURCE_DESCRIPTIONS[source]), source),

@@ -34,6 +34,7 @@ async function freePort(): Promise<number> {
 function fixtures(dir: string): void {
   copyFileSync(join(ROOT, 'examples', 'reviews.csv'), join(dir, 'reviews.csv'));
   copyFileSync(join(ROOT, 'examples', 'builder.py'), join(dir, 'builder.py'));
+  copyFileSync(join(ROOT, 'examples', 'openai-batch.jsonl'), join(dir, 'openai-batch.jsonl'));
   writeFileSync(
     join(dir, 'items.json'),
     JSON.stringify([

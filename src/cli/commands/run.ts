@@ -189,7 +189,7 @@ export async function run(ctx: Context, [input]: string[], options: RunOptions) 
  * `run <source> INPUT …`: builds the requests into the job folder (the same options as `build`),
  * then runs them as a job. The build options are part of the job: a re-run with others is refused.
  */
-export function runSource(source: BuildSource) {
+export function runSource(source: Exclude<BuildSource, 'openai'>) {
   return async (ctx: Context, [input]: string[], options: RunOptions & AnySourceOptions) => {
     const { io } = ctx;
     const path = input as string;

@@ -14,6 +14,7 @@ import { type CsvOptions, csvRows, parseDelimiter } from './csv.js';
 import { loadBuilder, writeCustom } from './custom.js';
 import { checkIdPrefix, type IdPolicy, IdRegistry } from './ids.js';
 import { type JsonOptions, jsonRows } from './json.js';
+import { type ModelMap, type OpenAiCounts, readModelMap, writeOpenAi } from './openai.js';
 import { type RowCounts, type RunHooks, writeRows } from './pipeline.js';
 import { isPythonModule, pythonBuilder } from './python.js';
 import { chooseModel, DEFAULT_MAX_TOKENS, type RequestOptions, requestShape } from './request-shape.js';
@@ -23,8 +24,8 @@ import { compileTemplate } from './template.js';
 import { type SplitBy, textRows } from './text.js';
 import { RequestWriter } from './writer.js';
 
-/** The four kinds of input `build` reads. */
-export type BuildSource = 'csv' | 'json' | 'text' | 'custom';
+/** The kinds of input `build` reads. */
+export type BuildSource = 'csv' | 'json' | 'text' | 'custom' | 'openai';
 
 import { DEFAULT_OUTPUT } from './defaults.js';
 
@@ -72,6 +73,11 @@ export interface BuildOptions extends RequestOptions, IdPolicy, RunHooks {
   // custom
   /** What a Python builder prints (its stdout and stderr), as it comes. */
   onModuleOutput?: ((text: string) => void) | undefined;
+  // openai
+  /** A JSON file mapping OpenAI model names to Claude models. */
+  modelMap?: string | undefined;
+  /** Drop OpenAI options with no Claude equivalent (counted, warned about) instead of refusing. */
+  dropUnsupported?: boolean | undefined;
 }
 
 /** What a build did: the figures printed (or given as JSON) at the end. */
@@ -99,6 +105,8 @@ export interface BuildSummary {
   overContext: number;
   /** True when the file holds more than one batch takes (100,000 requests or 256 MB). */
   overLimits: boolean;
+  /** openai: options with no Claude equivalent dropped (--drop-unsupported), by key. */
+  dropped?: Record<string, number>;
   warnings: string[];
 }
 
@@ -137,6 +145,8 @@ function readingOf(options: BuildOptions, name: string): Omit<MapHeader, 'claude
       };
     case 'text':
       return { source: 'text', split_by: options.splitBy === 'paragraph' ? 'paragraph' : 'line' };
+    case 'openai':
+      return { source: 'openai' };
     default:
       return { source: 'custom' };
   }
@@ -185,22 +195,36 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
   const opened = await openAll(options, cwd, inputName, targets, identity);
   const writer = new RequestWriter(opened.output, opened.map);
   let counts: RowCounts;
+  let dropped: Record<string, number> | undefined;
   let requestWarnings: string[];
   try {
     counts =
-      opened.source && plan.shape
-        ? await writeRows(opened.source, plan.shape, writer, {
+      opened.openai && plan.openai
+        ? await writeOpenAi(opened.openai, writer, {
             file: inputName,
             ids: plan.ids,
+            ...plan.openai,
+            dropUnsupported: options.dropUnsupported,
             ...hooks(options),
           })
-        : await writeCustom(builder, plan.builderContext, writer, {
-            display: inputName,
-            ids: plan.ids,
-            ...hooks(options),
-          });
+        : opened.source && plan.shape
+          ? await writeRows(opened.source, plan.shape, writer, {
+              file: inputName,
+              ids: plan.ids,
+              ...hooks(options),
+            })
+          : await writeCustom(builder, plan.builderContext, writer, {
+              display: inputName,
+              ids: plan.ids,
+              ...hooks(options),
+            });
     if (writer.requests === 0) throw noRequests(inputName, counts);
     requestWarnings = buildWarnings(writer, counts, plan.prices, custom);
+    if ('dropped' in counts) {
+      dropped = (counts as OpenAiCounts).dropped;
+      const warning = droppedWarning(dropped);
+      if (warning) requestWarnings.push(warning);
+    }
     if (options.strict && requestWarnings.length > 0)
       throw strictError(requestWarnings, targets.outputPath ? 'written' : undefined);
     await writer.flush();
@@ -228,6 +252,7 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
     emptyFields: Object.fromEntries(Object.entries(counts.emptyFields).map(([name, e]) => [name, e.count])),
     overContext: counts.overContext.count,
     overLimits: writer.requests > MAX_BATCH_REQUESTS || writer.bytes + BODY_OVERHEAD_BYTES > MAX_BATCH_BYTES,
+    ...(dropped === undefined ? {} : { dropped }),
     warnings: [...requestWarnings, ...limitWarnings(writer)],
   };
 }
@@ -236,7 +261,8 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
 async function checkBeforeReading(options: BuildOptions, cwd: string) {
   const env = options.env ?? {};
   const custom = options.source === 'custom';
-  const shape = custom ? undefined : await requestShape(options, { env, cwd });
+  const openai = options.source === 'openai' ? await openAiPlan(options, cwd) : undefined;
+  const shape = custom || openai ? undefined : await requestShape(options, { env, cwd });
   const builderContext = {
     model: chooseModel(options.model, env),
     maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS,
@@ -252,10 +278,34 @@ async function checkBeforeReading(options: BuildOptions, cwd: string) {
     const early = modelWarnings([shape.model], prices);
     if (early.length > 0) throw strictError(early, 'written');
   }
-  const generatedIds = !custom && options.idColumn === undefined && options.idField === undefined;
+  const generatedIds = !custom && !openai && options.idColumn === undefined && options.idField === undefined;
   // Room after the prefix: `text-para-` and ten digits, or a hash (`h-` and 16 hex digits).
   checkIdPrefix(options.idPrefix, generatedIds ? 20 : options.hashIds ? 18 : 0);
-  return { shape, builderContext, prices, ids: new IdRegistry(options) };
+  return { shape, openai, builderContext, prices, ids: new IdRegistry(options) };
+}
+
+/** openai: the model (--model, or --model-map FILE for the lines it names) and the default max_tokens. */
+async function openAiPlan(
+  options: BuildOptions,
+  cwd: string,
+): Promise<{ model: string | undefined; modelMap: ModelMap | undefined; maxTokens: number }> {
+  if (options.model === undefined && options.modelMap === undefined) {
+    throw new UsageError(
+      'build openai needs --model (the Claude model of every request), or --model-map FILE',
+      'e.g. --model claude-sonnet-4-6, or --model-map models.json holding {"gpt-4o": "claude-sonnet-4-6"}',
+    );
+  }
+  if (options.model !== undefined && !options.model.trim()) throw new UsageError('--model must not be empty');
+  const modelMap = options.modelMap === undefined ? undefined : await readModelMap(options.modelMap, cwd);
+  return { model: options.model, modelMap, maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS };
+}
+
+/** The warning that says which unsupported options --drop-unsupported dropped, and how often. */
+function droppedWarning(dropped: Record<string, number>): string | undefined {
+  const entries = Object.entries(dropped);
+  if (entries.length === 0) return undefined;
+  const list = entries.map(([key, n]) => `${key} ×${n.toLocaleString('en-US')}`).join(', ');
+  return `dropped options with no Claude equivalent (--drop-unsupported): ${list}`;
 }
 
 /** Where the requests and the sidecar go, each checked to be writable before anything is read. */
@@ -353,7 +403,9 @@ async function openAll(
         : spooled
           ? { stream: createReadStream(spooled.path, { highWaterMark: 1 << 16 }), name: inputName }
           : await openInput(options.input, cwd);
-    const source: RowSource | undefined = input ? rowSource(options, input.stream, input.name) : undefined;
+    const openai = options.source === 'openai' ? input?.stream : undefined;
+    const source: RowSource | undefined =
+      input && !openai ? rowSource(options, input.stream, input.name) : undefined;
     const output: Sink = targets.outputPath
       ? await openAtomicFile(targets.outputPath, options)
       : (targets.outputOption as Sink);
@@ -365,7 +417,7 @@ async function openAll(
       await output.abort();
       throw error;
     }
-    return { source, output, map, close };
+    return { source, openai, output, map, close };
   } catch (error) {
     await close();
     throw error;

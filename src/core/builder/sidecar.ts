@@ -66,7 +66,7 @@ export interface InputIdentity {
 /** The first line of a map: how build read the input, so a join can read it the same way. */
 export interface MapHeader {
   claude_batch_map: 1;
-  source: 'csv' | 'json' | 'text' | 'custom';
+  source: 'csv' | 'json' | 'text' | 'custom' | 'openai';
   /** csv: the field separator build read with (one character). */
   delimiter?: string;
   /** json: true when read as JSON Lines. */

@@ -164,6 +164,8 @@ function readingText(header: MapHeader): string {
       return header.jsonl ? 'as JSON Lines' : 'as a JSON document';
     case 'text':
       return `as text, one request per ${header.split_by ?? 'line'}`;
+    case 'openai':
+      return 'as an OpenAI batch file (JSON Lines)';
     default:
       return 'with a custom module';
   }
@@ -173,6 +175,8 @@ function readingText(header: MapHeader): string {
 function builtSource(header: MapHeader): JoinSource | undefined {
   if (header.source === 'csv' || header.source === 'text') return header.source;
   if (header.source === 'json') return header.jsonl ? 'jsonl' : 'json';
+  // An OpenAI batch file is JSON Lines: request N is its Nth non-blank line, as the map says.
+  if (header.source === 'openai') return 'jsonl';
   return undefined;
 }
 

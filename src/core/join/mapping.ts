@@ -182,8 +182,14 @@ function checkHeader(
     );
   }
   const { source, delimiter, jsonl, split_by: splitBy, input } = value;
-  if (source !== 'csv' && source !== 'json' && source !== 'text' && source !== 'custom') {
-    throw fail('source', 'not csv, json, text or custom');
+  if (
+    source !== 'csv' &&
+    source !== 'json' &&
+    source !== 'text' &&
+    source !== 'custom' &&
+    source !== 'openai'
+  ) {
+    throw fail('source', 'not csv, json, text, custom or openai');
   }
   if (delimiter !== undefined && (typeof delimiter !== 'string' || [...delimiter].length !== 1)) {
     throw fail('delimiter', 'not one character');
