@@ -395,4 +395,14 @@ describe('messages that tell the truth', () => {
     expect(job.code).toBe(2);
     expect(job.stderr).toContain('no job given (the argument is empty)');
   });
+
+  it('submit of a CSV says to build requests from it', async () => {
+    const dir = tempDir();
+    const csv = writeText(dir, 'data.csv', 'id,text\n1,hello\n');
+    const r = await runCli(['submit', csv], { env: emu.env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /hint: .*data\.csv looks like data, not a request file: make requests from it with `claude-batch build csv /,
+    );
+  });
 });

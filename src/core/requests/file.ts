@@ -154,7 +154,14 @@ export async function validateRequests(
     report({ file, field: 'file', message: 'no requests: the file is empty or holds only blank lines' });
   }
   if (problemCount > 0) {
-    throw new InputError(problems, problemCount, 'fix the lines above; nothing was sent');
+    // A data file given where a request file was wanted: say how to make requests from it.
+    const data = /\.(csv|tsv|txt|json)$/i.exec(file)?.[1]?.toLowerCase();
+    const source = data === 'tsv' ? 'csv' : data;
+    const hint =
+      source && Object.keys(byModel).length === 0
+        ? `${file} looks like data, not a request file: make requests from it with \`claude-batch build ${source} ${file} …\` (see claude-batch build ${source} --help)`
+        : 'fix the lines above; nothing was sent';
+    throw new InputError(problems, problemCount, hint);
   }
   return { file, requests, bodyBytes, byModel, overContext: overContext.toJSON() };
 }
