@@ -104,8 +104,9 @@ export async function run(ctx: Context, _args: string[], options: Options) {
       println(io.stdout, `   ${f.custom_id}  ${body}`);
     }
     say();
-    say(`Done in ${formatDuration(Date.now() - started)}. The same flow against the real API:`);
-    say('   export ANTHROPIC_API_KEY=<your key>');
+    say(
+      `Done in ${formatDuration(Date.now() - started)}. The same flow against the real API (with ANTHROPIC_API_KEY set):`,
+    );
     say(
       `   claude-batch build csv ${EXAMPLE_CSV} --template '${TEMPLATE}' --id-column review_id -o requests.jsonl`,
     );
