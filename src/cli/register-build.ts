@@ -82,6 +82,12 @@ export const CSV_OPTIONS = defineJobOptions({
     help: 'skip rows with the wrong number of fields (counted) instead of failing',
     shapes: true,
   },
+  imageColumn: {
+    flags: '--image-column <col>',
+    help: 'column of images put before the prompt (repeatable): a path relative to the CSV, an http(s) URL or a data: URI; several in one cell separated by |',
+    parse: collect,
+    shapes: true,
+  },
   ...REQUEST_OPTIONS,
   ...MODEL_OPTIONS,
 });

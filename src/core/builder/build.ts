@@ -1,6 +1,6 @@
 import { createReadStream, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import type { Env } from '../api/client.js';
 import { modelWarnings } from '../cost/models.js';
 import { BUILT_IN_PRICES, type PriceTable } from '../cost/prices.js';
@@ -63,6 +63,8 @@ export interface BuildOptions extends RequestOptions, IdPolicy, RunHooks {
   idColumn?: string | undefined;
   delimiter?: string | undefined;
   skipBadRows?: boolean | undefined;
+  /** Columns holding images (paths relative to the input's folder, URLs, data: URIs; `|` between several). */
+  imageColumn?: string[] | undefined;
   // text
   splitBy?: SplitBy | undefined;
   // json
@@ -211,6 +213,7 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
           ? await writeRows(opened.source, plan.shape, writer, {
               file: inputName,
               ids: plan.ids,
+              baseDir: typeof options.input === 'string' ? dirname(resolve(cwd, options.input)) : cwd,
               ...hooks(options),
             })
           : await writeCustom(builder, plan.builderContext, writer, {

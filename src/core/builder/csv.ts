@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { InputError, UsageError } from '../errors.js';
 import { readBatches } from './read-batches.js';
+import { splitImageCell } from './media.js';
 import { isBlankText, type RowSource, SKIP, type SourceEvent } from './rows.js';
 import { checkTemplateNames, type Template } from './template.js';
 
@@ -16,6 +17,8 @@ export interface CsvOptions {
   delimiter?: string | undefined;
   /** Skip rows whose field count differs from the header's (counted), instead of failing. */
   skipBadRows?: boolean | undefined;
+  /** Columns holding images: a path, URL or data: URI, or several separated by `|`. */
+  imageColumn?: string[] | undefined;
 }
 
 /** Reads a --delimiter value: `\t` (typed literally), `tab` or any single character. */
@@ -91,6 +94,7 @@ async function* csvEvents(
   let promptAt = -1;
   let idAt = -1;
   let templateAt = new Map<string, number>();
+  let imageAt: number[] = [];
   let row = 0;
   const lineOf = recordLines();
   for await (const records of csvRecordBatches(input, file, options.delimiter)) {
@@ -129,6 +133,16 @@ async function* csvEvents(
             );
           }
         }
+        imageAt = (options.imageColumn ?? []).map((column) => {
+          const at = (header as string[]).indexOf(column);
+          if (at === -1) {
+            throw new UsageError(
+              `${file}: no column ${JSON.stringify(column)} (--image-column)`,
+              listHeader(header as string[]),
+            );
+          }
+          return at;
+        });
         continue;
       }
       row += 1;
@@ -167,7 +181,8 @@ async function* csvEvents(
       const key = idAt === -1 ? undefined : (record[idAt] ?? '');
       // A quoted field of a CRLF file keeps its CRLFs; the prompt gets plain newlines.
       const text = prompt.includes('\r') ? prompt.replace(/\r\n?/g, '\n') : prompt;
-      events.push({ kind: 'row', row, line, prompt: text.trim(), key, keyValue: key, emptyFields });
+      const images = imageAt.length > 0 ? imageAt.flatMap((at) => splitImageCell(record[at] ?? '')) : undefined;
+      events.push({ kind: 'row', row, line, prompt: text.trim(), key, keyValue: key, emptyFields, images });
     }
     if (events.length > 0) yield events;
   }

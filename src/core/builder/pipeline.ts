@@ -3,6 +3,7 @@ import { LineSample, overContextWindow } from '../requests/warnings.js';
 import type { IdRegistry } from './ids.js';
 import type { RequestShape } from './request-shape.js';
 import type { RowSource } from './rows.js';
+import { type ImageBlock, loadImages, MAX_REQUEST_BYTES, MediaProblem } from './media.js';
 import { mapLine } from './sidecar.js';
 import type { RequestWriter } from './writer.js';
 
@@ -62,9 +63,10 @@ export async function writeRows(
   source: RowSource,
   shape: RequestShape,
   writer: RequestWriter,
-  context: { file: string; ids: IdRegistry } & RunHooks,
+  context: { file: string; ids: IdRegistry; baseDir?: string | undefined } & RunHooks,
 ): Promise<RowCounts> {
   const { file, ids, signal, onProgress } = context;
+  const baseDir = context.baseDir ?? process.cwd();
   const problems = new Problems();
   const skipped: Record<string, number> = {};
   const emptyFields = new Map<string, LineSample>();
@@ -108,14 +110,41 @@ export async function writeRows(
           emptyFields.set(name, sample);
         }
       }
+      let blocks: ImageBlock[] | undefined;
+      let imageTokens = 0;
+      if (event.images && event.images.length > 0) {
+        // Read as the rows stream: one row's images in memory at a time.
+        if (full) {
+          await writer.flush();
+          full = false;
+        }
+        try {
+          ({ blocks, tokens: imageTokens } = await loadImages(event.images, baseDir));
+        } catch (error) {
+          if (!(error instanceof MediaProblem)) throw error;
+          problems.add({ file, line: where, field: 'image', message: error.message });
+          continue;
+        }
+      }
       const promptChars = shape.systemChars + event.prompt.length;
       if (overContextWindow(promptChars)) overContext.add(where);
+      const request = shape.line(id, event.prompt, blocks);
+      if (blocks && request.length > MAX_REQUEST_BYTES) {
+        problems.add({
+          file,
+          line: where,
+          field: 'image',
+          message: `the request is ${(request.length / 1048576).toFixed(1)} MB with its images, over ${MAX_REQUEST_BYTES / 1048576} MB`,
+        });
+        continue;
+      }
       full =
         writer.add(
-          shape.line(id, event.prompt),
+          request,
           mapLine(id, event.row, event.line, event.keyValue),
           shape.model,
           promptChars,
+          imageTokens,
         ) || full;
     }
     if (full) await writer.flush();

@@ -33,8 +33,8 @@ export interface RequestShape {
   systemChars: number;
   /** The `params` object without its messages (for display and for custom modules). */
   params: Record<string, unknown>;
-  /** The JSON line (no newline) of the request with this id and prompt. */
-  line(customId: string, prompt: string): string;
+  /** The JSON line (no newline) of the request with this id and prompt (after `blocks`, when given). */
+  line(customId: string, prompt: string, blocks?: readonly object[]): string;
 }
 
 /** The model to use: the flag, else $CLAUDE_BATCH_MODEL, else {@link DEFAULT_MODEL}. */
@@ -106,8 +106,13 @@ export async function requestShape(
   const at = full.lastIndexOf(JSON.stringify(mark));
   const head = full.slice(0, at);
   const tail = full.slice(at + JSON.stringify(mark).length);
-  const line = (customId: string, prompt: string) =>
-    `{"custom_id":${JSON.stringify(customId)},"params":${head}${JSON.stringify(prompt)}${tail}}`;
+  const line = (customId: string, prompt: string, blocks?: readonly object[]) => {
+    const content =
+      blocks && blocks.length > 0
+        ? JSON.stringify([...blocks, { type: 'text', text: prompt }])
+        : JSON.stringify(prompt);
+    return `{"custom_id":${JSON.stringify(customId)},"params":${head}${content}${tail}}`;
+  };
 
   const sample = JSON.parse(line('sample', 'sample')) as BatchRequest;
   const issues = checkRequest(sample);

@@ -14,6 +14,8 @@ export interface PromptRow {
   keyValue?: unknown;
   /** Template names that were empty for this row (the prompt was made without them). */
   emptyFields?: string[] | undefined;
+  /** Images for the request (paths, URLs or data: URIs), placed before the prompt's text. */
+  images?: string[] | undefined;
 }
 
 /** A row left out, and why (counted by reason in the summary). */

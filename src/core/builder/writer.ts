@@ -19,12 +19,12 @@ export class RequestWriter {
   }
 
   /**
-   * Adds one request (synchronously: no promise per row); `promptChars` feeds the token estimate.
+   * Adds one request (synchronously: no promise per row); `promptChars` feeds the token estimate, with `extraTokens` (images).
    * Returns true when the buffers are full: the caller then awaits {@link flush}.
    */
-  add(line: string, mapLine: string, model: string, promptChars: number): boolean {
+  add(line: string, mapLine: string, model: string, promptChars: number, extraTokens = 0): boolean {
     this.requests += 1;
-    this.inputTokens += estimateTokens(promptChars);
+    this.inputTokens += estimateTokens(promptChars) + extraTokens;
     this.models[model] = (this.models[model] ?? 0) + 1;
     const full = this.out.add(line);
     return (this.map?.add(mapLine) ?? false) || full;
