@@ -30,7 +30,10 @@ export function png(width, height, [r, g, b]) {
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
   header.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
-  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: width }, () => [r, g, b]).flat())]);
+  const row = Buffer.concat([
+    Buffer.from([0]),
+    Buffer.from(Array.from({ length: width }, () => [r, g, b]).flat()),
+  ]);
   const pixels = Buffer.concat(Array.from({ length: height }, () => row));
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
@@ -44,10 +47,34 @@ export function png(width, height, [r, g, b]) {
 export function gif([r, g, b]) {
   return Buffer.from([
     ...Buffer.from('GIF89a', 'latin1'),
-    1, 0, 1, 0, 0x80, 0, 0, // 1 × 1, global colour table of 2
-    r, g, b, 0, 0, 0,
-    0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0, // image descriptor
-    2, 2, 0x44, 0x01, 0, // LZW data
+    1,
+    0,
+    1,
+    0,
+    0x80,
+    0,
+    0, // 1 × 1, global colour table of 2
+    r,
+    g,
+    b,
+    0,
+    0,
+    0,
+    0x2c,
+    0,
+    0,
+    0,
+    0,
+    1,
+    0,
+    1,
+    0,
+    0, // image descriptor
+    2,
+    2,
+    0x44,
+    0x01,
+    0, // LZW data
     0x3b,
   ]);
 }

@@ -113,6 +113,12 @@ export const JSON_OPTIONS = defineJobOptions({
     help: 'read one JSON value a line (implied by a .jsonl or .ndjson name)',
     shapes: true,
   },
+  imageField: {
+    flags: '--image-field <path>',
+    help: 'field of images put before the prompt (repeatable): a path relative to the input, an http(s) URL or a data: URI, or an array of them',
+    parse: collect,
+    shapes: true,
+  },
   ...REQUEST_OPTIONS,
   ...MODEL_OPTIONS,
 });

@@ -72,6 +72,8 @@ export interface BuildOptions extends RequestOptions, IdPolicy, RunHooks {
   idField?: string | undefined;
   /** JSON Lines input (also chosen by a `.jsonl` / `.ndjson` input name). */
   jsonl?: boolean | undefined;
+  /** Fields (dotted paths) holding images: a string or an array of strings each. */
+  imageField?: string[] | undefined;
   // custom
   /** What a Python builder prints (its stdout and stderr), as it comes. */
   onModuleOutput?: ((text: string) => void) | undefined;

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { InputError, UsageError } from '../errors.js';
-import { readBatches } from './read-batches.js';
 import { splitImageCell } from './media.js';
+import { readBatches } from './read-batches.js';
 import { isBlankText, type RowSource, SKIP, type SourceEvent } from './rows.js';
 import { checkTemplateNames, type Template } from './template.js';
 
@@ -181,7 +181,8 @@ async function* csvEvents(
       const key = idAt === -1 ? undefined : (record[idAt] ?? '');
       // A quoted field of a CRLF file keeps its CRLFs; the prompt gets plain newlines.
       const text = prompt.includes('\r') ? prompt.replace(/\r\n?/g, '\n') : prompt;
-      const images = imageAt.length > 0 ? imageAt.flatMap((at) => splitImageCell(record[at] ?? '')) : undefined;
+      const images =
+        imageAt.length > 0 ? imageAt.flatMap((at) => splitImageCell(record[at] ?? '')) : undefined;
       events.push({ kind: 'row', row, line, prompt: text.trim(), key, keyValue: key, emptyFields, images });
     }
     if (events.length > 0) yield events;

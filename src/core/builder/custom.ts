@@ -1,6 +1,6 @@
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { promptCharacters } from '../cost/tokens.js';
+import { mediaTokens, promptCharacters } from '../cost/tokens.js';
 import { CliError, UsageError } from '../errors.js';
 import { isRecord } from '../is-record.js';
 import { checkRequest } from '../requests/schema.js';
@@ -221,6 +221,7 @@ export async function writeCustom(
         mapLine(request.custom_id as string, index + 1, undefined, original),
         params.model,
         promptChars,
+        mediaTokens(params),
       )
     )
       await writer.flush();

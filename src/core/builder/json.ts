@@ -14,6 +14,8 @@ export interface JsonOptions {
   template?: Template | undefined;
   /** Read one JSON value a line (JSON Lines) rather than one document. */
   jsonl?: boolean | undefined;
+  /** Dotted paths to images: each a string (path, URL or data: URI) or an array of them. */
+  imageField?: string[] | undefined;
 }
 
 const MISSING = Symbol('missing');
@@ -53,6 +55,23 @@ function asText(found: unknown, inTemplate: boolean): string | { wrong: string }
   if (found === null || found === undefined) return '';
   if (typeof found === 'number' || typeof found === 'boolean') return String(found);
   return inTemplate ? JSON.stringify(found) : { wrong: `must be text, got ${describe(found)}` };
+}
+
+/**
+ * The images of an `--image-field`: a string, or an array of strings; missing, null, `""` or `[]`
+ * is none. Returns the problem's message when it is anything else.
+ */
+function imageRefs(found: unknown): string[] | string {
+  if (isMissing(found) || found === null) return [];
+  const list = Array.isArray(found) ? found : [found];
+  const refs: string[] = [];
+  for (const item of list) {
+    if (typeof item !== 'string') {
+      return `--image-field must be a string or an array of strings, got ${describe(found)}${Array.isArray(found) ? ` holding ${describe(item)}` : ''}`;
+    }
+    if (item.trim()) refs.push(item.trim());
+  }
+  return refs;
 }
 
 /**
@@ -179,6 +198,23 @@ async function* jsonEvents(
       }
       key = typeof keyValue === 'string' ? keyValue : JSON.stringify(keyValue);
     }
-    yield { kind: 'row', row, line, prompt: prompt.trim(), key, keyValue, emptyFields };
+    let images: string[] | undefined;
+    if (options.imageField && options.imageField.length > 0) {
+      images = [];
+      let bad: SourceEvent | undefined;
+      for (const path of options.imageField) {
+        const found = imageRefs(getPath(value, path));
+        if (typeof found === 'string') {
+          bad = problem(path, found);
+          break;
+        }
+        images.push(...found);
+      }
+      if (bad) {
+        yield bad;
+        continue;
+      }
+    }
+    yield { kind: 'row', row, line, prompt: prompt.trim(), key, keyValue, emptyFields, images };
   }
 }

@@ -19,7 +19,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { promptCharacters } from '../cost/tokens.js';
+import { mediaTokens, promptCharacters } from '../cost/tokens.js';
 import { UsageError } from '../errors.js';
 import { isRecord } from '../is-record.js';
 import { API_VERSION } from '../requests/api-version.js';
@@ -618,6 +618,7 @@ export async function writeOpenAi(
         mapLine(outcome.id, row, line, outcome.hashed ? converted.customId : undefined),
         params.model,
         promptChars,
+        mediaTokens(params),
       )
     )
       await writer.flush();

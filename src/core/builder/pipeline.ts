@@ -1,9 +1,9 @@
 import { InputError, type InputProblem, InterruptedError } from '../errors.js';
 import { LineSample, overContextWindow } from '../requests/warnings.js';
 import type { IdRegistry } from './ids.js';
+import { type ImageBlock, loadImages, MAX_REQUEST_BYTES, MediaProblem } from './media.js';
 import type { RequestShape } from './request-shape.js';
 import type { RowSource } from './rows.js';
-import { type ImageBlock, loadImages, MAX_REQUEST_BYTES, MediaProblem } from './media.js';
 import { mapLine } from './sidecar.js';
 import type { RequestWriter } from './writer.js';
 

@@ -1,3 +1,5 @@
+import { imageBlockTokens } from './images.js';
+
 /** Rough token arithmetic shared by estimates and the emulator: about four characters a token. */
 
 /** Characters per token assumed when no exact count is available. */
@@ -41,10 +43,26 @@ export function promptCharacters(params: { messages?: unknown; system?: unknown 
 }
 
 /**
- * The estimated input tokens of one request: its prompt characters ÷ 4, rounded up. The one
+ * The estimated input tokens of one request: its prompt characters ÷ 4, rounded up, plus its
+ * images (width × height / 750 each, or 1,600 when the size is unknown). The one
  * estimator of `build`'s summary, `estimate`, `submit --dry-run` and the context-window check:
  * totals are sums of this, request by request.
  */
 export function requestTokens(params: { messages?: unknown; system?: unknown }): number {
-  return estimateTokens(promptCharacters(params));
+  return estimateTokens(promptCharacters(params)) + mediaTokens(params);
+}
+
+/** Estimated tokens of the images in a request's messages (see `imageBlockTokens`). */
+export function mediaTokens(params: { messages?: unknown }): number {
+  if (!Array.isArray(params.messages)) return 0;
+  let n = 0;
+  for (const m of params.messages) {
+    const content = (m as { content?: unknown } | null)?.content;
+    if (!Array.isArray(content)) continue;
+    for (const block of content) {
+      const b = block as { type?: unknown; source?: unknown } | null;
+      if (b?.type === 'image') n += imageBlockTokens(b.source);
+    }
+  }
+  return n;
 }
