@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEFAULT_IMAGE_TOKENS } from '../core/cost/images.js';
 import { CHARS_PER_TOKEN } from '../core/cost/tokens.js';
 import { RETRYABLE_ERRORS, SHARD_MAX_BYTES, SHARD_MAX_REQUESTS } from '../core/job/defaults.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../core/requests/limits.js';
@@ -197,8 +198,10 @@ function registerEstimate(program: Command, invoke: Invoke): void {
         'claude-batch estimate requests.jsonl --prices my-prices.json --json',
         'claude-batch build csv data.csv --prompt-column text -o - | claude-batch estimate -',
         '',
-        `Input tokens are estimated as characters ÷ ${CHARS_PER_TOKEN} unless --exact-sample is given; the ceiling assumes`,
-        'every request uses its max_tokens. A model without a known price shows "unknown".',
+        `Input tokens are estimated as characters ÷ ${CHARS_PER_TOKEN}, plus width × height / 750 for each image (its`,
+        `header's pixel size; at most ${DEFAULT_IMAGE_TOKENS.toLocaleString('en-US')}, and ${DEFAULT_IMAGE_TOKENS.toLocaleString('en-US')} for a URL or an unreadable header), unless`,
+        '--exact-sample is given; the ceiling assumes every request uses its max_tokens. A model without',
+        'a known price shows "unknown".',
       ]),
     ),
     'estimate',

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,6 +35,8 @@ function fixtures(dir: string): void {
   copyFileSync(join(ROOT, 'examples', 'reviews.csv'), join(dir, 'reviews.csv'));
   copyFileSync(join(ROOT, 'examples', 'builder.py'), join(dir, 'builder.py'));
   copyFileSync(join(ROOT, 'examples', 'openai-batch.jsonl'), join(dir, 'openai-batch.jsonl'));
+  copyFileSync(join(ROOT, 'examples', 'products.csv'), join(dir, 'products.csv'));
+  cpSync(join(ROOT, 'examples', 'images'), join(dir, 'images'), { recursive: true });
   writeFileSync(
     join(dir, 'items.json'),
     JSON.stringify([
