@@ -88,6 +88,17 @@ export const CSV_OPTIONS = defineJobOptions({
     parse: collect,
     shapes: true,
   },
+  documentColumn: {
+    flags: '--document-column <col>',
+    help: 'column of documents put before the images (repeatable): a PDF, a .txt/.md file (relative to the CSV) or an http(s) URL; several separated by |',
+    parse: collect,
+    shapes: true,
+  },
+  citations: {
+    flags: '--citations',
+    help: 'turn on citations for every document',
+    shapes: true,
+  },
   ...REQUEST_OPTIONS,
   ...MODEL_OPTIONS,
 });
@@ -117,6 +128,17 @@ export const JSON_OPTIONS = defineJobOptions({
     flags: '--image-field <path>',
     help: 'field of images put before the prompt (repeatable): a path relative to the input, an http(s) URL or a data: URI, or an array of them',
     parse: collect,
+    shapes: true,
+  },
+  documentField: {
+    flags: '--document-field <path>',
+    help: 'field of documents put before the images (repeatable): a PDF, a .txt/.md file or an http(s) URL, or an array of them',
+    parse: collect,
+    shapes: true,
+  },
+  citations: {
+    flags: '--citations',
+    help: 'turn on citations for every document',
     shapes: true,
   },
   ...REQUEST_OPTIONS,

@@ -65,6 +65,10 @@ export interface BuildOptions extends RequestOptions, IdPolicy, RunHooks {
   skipBadRows?: boolean | undefined;
   /** Columns holding images (paths relative to the input's folder, URLs, data: URIs; `|` between several). */
   imageColumn?: string[] | undefined;
+  /** Columns holding documents (PDF or .txt/.md paths, URLs; `|` between several). */
+  documentColumn?: string[] | undefined;
+  /** Turn on citations for every document block. */
+  citations?: boolean | undefined;
   // text
   splitBy?: SplitBy | undefined;
   // json
@@ -74,6 +78,8 @@ export interface BuildOptions extends RequestOptions, IdPolicy, RunHooks {
   jsonl?: boolean | undefined;
   /** Fields (dotted paths) holding images: a string or an array of strings each. */
   imageField?: string[] | undefined;
+  /** Fields (dotted paths) holding documents: a string or an array of strings each. */
+  documentField?: string[] | undefined;
   // custom
   /** What a Python builder prints (its stdout and stderr), as it comes. */
   onModuleOutput?: ((text: string) => void) | undefined;
@@ -157,6 +163,12 @@ function readingOf(options: BuildOptions, name: string): Omit<MapHeader, 'claude
 }
 
 function rowSource(options: BuildOptions, stream: AsyncIterable<Uint8Array>, name: string): RowSource {
+  if (options.citations && !options.documentColumn?.length && !options.documentField?.length) {
+    throw new UsageError(
+      '--citations needs documents',
+      'add --document-column COL (csv) or --document-field PATH (json)',
+    );
+  }
   const template = options.template === undefined ? undefined : compileTemplate(options.template);
   switch (options.source) {
     case 'csv': {
@@ -216,6 +228,7 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
               file: inputName,
               ids: plan.ids,
               baseDir: typeof options.input === 'string' ? dirname(resolve(cwd, options.input)) : cwd,
+              citations: options.citations,
               ...hooks(options),
             })
           : await writeCustom(builder, plan.builderContext, writer, {

@@ -19,6 +19,8 @@ export interface CsvOptions {
   skipBadRows?: boolean | undefined;
   /** Columns holding images: a path, URL or data: URI, or several separated by `|`. */
   imageColumn?: string[] | undefined;
+  /** Columns holding documents: a path or URL, or several separated by `|`. */
+  documentColumn?: string[] | undefined;
 }
 
 /** Reads a --delimiter value: `\t` (typed literally), `tab` or any single character. */
@@ -95,6 +97,7 @@ async function* csvEvents(
   let idAt = -1;
   let templateAt = new Map<string, number>();
   let imageAt: number[] = [];
+  let documentAt: number[] = [];
   let row = 0;
   const lineOf = recordLines();
   for await (const records of csvRecordBatches(input, file, options.delimiter)) {
@@ -133,16 +136,19 @@ async function* csvEvents(
             );
           }
         }
-        imageAt = (options.imageColumn ?? []).map((column) => {
-          const at = (header as string[]).indexOf(column);
-          if (at === -1) {
-            throw new UsageError(
-              `${file}: no column ${JSON.stringify(column)} (--image-column)`,
-              listHeader(header as string[]),
-            );
-          }
-          return at;
-        });
+        const columnsOf = (columns: string[] | undefined, flag: string) =>
+          (columns ?? []).map((column) => {
+            const at = (header as string[]).indexOf(column);
+            if (at === -1) {
+              throw new UsageError(
+                `${file}: no column ${JSON.stringify(column)} (${flag})`,
+                listHeader(header as string[]),
+              );
+            }
+            return at;
+          });
+        imageAt = columnsOf(options.imageColumn, '--image-column');
+        documentAt = columnsOf(options.documentColumn, '--document-column');
         continue;
       }
       row += 1;
@@ -183,7 +189,19 @@ async function* csvEvents(
       const text = prompt.includes('\r') ? prompt.replace(/\r\n?/g, '\n') : prompt;
       const images =
         imageAt.length > 0 ? imageAt.flatMap((at) => splitImageCell(record[at] ?? '')) : undefined;
-      events.push({ kind: 'row', row, line, prompt: text.trim(), key, keyValue: key, emptyFields, images });
+      const documents =
+        documentAt.length > 0 ? documentAt.flatMap((at) => splitImageCell(record[at] ?? '')) : undefined;
+      events.push({
+        kind: 'row',
+        row,
+        line,
+        prompt: text.trim(),
+        key,
+        keyValue: key,
+        emptyFields,
+        images,
+        documents,
+      });
     }
     if (events.length > 0) yield events;
   }

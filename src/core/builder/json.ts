@@ -16,6 +16,8 @@ export interface JsonOptions {
   jsonl?: boolean | undefined;
   /** Dotted paths to images: each a string (path, URL or data: URI) or an array of them. */
   imageField?: string[] | undefined;
+  /** Dotted paths to documents: each a string (path or URL) or an array of them. */
+  documentField?: string[] | undefined;
 }
 
 const MISSING = Symbol('missing');
@@ -61,15 +63,31 @@ function asText(found: unknown, inTemplate: boolean): string | { wrong: string }
  * The images of an `--image-field`: a string, or an array of strings; missing, null, `""` or `[]`
  * is none. Returns the problem's message when it is anything else.
  */
-function imageRefs(found: unknown): string[] | string {
+function mediaRefs(found: unknown, flag: string): string[] | string {
   if (isMissing(found) || found === null) return [];
   const list = Array.isArray(found) ? found : [found];
   const refs: string[] = [];
   for (const item of list) {
     if (typeof item !== 'string') {
-      return `--image-field must be a string or an array of strings, got ${describe(found)}${Array.isArray(found) ? ` holding ${describe(item)}` : ''}`;
+      return `${flag} must be a string or an array of strings, got ${describe(found)}${Array.isArray(found) ? ` holding ${describe(item)}` : ''}`;
     }
     if (item.trim()) refs.push(item.trim());
+  }
+  return refs;
+}
+
+/** The references at each path, together; or the first problem and its path. */
+function refsOf(
+  value: unknown,
+  paths: string[] | undefined,
+  flag: string,
+): string[] | { path: string; problem: string } | undefined {
+  if (!paths || paths.length === 0) return undefined;
+  const refs: string[] = [];
+  for (const path of paths) {
+    const found = mediaRefs(getPath(value, path), flag);
+    if (typeof found === 'string') return { path, problem: found };
+    refs.push(...found);
   }
   return refs;
 }
@@ -198,23 +216,16 @@ async function* jsonEvents(
       }
       key = typeof keyValue === 'string' ? keyValue : JSON.stringify(keyValue);
     }
-    let images: string[] | undefined;
-    if (options.imageField && options.imageField.length > 0) {
-      images = [];
-      let bad: SourceEvent | undefined;
-      for (const path of options.imageField) {
-        const found = imageRefs(getPath(value, path));
-        if (typeof found === 'string') {
-          bad = problem(path, found);
-          break;
-        }
-        images.push(...found);
-      }
-      if (bad) {
-        yield bad;
-        continue;
-      }
+    const images = refsOf(value, options.imageField, '--image-field');
+    if (images && 'problem' in images) {
+      yield problem(images.path, images.problem);
+      continue;
     }
-    yield { kind: 'row', row, line, prompt: prompt.trim(), key, keyValue, emptyFields, images };
+    const documents = refsOf(value, options.documentField, '--document-field');
+    if (documents && 'problem' in documents) {
+      yield problem(documents.path, documents.problem);
+      continue;
+    }
+    yield { kind: 'row', row, line, prompt: prompt.trim(), key, keyValue, emptyFields, images, documents };
   }
 }

@@ -1,12 +1,14 @@
 import { readFile, stat } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { extname, isAbsolute, resolve } from 'node:path';
 import {
   DEFAULT_IMAGE_TOKENS,
+  documentTokens,
   type ImageMediaType,
   imageDimensions,
   imageTokens,
   sniffImageType,
 } from '../cost/images.js';
+import { decodeUtf8 } from '../fs/lines.js';
 
 export { DEFAULT_IMAGE_TOKENS, imageDimensions, imageTokens, sniffImageType } from '../cost/images.js';
 
@@ -99,6 +101,89 @@ export async function loadImage(
     throw new MediaProblem(`cannot read image ${ref} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   return base64Block(bytes, ref);
+}
+
+/** The document block of a request. */
+export type DocumentBlock = {
+  type: 'document';
+  source:
+    | { type: 'base64'; media_type: 'application/pdf'; data: string }
+    | { type: 'text'; media_type: 'text/plain'; data: string }
+    | { type: 'url'; url: string };
+  citations?: { enabled: boolean };
+};
+
+/** Extensions read as plain-text documents (when valid UTF-8). */
+export const TEXT_DOCUMENT_EXTENSIONS = ['.txt', '.md'];
+
+/** Whether the bytes start like a PDF (`%PDF-`). */
+export function isPdf(bytes: Uint8Array): boolean {
+  return bytes.length >= 5 && Buffer.from(bytes.subarray(0, 5)).toString('latin1') === '%PDF-';
+}
+
+/**
+ * One document reference as a block: an http(s) URL (a `url` source), a PDF by its bytes (base64)
+ * or a `.txt` / `.md` file of valid UTF-8 (a `text` source). Throws a {@link MediaProblem}.
+ */
+export async function loadDocument(
+  ref: string,
+  baseDir: string,
+  citations: boolean,
+): Promise<{ block: DocumentBlock; tokens: number }> {
+  const cite = citations ? { citations: { enabled: true } } : {};
+  if (/^https?:\/\//i.test(ref)) {
+    return {
+      block: { type: 'document', source: { type: 'url', url: ref }, ...cite },
+      tokens: documentTokens(undefined),
+    };
+  }
+  const path = isAbsolute(ref) ? ref : resolve(baseDir, ref);
+  let bytes: Buffer;
+  try {
+    if (!(await stat(path)).isFile()) throw new MediaProblem(`${ref} is not a file`);
+    bytes = await readFile(path);
+  } catch (error) {
+    if (error instanceof MediaProblem) throw error;
+    throw new MediaProblem(
+      `cannot read document ${ref} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+  if (isPdf(bytes)) {
+    return {
+      block: {
+        type: 'document',
+        source: { type: 'base64', media_type: 'application/pdf', data: bytes.toString('base64') },
+        ...cite,
+      },
+      tokens: documentTokens(bytes),
+    };
+  }
+  if (TEXT_DOCUMENT_EXTENSIONS.includes(extname(ref).toLowerCase())) {
+    const text = decodeUtf8(bytes);
+    if (text === undefined) throw new MediaProblem(`${ref} is not valid UTF-8 text`);
+    if (!text.trim()) throw new MediaProblem(`${ref} is empty`);
+    return {
+      block: { type: 'document', source: { type: 'text', media_type: 'text/plain', data: text }, ...cite },
+      tokens: documentTokens(text),
+    };
+  }
+  throw new MediaProblem(`${ref} is neither a PDF (judged by its bytes) nor a .txt or .md text file`);
+}
+
+/** All documents of one row, in order. */
+export async function loadDocuments(
+  refs: string[],
+  baseDir: string,
+  citations: boolean,
+): Promise<{ blocks: DocumentBlock[]; tokens: number }> {
+  const blocks: DocumentBlock[] = [];
+  let tokens = 0;
+  for (const ref of refs) {
+    const one = await loadDocument(ref, baseDir, citations);
+    blocks.push(one.block);
+    tokens += one.tokens;
+  }
+  return { blocks, tokens };
 }
 
 /** All images of one row, in order, checked against the per-request limit. */

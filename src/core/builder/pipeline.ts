@@ -1,7 +1,7 @@
 import { InputError, type InputProblem, InterruptedError } from '../errors.js';
 import { LineSample, overContextWindow } from '../requests/warnings.js';
 import type { IdRegistry } from './ids.js';
-import { type ImageBlock, loadImages, MAX_REQUEST_BYTES, MediaProblem } from './media.js';
+import { loadDocuments, loadImages, MAX_REQUEST_BYTES, MediaProblem } from './media.js';
 import type { RequestShape } from './request-shape.js';
 import type { RowSource } from './rows.js';
 import { mapLine } from './sidecar.js';
@@ -63,7 +63,12 @@ export async function writeRows(
   source: RowSource,
   shape: RequestShape,
   writer: RequestWriter,
-  context: { file: string; ids: IdRegistry; baseDir?: string | undefined } & RunHooks,
+  context: {
+    file: string;
+    ids: IdRegistry;
+    baseDir?: string | undefined;
+    citations?: boolean | undefined;
+  } & RunHooks,
 ): Promise<RowCounts> {
   const { file, ids, signal, onProgress } = context;
   const baseDir = context.baseDir ?? process.cwd();
@@ -110,19 +115,24 @@ export async function writeRows(
           emptyFields.set(name, sample);
         }
       }
-      let blocks: ImageBlock[] | undefined;
+      let blocks: object[] | undefined;
       let imageTokens = 0;
-      if (event.images && event.images.length > 0) {
+      if ((event.images && event.images.length > 0) || (event.documents && event.documents.length > 0)) {
         // Read as the rows stream: one row's images in memory at a time.
         if (full) {
           await writer.flush();
           full = false;
         }
+        let field = 'document';
         try {
-          ({ blocks, tokens: imageTokens } = await loadImages(event.images, baseDir));
+          const documents = await loadDocuments(event.documents ?? [], baseDir, context.citations === true);
+          field = 'image';
+          const images = await loadImages(event.images ?? [], baseDir);
+          blocks = [...documents.blocks, ...images.blocks];
+          imageTokens = documents.tokens + images.tokens;
         } catch (error) {
           if (!(error instanceof MediaProblem)) throw error;
-          problems.add({ file, line: where, field: 'image', message: error.message });
+          problems.add({ file, line: where, field, message: error.message });
           continue;
         }
       }
@@ -133,8 +143,8 @@ export async function writeRows(
         problems.add({
           file,
           line: where,
-          field: 'image',
-          message: `the request is ${(request.length / 1048576).toFixed(1)} MB with its images, over ${MAX_REQUEST_BYTES / 1048576} MB`,
+          field: event.images?.length ? 'image' : 'document',
+          message: `the request is ${(request.length / 1048576).toFixed(1)} MB with its ${event.documents?.length ? 'documents' : 'images'}, over ${MAX_REQUEST_BYTES / 1048576} MB`,
         });
         continue;
       }

@@ -16,6 +16,8 @@ export interface PromptRow {
   emptyFields?: string[] | undefined;
   /** Images for the request (paths, URLs or data: URIs), placed before the prompt's text. */
   images?: string[] | undefined;
+  /** Documents for the request (PDF or text paths, URLs), placed before the images. */
+  documents?: string[] | undefined;
 }
 
 /** A row left out, and why (counted by reason in the summary). */

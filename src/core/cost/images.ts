@@ -95,3 +95,35 @@ export function imageBlockTokens(source: unknown): number {
   }
   return DEFAULT_IMAGE_TOKENS;
 }
+
+/** Tokens counted for a PDF page (the docs give 1,500–3,000 a page, text and page image). */
+export const PDF_PAGE_TOKENS = 2_300;
+/** Tokens counted for a document whose size is unknown (a URL). */
+export const DEFAULT_DOCUMENT_TOKENS = 10_000;
+
+/** The pages of a PDF, counted by its `/Type /Page` objects; at least 1. */
+export function pdfPages(bytes: Uint8Array): number {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  const pages = text.match(/\/Type\s*\/Page(?![a-zA-Z])/g)?.length ?? 0;
+  // Compressed object streams hide the page objects: then about one page per 50 kB.
+  return Math.max(1, pages || Math.ceil(bytes.byteLength / 50_000));
+}
+
+/**
+ * Estimated tokens of a document: a text one by its characters ÷ 4, a PDF at
+ * {@link PDF_PAGE_TOKENS} a page, an unknown one (a URL) at {@link DEFAULT_DOCUMENT_TOKENS}.
+ */
+export function documentTokens(content: string | Uint8Array | undefined): number {
+  if (content === undefined) return DEFAULT_DOCUMENT_TOKENS;
+  if (typeof content === 'string') return Math.max(1, Math.ceil(content.length / 4));
+  return pdfPages(content) * PDF_PAGE_TOKENS;
+}
+
+/** The estimated tokens of one document block. */
+export function documentBlockTokens(source: unknown): number {
+  const s = source as { type?: unknown; data?: unknown } | null;
+  if (s && s.type === 'text' && typeof s.data === 'string') return documentTokens(s.data);
+  if (s && s.type === 'base64' && typeof s.data === 'string')
+    return documentTokens(Buffer.from(s.data, 'base64'));
+  return DEFAULT_DOCUMENT_TOKENS;
+}

@@ -1,4 +1,4 @@
-import { imageBlockTokens } from './images.js';
+import { documentBlockTokens, imageBlockTokens } from './images.js';
 
 /** Rough token arithmetic shared by estimates and the emulator: about four characters a token. */
 
@@ -52,7 +52,7 @@ export function requestTokens(params: { messages?: unknown; system?: unknown }):
   return estimateTokens(promptCharacters(params)) + mediaTokens(params);
 }
 
-/** Estimated tokens of the images in a request's messages (see `imageBlockTokens`). */
+/** Estimated tokens of the images and documents in a request's messages (see `imageBlockTokens`, `documentBlockTokens`). */
 export function mediaTokens(params: { messages?: unknown }): number {
   if (!Array.isArray(params.messages)) return 0;
   let n = 0;
@@ -62,6 +62,7 @@ export function mediaTokens(params: { messages?: unknown }): number {
     for (const block of content) {
       const b = block as { type?: unknown; source?: unknown } | null;
       if (b?.type === 'image') n += imageBlockTokens(b.source);
+      else if (b?.type === 'document') n += documentBlockTokens(b.source);
     }
   }
   return n;
