@@ -201,7 +201,7 @@ function registerEstimate(program: Command, invoke: Invoke): void {
         `Input tokens are estimated as characters ÷ ${CHARS_PER_TOKEN}, plus width × height / 750 for each image (its`,
         `header's pixel size; at most ${DEFAULT_IMAGE_TOKENS.toLocaleString('en-US')}, and ${DEFAULT_IMAGE_TOKENS.toLocaleString('en-US')} for a URL or an unreadable header), unless`,
         '--exact-sample is given; the ceiling assumes every request uses its max_tokens. A model without',
-        'a known price shows "unknown".',
+        'a known price shows "unknown". Documents: 2,300 tokens a PDF page, text ÷ 4, 10,000 for a URL.',
       ]),
     ),
     'estimate',

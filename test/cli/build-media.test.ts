@@ -283,3 +283,98 @@ describe('build json --image-field', () => {
     expect(existsSync(o)).toBe(false);
   });
 });
+
+describe('build csv --document-column, build json --document-field', () => {
+  const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Page >> endobj\n%%EOF\n', 'latin1');
+  mkdirSync(join(dir, 'docs'));
+  writeFileSync(join(dir, 'docs', 'report.pdf'), pdf);
+  writeFileSync(join(dir, 'docs', 'notes.txt'), 'Meeting notes.\n');
+  writeFileSync(join(dir, 'docs', 'scan.pdf'), png(2, 2)); // named .pdf, an image by its bytes
+
+  it('documents come before images and the text; --citations turns citations on', async () => {
+    const input = csv(
+      'docs.csv',
+      'q,doc,photo\nSummarise,docs/report.pdf|docs/notes.txt,pics/b.gif\nAgain,,\n',
+    );
+    const o = out();
+    const r = await runCli([
+      'build',
+      'csv',
+      input,
+      '--prompt-column',
+      'q',
+      '--document-column',
+      'doc',
+      '--image-column',
+      'photo',
+      '--citations',
+      '-o',
+      o,
+    ]);
+    expect(r.stdout).toBe('');
+    expect(r.code).toBe(0);
+    const [first, second] = lines(o);
+    expect(first.params.messages[0].content).toEqual([
+      {
+        type: 'document',
+        source: { type: 'base64', media_type: 'application/pdf', data: b64(pdf) },
+        citations: { enabled: true },
+      },
+      {
+        type: 'document',
+        source: { type: 'text', media_type: 'text/plain', data: 'Meeting notes.\n' },
+        citations: { enabled: true },
+      },
+      { type: 'image', source: { type: 'base64', media_type: 'image/gif', data: b64(gif(2, 2)) } },
+      { type: 'text', text: 'Summarise' },
+    ]);
+    expect(second.params.messages[0].content).toBe('Again');
+    // 1 PDF page (2,300) + 4 (15 chars) + 1 (the 2×2 GIF) + 3 + 2 (the prompts)
+    expect(r.stderr).toContain('input ≈ 2,310 tokens (estimate)');
+  });
+
+  it('a file that is not a PDF or text, whatever its name: FILE:LINE, exit 2, nothing written', async () => {
+    const input = csv('baddoc.csv', 'q,doc\nSummarise,docs/scan.pdf\n');
+    const o = out();
+    const r = await runCli([
+      'build',
+      'csv',
+      input,
+      '--prompt-column',
+      'q',
+      '--document-column',
+      'doc',
+      '-o',
+      o,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      `error: ${input}:2: document: docs/scan.pdf is neither a PDF (judged by its bytes) nor a .txt or .md text file\nhint: fix the input; nothing was written\n`,
+    );
+    expect(existsSync(o)).toBe(false);
+  });
+
+  it('a missing document file, from json: FILE:LINE, exit 2', async () => {
+    const input = join(dir, 'docs.jsonl');
+    writeFileSync(input, '{"q":"one","d":["docs/report.pdf"]}\n{"q":"two","d":"docs/gone.pdf"}\n');
+    const o = out();
+    const r = await runCli(['build', 'json', input, '--prompt-field', 'q', '--document-field', 'd', '-o', o]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      `error: ${input}:2: document: cannot read document docs/gone.pdf (ENOENT)\nhint: fix the input; nothing was written\n`,
+    );
+    expect(existsSync(o)).toBe(false);
+  });
+
+  it('--citations without documents is a usage error', async () => {
+    const input = csv('nocite.csv', 'q\nhello\n');
+    const r = await runCli(['build', 'csv', input, '--prompt-column', 'q', '--citations', '-o', out()]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      'error: --citations needs documents\nhint: add --document-column COL (csv) or --document-field PATH (json)\n',
+    );
+  });
+});

@@ -5,6 +5,8 @@ import {
   DEFAULT_IMAGE_TOKENS,
   imageDimensions,
   imageTokens,
+  isPdf,
+  loadDocument,
   loadImage,
   loadImages,
   MAX_IMAGE_BYTES,
@@ -13,6 +15,12 @@ import {
   sniffImageType,
   splitImageCell,
 } from '../../src/core/builder/media.js';
+import {
+  DEFAULT_DOCUMENT_TOKENS,
+  documentTokens,
+  PDF_PAGE_TOKENS,
+  pdfPages,
+} from '../../src/core/cost/images.js';
 import { requestTokens } from '../../src/core/cost/tokens.js';
 import { tempDir } from '../helpers/files.js';
 import { gif, jpeg, png, webp } from '../helpers/images.js';
@@ -152,5 +160,74 @@ describe('loadImage: limits and sources', () => {
     await expect(loadImages(Array(101).fill('img/photo.jpg'), dir)).rejects.toThrow(
       "101 images, over the API's 100 per request",
     );
+  });
+});
+
+describe('documents', () => {
+  const pdf = Buffer.from(
+    '%PDF-1.4\n1 0 obj << /Type /Pages /Count 2 >> endobj\n2 0 obj << /Type /Page >> endobj\n3 0 obj << /Type/Page >> endobj\n%%EOF\n',
+    'latin1',
+  );
+  mkdirSync(join(dir, 'docs'), { recursive: true });
+  writeFileSync(join(dir, 'docs', 'report.bin'), pdf); // a PDF by its bytes, whatever its name
+  writeFileSync(join(dir, 'docs', 'notes.md'), '# Notes\nabcd\n');
+  writeFileSync(join(dir, 'docs', 'latin1.txt'), Buffer.from([0x63, 0x61, 0x66, 0xe9]));
+  writeFileSync(join(dir, 'docs', 'data.csv'), 'a,b\n');
+
+  it('isPdf and pdfPages read the bytes', () => {
+    expect(isPdf(pdf)).toBe(true);
+    expect(isPdf(Buffer.from('%PD'))).toBe(false);
+    expect(pdfPages(pdf)).toBe(2); // /Type /Pages is not a page
+    expect(pdfPages(Buffer.alloc(120_000))).toBe(3); // no page objects: one page per 50 kB
+    expect(documentTokens(pdf)).toBe(2 * PDF_PAGE_TOKENS);
+    expect(documentTokens('abcdefgh')).toBe(2);
+    expect(documentTokens(undefined)).toBe(DEFAULT_DOCUMENT_TOKENS);
+  });
+
+  it('a PDF is a base64 source, a .md file a text source, a URL a url source; citations on demand', async () => {
+    expect((await loadDocument('docs/report.bin', dir, false)).block).toEqual({
+      type: 'document',
+      source: { type: 'base64', media_type: 'application/pdf', data: pdf.toString('base64') },
+    });
+    expect((await loadDocument('docs/notes.md', dir, true)).block).toEqual({
+      type: 'document',
+      source: { type: 'text', media_type: 'text/plain', data: '# Notes\nabcd\n' },
+      citations: { enabled: true },
+    });
+    expect((await loadDocument('https://example.com/a.pdf', dir, false)).block).toEqual({
+      type: 'document',
+      source: { type: 'url', url: 'https://example.com/a.pdf' },
+    });
+  });
+
+  it('a missing file, text that is not UTF-8, and another kind of file are problems', async () => {
+    await expect(loadDocument('docs/none.pdf', dir, false)).rejects.toThrow(
+      'cannot read document docs/none.pdf (ENOENT)',
+    );
+    await expect(loadDocument('docs/latin1.txt', dir, false)).rejects.toThrow(
+      'docs/latin1.txt is not valid UTF-8 text',
+    );
+    await expect(loadDocument('docs/data.csv', dir, false)).rejects.toThrow(
+      'docs/data.csv is neither a PDF (judged by its bytes) nor a .txt or .md text file',
+    );
+  });
+
+  it('requestTokens counts document blocks', () => {
+    const params = {
+      messages: [
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'document',
+              source: { type: 'base64', media_type: 'application/pdf', data: pdf.toString('base64') },
+            },
+            { type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'abcdefgh' } },
+            { type: 'text', text: 'abcd' },
+          ],
+        },
+      ],
+    };
+    expect(requestTokens(params)).toBe(2 * PDF_PAGE_TOKENS + 2 + 1);
   });
 });
