@@ -7,7 +7,7 @@ export function estimateText(e: Estimate): string {
   const rows = e.models.map((m) => [
     m.model,
     n(m.requests),
-    `${n(m.inputTokens)}${m.inputMethod === 'heuristic' ? ' (estimated)' : ' (count_tokens)'}`,
+    `${n(m.inputTokens)}${m.inputMethod === 'heuristic' ? ' (≈ chars/4)' : ' (count_tokens)'}`,
     n(m.maxOutputTokens),
     m.price ? `${usd(m.costMin)} – ${usd(m.costMax)}` : 'unknown',
     m.price ? `${usd((m.costMin ?? 0) * 2)} – ${usd((m.costMax ?? 0) * 2)}` : 'unknown',
