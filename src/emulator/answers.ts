@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { estimateTokens, promptTexts } from '../core/cost/tokens.js';
-import { checkParams } from './validate.js';
+import { isRecord } from '../core/is-record.js';
+import { inputFromSchema } from './tool-input.js';
+import { checkFeatures, checkParams } from './validate.js';
 
 /** What the emulator keeps of one request: enough to answer it, not the whole prompt. */
 export interface StoredRequest {
@@ -17,6 +19,60 @@ export interface StoredRequest {
   inputTokens: number;
   cacheWriteTokens: number;
   cacheReadTokens: number;
+  /** The request's `stop_sequences`, if any. */
+  stopSequences?: string[];
+  /** Appended to the answer when a stop sequence occurs in the last user text: that text from the sequence on. */
+  echo?: string;
+  /** A forced tool call: the answer is this `tool_use` block. */
+  toolUse?: { name: string; input: unknown };
+  /** Extended thinking is on: a `thinking` block comes first. */
+  thinking?: boolean;
+}
+
+/** The text of the last user message (its text blocks joined), or ''. */
+function lastUserText(params: Record<string, unknown>): string {
+  if (!Array.isArray(params.messages)) return '';
+  for (let i = params.messages.length - 1; i >= 0; i--) {
+    const m = params.messages[i];
+    if (!isRecord(m) || m.role !== 'user') continue;
+    if (typeof m.content === 'string') return m.content;
+    if (!Array.isArray(m.content)) return '';
+    return m.content
+      .filter((b): b is { text: string } => isRecord(b) && typeof b.text === 'string')
+      .map((b) => b.text)
+      .join('\n');
+  }
+  return '';
+}
+
+/** The features of the request that change its answer (stop sequences, a forced tool, thinking). */
+function featuresOf(params: Record<string, unknown>, digest: string): Partial<StoredRequest> {
+  const out: Partial<StoredRequest> = {};
+  const stops = Array.isArray(params.stop_sequences)
+    ? params.stop_sequences.filter((x): x is string => typeof x === 'string' && x.length > 0)
+    : [];
+  if (stops.length > 0) {
+    out.stopSequences = stops.map((x) => Buffer.from(x).toString());
+    const last = lastUserText(params);
+    let at = -1;
+    for (const x of stops) {
+      const i = last.indexOf(x);
+      if (i >= 0 && (at < 0 || i < at)) at = i;
+    }
+    if (at >= 0) out.echo = Buffer.from(last.slice(at, at + 200)).toString();
+  }
+  const choice = params.tool_choice;
+  if (isRecord(choice) && (choice.type === 'any' || choice.type === 'tool') && Array.isArray(params.tools)) {
+    const tools = params.tools.filter(isRecord);
+    const tool = choice.type === 'tool' ? tools.find((t) => t.name === choice.name) : tools[0];
+    if (tool && typeof tool.name === 'string') {
+      out.toolUse = { name: tool.name, input: inputFromSchema(tool.input_schema, `${digest}/${tool.name}`) };
+    }
+  }
+  const thinking = params.thinking;
+  if (isRecord(thinking) && (thinking.type === 'enabled' || thinking.type === 'adaptive'))
+    out.thinking = true;
+  return out;
 }
 
 /** The end of the prompt (where the item to work on usually is), on one line, at most 60 characters. */
@@ -79,7 +135,7 @@ export function storeRequest(
     cacheWriteTokens: 0,
     cacheReadTokens: 0,
   };
-  const invalid = checkParams(params, apiVersion);
+  const invalid = checkParams(params, apiVersion) ?? checkFeatures(params);
   if (invalid) {
     return { ...base, outcome: 'errored', errorType: 'invalid_request_error', errorMessage: invalid };
   }
@@ -103,7 +159,7 @@ export function storeRequest(
     }
     base.inputTokens = Math.max(0, base.inputTokens - cached);
   }
-  return { ...base, outcome: 'succeeded' };
+  return { ...base, ...featuresOf(params, digest), outcome: 'succeeded' };
 }
 
 const FILLER =
@@ -112,6 +168,7 @@ const FILLER =
 /** The answer text for a request: deterministic, quoting the prompt, padded to `answerSize` characters if set. */
 export function answerText(r: StoredRequest, answerSize: number | undefined): string {
   let text = `Emulated answer ${r.digest} to: "${r.excerpt}"`;
+  if (r.echo !== undefined) text += ` Echo: ${r.echo}`;
   if (answerSize !== undefined) {
     while (text.length < answerSize) text += FILLER;
     text = text.slice(0, answerSize);
@@ -140,9 +197,47 @@ export function resultLine(
   }
   let text = answerText(r, answerSize);
   let stopReason = 'end_turn';
+  let stopSequence: string | null = null;
+  let stopAt = -1;
+  for (const x of r.stopSequences ?? []) {
+    const i = text.indexOf(x);
+    if (i >= 0 && (stopAt < 0 || i < stopAt)) {
+      stopAt = i;
+      stopSequence = x;
+    }
+  }
+  if (stopSequence !== null) {
+    text = text.slice(0, stopAt);
+    stopReason = 'stop_sequence';
+  }
   if (estimateTokens(text.length) > r.maxTokens) {
     text = text.slice(0, r.maxTokens * 4);
     stopReason = 'max_tokens';
+    stopSequence = null;
+  }
+  const hash = (salt: string) =>
+    createHash('sha256').update(`${salt}${batchId}/${r.customId}`).digest('base64url').slice(0, 22);
+  const content: unknown[] = [];
+  let outputChars = 0;
+  if (r.thinking) {
+    const thinking = `Emulated thinking ${r.digest}: the request asks about "${r.excerpt}", so the answer quotes it.`;
+    content.push({ type: 'thinking', thinking, signature: `EmuSig${hash('signature/')}` });
+    outputChars += thinking.length;
+  }
+  if (r.toolUse) {
+    const block = {
+      type: 'tool_use',
+      id: `toolu_01${hash('tool/')}`,
+      name: r.toolUse.name,
+      input: r.toolUse.input,
+    };
+    content.push(block);
+    outputChars += r.toolUse.name.length + JSON.stringify(r.toolUse.input).length;
+    stopReason = 'tool_use';
+    stopSequence = null;
+  } else {
+    content.push({ type: 'text', text, citations: null });
+    outputChars += text.length;
   }
   const id = `msg_01${createHash('sha256').update(`${batchId}/${r.customId}`).digest('base64url').slice(0, 22)}`;
   return JSON.stringify({
@@ -154,9 +249,9 @@ export function resultLine(
         type: 'message',
         role: 'assistant',
         model: r.model,
-        content: [{ type: 'text', text, citations: null }],
+        content,
         stop_reason: stopReason,
-        stop_sequence: null,
+        stop_sequence: stopSequence,
         stop_details: null,
         container: null,
         usage: {
@@ -168,7 +263,7 @@ export function resultLine(
           cache_read_input_tokens: r.cacheReadTokens,
           inference_geo: null,
           input_tokens: r.inputTokens,
-          output_tokens: Math.min(r.maxTokens, estimateTokens(text.length)),
+          output_tokens: Math.min(r.maxTokens, estimateTokens(outputChars)),
           output_tokens_details: null,
           server_tool_use: null,
           service_tier: 'batch',

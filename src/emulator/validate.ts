@@ -85,3 +85,60 @@ export function checkParams(
   }
   return undefined;
 }
+
+/**
+ * The checks on the params the emulator acts on (stop sequences, tools, thinking), worded like
+ * the API's messages; undefined when they pass.
+ */
+export function checkFeatures(params: Record<string, unknown>): string | undefined {
+  const { stop_sequences: stops, tools, tool_choice: choice, thinking, max_tokens: maxTokens } = params;
+  if (stops !== undefined) {
+    if (!Array.isArray(stops)) return 'stop_sequences: Input should be a valid list';
+    for (const [i, x] of stops.entries()) {
+      if (typeof x !== 'string') return `stop_sequences.${i}: Input should be a valid string`;
+    }
+  }
+  if (tools !== undefined) {
+    if (!Array.isArray(tools)) return 'tools: Input should be a valid list';
+    for (const [i, t] of tools.entries()) {
+      if (!isRecord(t)) return `tools.${i}: Input should be a valid dictionary`;
+      if (typeof t.name !== 'string') return `tools.${i}.name: Field required`;
+    }
+  }
+  let forced = false;
+  if (choice !== undefined) {
+    if (!isRecord(choice)) return 'tool_choice: Input should be a valid dictionary';
+    const kinds = ['auto', 'any', 'tool', 'none'];
+    if (typeof choice.type !== 'string' || !kinds.includes(choice.type)) {
+      return `tool_choice: Input tag '${String(choice.type)}' found using 'type' does not match any of the expected tags: 'auto', 'any', 'tool', 'none'`;
+    }
+    forced = choice.type === 'any' || choice.type === 'tool';
+    const defined = Array.isArray(tools) ? tools : [];
+    if (forced && defined.length === 0)
+      return 'tool_choice: tool_choice may only be specified while providing tools.';
+    if (choice.type === 'tool') {
+      if (typeof choice.name !== 'string') return 'tool_choice.tool.name: Field required';
+      if (!defined.some((t) => isRecord(t) && t.name === choice.name)) {
+        return `tool_choice.name: Tool '${choice.name}' not found in the provided tools`;
+      }
+    }
+  }
+  if (thinking !== undefined) {
+    if (!isRecord(thinking)) return 'thinking: Input should be a valid dictionary';
+    if (thinking.type === 'enabled') {
+      const budget = thinking.budget_tokens;
+      if (budget === undefined) return 'thinking.enabled.budget_tokens: Field required';
+      if (typeof budget !== 'number' || !Number.isInteger(budget))
+        return 'thinking.enabled.budget_tokens: Input should be a valid integer';
+      if (budget < 1024)
+        return 'thinking.enabled.budget_tokens: Input should be greater than or equal to 1024';
+      if (typeof maxTokens === 'number' && budget >= maxTokens)
+        return '`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size';
+    } else if (thinking.type !== 'adaptive' && thinking.type !== 'disabled') {
+      return `thinking: Input tag '${String(thinking.type)}' found using 'type' does not match any of the expected tags: 'enabled', 'disabled', 'adaptive'`;
+    }
+    if (forced && thinking.type !== 'disabled')
+      return 'Thinking may not be enabled when tool_choice forces tool use.';
+  }
+  return undefined;
+}
