@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { estimateTokens, promptTexts } from '../core/cost/tokens.js';
 import { isRecord } from '../core/is-record.js';
+import { mediaTokens } from './media.js';
 import { inputFromSchema } from './tool-input.js';
 import { checkFeatures, checkParams } from './validate.js';
 
@@ -131,7 +132,7 @@ export function storeRequest(
     maxTokens: typeof params.max_tokens === 'number' ? params.max_tokens : 1,
     excerpt: excerptOf(joined),
     digest,
-    inputTokens: estimateTokens(joined.length),
+    inputTokens: estimateTokens(joined.length) + mediaTokens(params),
     cacheWriteTokens: 0,
     cacheReadTokens: 0,
   };
