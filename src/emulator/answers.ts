@@ -20,6 +20,8 @@ export interface StoredRequest {
   inputTokens: number;
   cacheWriteTokens: number;
   cacheReadTokens: number;
+  /** The part of `cacheWriteTokens` written with a 1-hour ttl (the rest is 5 minutes). */
+  cacheWrite1hTokens: number;
   /** The request's `stop_sequences`, if any. */
   stopSequences?: string[];
   /** Appended to the answer when a stop sequence occurs in the last user text: that text from the sequence on. */
@@ -87,30 +89,69 @@ function excerptOf(prompt: string): string {
 const ERROR_TRIGGER = /EMULATE_ERROR=([a-z_]+)/;
 const EXPIRE_TRIGGER = 'EMULATE_EXPIRE';
 
-/** Tokens of the prompt prefix marked with `cache_control` (system blocks, then messages), or 0. */
-function cachedPrefixTokens(params: Record<string, unknown>): number {
+/**
+ * The minimum cacheable prefix, in tokens, by model (the API's table, matched on the model name,
+ * first match wins): a breakpoint whose prefix is shorter caches nothing.
+ */
+export const MIN_CACHEABLE_TOKENS: ReadonlyArray<readonly [RegExp, number]> = [
+  [/opus-4-[56]|haiku-4-5/, 4096],
+  [/sonnet-4-6|haiku/, 2048], // Sonnet 4.6; Haiku 3 and 3.5
+  [/./, 1024], // every other model (Sonnet 4.5, Opus 4.1, Opus 4, Sonnet 4, Sonnet 3.7, …)
+];
+
+export function minCacheableTokens(model: string): number {
+  return MIN_CACHEABLE_TOKENS.find(([re]) => re.test(model))?.[1] ?? 1024;
+}
+
+/** A `cache_control` breakpoint: the tokens of the prefix up to it, a hash of that prefix, its ttl. */
+interface Breakpoint {
+  tokens: number;
+  key: string;
+  ttl: '5m' | '1h';
+}
+
+/**
+ * The request's cache breakpoints, in prompt order (tools, system blocks, then messages). A
+ * prefix's tokens are its text characters ÷ 4 plus its images' and documents' tokens; its key
+ * hashes the model, the tools and every block up to the breakpoint.
+ */
+function breakpointsOf(params: Record<string, unknown>, model: string): Breakpoint[] {
+  const marked = (content: unknown) =>
+    Array.isArray(content) && content.some((b) => isRecord(b) && b.cache_control);
+  const messages = Array.isArray(params.messages) ? params.messages : [];
+  if (!marked(params.system) && !messages.some((m) => isRecord(m) && marked(m.content))) return [];
+  const hash = createHash('sha256').update(`${model}\u0000${JSON.stringify(params.tools ?? null)}`);
   let chars = 0;
-  let cached = 0;
-  const visit = (content: unknown) => {
+  let media = 0;
+  const out: Breakpoint[] = [];
+  const visit = (content: unknown, role: string) => {
+    hash.update(`\u0000${role}`);
     if (typeof content === 'string') {
       chars += content.length;
+      hash.update(content);
       return;
     }
     if (!Array.isArray(content)) return;
     for (const block of content) {
-      if (block && typeof block === 'object') {
-        const b = block as Record<string, unknown>;
-        if (typeof b.text === 'string') chars += b.text.length;
-        if (b.cache_control) cached = chars;
+      if (!isRecord(block)) continue;
+      if (typeof block.text === 'string') chars += block.text.length;
+      else media += mediaTokens({ messages: [{ content: [block] }] });
+      const { cache_control: control, ...rest } = block;
+      hash.update(JSON.stringify(rest));
+      if (isRecord(control)) {
+        out.push({
+          tokens: estimateTokens(chars) + media,
+          key: hash.copy().digest('hex'),
+          ttl: control.ttl === '1h' ? '1h' : '5m',
+        });
       }
     }
   };
-  visit(params.system);
+  visit(params.system, 'system');
   if (Array.isArray(params.messages)) {
-    for (const m of params.messages)
-      if (m && typeof m === 'object') visit((m as Record<string, unknown>).content);
+    for (const m of params.messages) if (isRecord(m)) visit(m.content, String(m.role));
   }
-  return estimateTokens(cached);
+  return out;
 }
 
 /**
@@ -121,6 +162,7 @@ export function storeRequest(
   request: { custom_id: string; params: Record<string, unknown> },
   apiVersion: string,
   cachedPrefixes: Set<string>,
+  minCacheTokens?: number,
 ): StoredRequest {
   const params = request.params;
   const texts = promptTexts(params);
@@ -135,6 +177,7 @@ export function storeRequest(
     inputTokens: estimateTokens(joined.length) + mediaTokens(params),
     cacheWriteTokens: 0,
     cacheReadTokens: 0,
+    cacheWrite1hTokens: 0,
   };
   const invalid = checkParams(params, apiVersion) ?? checkFeatures(params);
   if (invalid) {
@@ -150,15 +193,20 @@ export function storeRequest(
     };
   }
   if (joined.includes(EXPIRE_TRIGGER)) return { ...base, outcome: 'expired' };
-  const cached = cachedPrefixTokens(params);
-  if (cached > 0) {
-    const key = `${base.model}\u0000${cached}\u0000${JSON.stringify(params.system ?? null).slice(0, 4096)}`;
-    if (cachedPrefixes.has(key)) base.cacheReadTokens = cached;
-    else {
-      cachedPrefixes.add(key);
-      base.cacheWriteTokens = cached;
-    }
-    base.inputTokens = Math.max(0, base.inputTokens - cached);
+  const min = minCacheTokens ?? minCacheableTokens(base.model);
+  const breakpoints = breakpointsOf(params, base.model).filter((p) => p.tokens >= min && p.tokens > 0);
+  const last = breakpoints.at(-1);
+  if (last) {
+    // The longest prefix an earlier request of the batch wrote is read; the rest up to the last
+    // breakpoint is written, as 1h up to the last 1h breakpoint and 5m after it.
+    const hit = breakpoints.filter((p) => cachedPrefixes.has(p.key)).at(-1);
+    const read = hit?.tokens ?? 0;
+    const last1h = breakpoints.filter((p) => p.ttl === '1h').at(-1);
+    base.cacheReadTokens = read;
+    base.cacheWrite1hTokens = Math.max(0, (last1h?.tokens ?? 0) - read);
+    base.cacheWriteTokens = last.tokens - read;
+    for (const p of breakpoints) cachedPrefixes.add(p.key);
+    base.inputTokens = Math.max(0, base.inputTokens - last.tokens);
   }
   return { ...base, ...featuresOf(params, digest), outcome: 'succeeded' };
 }
@@ -258,7 +306,10 @@ export function resultLine(
         usage: {
           cache_creation:
             r.cacheWriteTokens > 0
-              ? { ephemeral_5m_input_tokens: r.cacheWriteTokens, ephemeral_1h_input_tokens: 0 }
+              ? {
+                  ephemeral_5m_input_tokens: r.cacheWriteTokens - r.cacheWrite1hTokens,
+                  ephemeral_1h_input_tokens: r.cacheWrite1hTokens,
+                }
               : null,
           cache_creation_input_tokens: r.cacheWriteTokens,
           cache_read_input_tokens: r.cacheReadTokens,

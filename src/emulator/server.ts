@@ -30,6 +30,11 @@ export interface EmulatorOptions {
   /** Characters of text in each answer. */
   answerSize?: number | undefined;
   /**
+   * The minimum cacheable prefix in tokens, for every model (default: the API's table by model,
+   * `MIN_CACHEABLE_TOKENS`); 0 caches any prefix marked with `cache_control`.
+   */
+  minCacheTokens?: number | undefined;
+  /**
    * Faults to inject: a SPEC such as `429=0.1,slow=200ms,reset=0.3` (see `parseFaults`) or a
    * parsed FaultSpec. Default: none.
    */
@@ -96,6 +101,7 @@ function emulatorState(options: EmulatorOptions, faults: FaultSpec): EmulatorSta
       processingMs,
       cancelMs: options.cancelTimeMs ?? Math.min(1000, processingMs / 10),
       answerSize: options.answerSize,
+      minCacheTokens: options.minCacheTokens,
     }),
     plan,
     now,

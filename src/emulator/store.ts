@@ -25,6 +25,8 @@ export interface StoreOptions {
   cancelMs: number;
   /** Characters of text in each answer (default: a short sentence). */
   answerSize?: number | undefined;
+  /** The minimum cacheable prefix in tokens, for every model (default: `MIN_CACHEABLE_TOKENS` by model). */
+  minCacheTokens?: number | undefined;
   /** A fault to impose on a request that would succeed (fault injection), asked once per request. */
   resultFault?: ((customId: string) => ResultFault | undefined) | undefined;
 }
@@ -48,7 +50,7 @@ export class BatchStore {
       createdAt: this.options.now(),
       processingMs: this.options.processingMs,
       requests: requests.map((r) => {
-        const stored = storeRequest(r, apiVersion, cached);
+        const stored = storeRequest(r, apiVersion, cached, this.options.minCacheTokens);
         const fault = this.options.resultFault?.(r.custom_id);
         return fault && stored.outcome === 'succeeded' ? { ...stored, ...fault } : stored;
       }),

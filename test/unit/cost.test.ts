@@ -98,7 +98,8 @@ describe('actual cost of results (emulator usage, hand-computed)', () => {
   it('prices input, output, cache writes and reads as the API bills them', async () => {
     const { startEmulator } = await import('../../src/emulator/server.js');
     const clock = testClock();
-    const emulator = await startEmulator({ processingTimeMs: 50, now: clock.now });
+    // minCacheTokens 0: the 200-token prefix below is cached although it is under haiku's minimum.
+    const emulator = await startEmulator({ processingTimeMs: 50, now: clock.now, minCacheTokens: 0 });
     try {
       const env = { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: emulator.url };
       // Two requests sharing an 800-character cached system prompt (200 tokens), each with a
