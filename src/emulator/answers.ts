@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { estimateTokens, promptTexts } from '../core/cost/tokens.js';
+import { estimateTokens, mediaTokens, promptTexts } from '../core/cost/tokens.js';
 import { isRecord } from '../core/is-record.js';
-import { mediaTokens } from './media.js';
 import { inputFromSchema } from './tool-input.js';
 import { checkFeatures, checkParams } from './validate.js';
 

@@ -1,9 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
-import { imageSize } from '../../src/emulator/media.js';
 import { useEmulator } from '../helpers/emulator.js';
 
-// Images and documents count input tokens in the emulator's answers (through the official SDK).
+// Images and documents count input tokens in the emulator's answers (through the official SDK),
+// by the estimator's rules (src/core/cost/images.ts), so `estimate` agrees with the usage.
 const ctx = useEmulator({ processingTimeMs: 150, stoppedClock: true });
 
 function png(width: number, height: number): Buffer {
@@ -76,22 +76,13 @@ async function inputTokens(content: unknown[]): Promise<number> {
 const text = { type: 'text', text: 'Describe this.' }; // 14 characters: 4 tokens
 
 describe('emulator: images and documents count input tokens', () => {
-  it('reads the size in PNG, GIF, JPEG and WEBP headers', () => {
-    expect(imageSize(png(640, 480))).toEqual({ width: 640, height: 480 });
-    expect(imageSize(gif(100, 50))).toEqual({ width: 100, height: 50 });
-    expect(imageSize(jpeg(800, 600))).toEqual({ width: 800, height: 600 });
-    expect(imageSize(webp(300, 200))).toEqual({ width: 300, height: 200 });
-    expect(imageSize(Buffer.from('not an image'))).toBeUndefined();
-  });
-
-  it('an image counts width × height ÷ 750, after downscaling large ones', async () => {
+  it('an image counts width × height ÷ 750 from its header, at most 1,600', async () => {
     expect(await inputTokens([text])).toBe(4);
     expect(await inputTokens([image(png(640, 480)), text])).toBe(4 + 410); // 307,200 ÷ 750 = 409.6
     expect(await inputTokens([image(gif(100, 50), 'image/gif'), text])).toBe(4 + 7);
     expect(await inputTokens([image(jpeg(800, 600), 'image/jpeg'), text])).toBe(4 + 640);
     expect(await inputTokens([image(webp(300, 200), 'image/webp'), text])).toBe(4 + 80);
-    // 3000 × 2000 is scaled to 1.15 megapixels (1313 × 876): 1,534 tokens.
-    expect(await inputTokens([image(png(3000, 2000)), text])).toBe(4 + 1534);
+    expect(await inputTokens([image(png(3000, 2000)), text])).toBe(4 + 1600);
     // A url source (size unknown) and unreadable data: 1,600.
     expect(
       await inputTokens([{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }, text]),
@@ -99,18 +90,15 @@ describe('emulator: images and documents count input tokens', () => {
     expect(await inputTokens([image(Buffer.from('garbage')), text])).toBe(4 + 1600);
   });
 
-  it('a PDF counts 1,500 tokens a page; a text document counts its characters', async () => {
+  it('a PDF counts 2,300 tokens a page; a text document counts its characters; a URL one 10,000', async () => {
     const doc = (source: Record<string, unknown>) => ({ type: 'document', source });
     const b64 = (s: string) => Buffer.from(s).toString('base64');
     expect(
       await inputTokens([doc({ type: 'base64', media_type: 'application/pdf', data: b64(pdf(3)) }), text]),
-    ).toBe(4 + 4500);
-    expect(await inputTokens([doc({ type: 'url', url: 'https://x/y.pdf' }), text])).toBe(4 + 1500);
+    ).toBe(4 + 6900);
+    expect(await inputTokens([doc({ type: 'url', url: 'https://x/y.pdf' }), text])).toBe(4 + 10_000);
     expect(
       await inputTokens([doc({ type: 'text', media_type: 'text/plain', data: 'a'.repeat(400) }), text]),
     ).toBe(4 + 100);
-    expect(
-      await inputTokens([doc({ type: 'content', content: [{ type: 'text', text: 'b'.repeat(40) }] }), text]),
-    ).toBe(4 + 10);
   });
 });
