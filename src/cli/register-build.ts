@@ -59,6 +59,13 @@ export const REQUEST_OPTIONS = defineJobOptions({
 });
 
 /** The options of each source (shared by `build` and `run`): all of them shape the requests. */
+/** `--citations` (csv and json: whichever documents the rows bring). */
+const CITATIONS = {
+  flags: '--citations',
+  help: 'turn on citations for every document',
+  shapes: true,
+} as const;
+
 export const CSV_OPTIONS = defineJobOptions({
   promptColumn: { flags: '--prompt-column <col>', help: 'column holding the prompt', shapes: true },
   template: {
@@ -94,11 +101,7 @@ export const CSV_OPTIONS = defineJobOptions({
     parse: collect,
     shapes: true,
   },
-  citations: {
-    flags: '--citations',
-    help: 'turn on citations for every document',
-    shapes: true,
-  },
+  citations: CITATIONS,
   ...REQUEST_OPTIONS,
   ...MODEL_OPTIONS,
 });
@@ -136,11 +139,7 @@ export const JSON_OPTIONS = defineJobOptions({
     parse: collect,
     shapes: true,
   },
-  citations: {
-    flags: '--citations',
-    help: 'turn on citations for every document',
-    shapes: true,
-  },
+  citations: CITATIONS,
   ...REQUEST_OPTIONS,
   ...MODEL_OPTIONS,
 });
