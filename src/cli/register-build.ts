@@ -50,6 +50,27 @@ export const REQUEST_OPTIONS = defineJobOptions({
     parse: collect,
     shapes: true,
   },
+  stop: {
+    flags: '--stop <seq>',
+    help: 'a stop sequence of each request (repeatable): stop_sequences',
+    parse: collect,
+    shapes: true,
+  },
+  tools: {
+    flags: '--tools <file>',
+    help: 'a JSON file with an array of tool definitions ({name, description, input_schema}) for each request',
+    shapes: true,
+  },
+  toolChoice: {
+    flags: '--tool-choice <choice>',
+    help: 'auto, any, none, or a tool NAME to force that tool (its input comes back as the answer)',
+    shapes: true,
+  },
+  thinking: {
+    flags: '--thinking <budget>',
+    help: 'extended thinking: a token budget (at least 1,024, under --max-tokens), or adaptive',
+    shapes: true,
+  },
   idPrefix: { flags: '--id-prefix <prefix>', help: 'put PREFIX before every custom_id', shapes: true },
   hashIds: {
     flags: '--hash-ids',
@@ -58,7 +79,6 @@ export const REQUEST_OPTIONS = defineJobOptions({
   },
 });
 
-/** The options of each source (shared by `build` and `run`): all of them shape the requests. */
 /** `--citations` (csv and json: whichever documents the rows bring). */
 const CITATIONS = {
   flags: '--citations',
@@ -66,6 +86,7 @@ const CITATIONS = {
   shapes: true,
 } as const;
 
+/** The options of each source (shared by `build` and `run`): all of them shape the requests. */
 export const CSV_OPTIONS = defineJobOptions({
   promptColumn: { flags: '--prompt-column <col>', help: 'column holding the prompt', shapes: true },
   template: {

@@ -23,6 +23,14 @@ export interface RequestOptions {
   params?: string | undefined;
   /** `--param key=json`, repeatable. */
   param?: string[] | undefined;
+  /** `--stop SEQ`, repeatable: `stop_sequences`. */
+  stop?: string[] | undefined;
+  /** `--tools FILE`: a JSON array of tool definitions (`{name, description, input_schema}`). */
+  tools?: string | undefined;
+  /** `--tool-choice auto|any|none|NAME`. */
+  toolChoice?: string | undefined;
+  /** `--thinking BUDGET|adaptive`: extended thinking with a token budget, or adaptive. */
+  thinking?: string | undefined;
 }
 
 /** Turns a prompt and an id into one request line; every line has the same shape. */
@@ -97,6 +105,7 @@ export async function requestShape(
   } else if (options.cacheSystem) {
     throw new UsageError('--cache-system needs a system prompt', 'add --system TEXT or --system @FILE');
   }
+  Object.assign(params, await featureParams(options, maxTokens, context.cwd));
   Object.assign(params, parseExtraParams(options.params, options.param));
 
   // Every line is `{"custom_id":ID,"params":{…,"messages":[{"role":"user","content":PROMPT}]}}`:
@@ -121,4 +130,102 @@ export async function requestShape(
     throw new UsageError(`${first?.field}: ${first?.message}`, 'check --model, --max-tokens and --params');
   }
   return { model, maxTokens, systemChars, params, line };
+}
+
+/** Reads `--tools FILE`: a JSON array of tool definitions, each with a name. */
+async function readTools(file: string, cwd: string): Promise<Array<Record<string, unknown>>> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(resolve(cwd, file), 'utf8'));
+  } catch (error) {
+    const why =
+      error instanceof SyntaxError
+        ? `not JSON (${error.message})`
+        : ((error as NodeJS.ErrnoException).code ?? String(error));
+    throw new UsageError(
+      `--tools ${file}: cannot read it: ${why}`,
+      'give a JSON file holding an array of tool definitions',
+    );
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) {
+    throw new UsageError(
+      `--tools ${file}: must hold a non-empty JSON array of tool definitions`,
+      'e.g. [{"name": "record", "description": "…", "input_schema": {"type": "object", "properties": {…}}}]',
+    );
+  }
+  parsed.forEach((tool, i) => {
+    const t = tool as Record<string, unknown>;
+    if (typeof tool !== 'object' || tool === null || typeof t.name !== 'string' || !t.name) {
+      throw new UsageError(
+        `--tools ${file}: tool ${i + 1} has no name`,
+        'each tool is {"name", "description", "input_schema"}',
+      );
+    }
+    const schema = t.input_schema as Record<string, unknown> | undefined;
+    if (t.type === undefined && (typeof schema !== 'object' || schema === null || schema.type !== 'object')) {
+      throw new UsageError(
+        `--tools ${file}: tool ${t.name}: input_schema must be a JSON Schema with "type": "object"`,
+      );
+    }
+  });
+  return parsed as Array<Record<string, unknown>>;
+}
+
+/** `stop_sequences`, `tools`, `tool_choice` and `thinking` from their flags, checked as the API would. */
+async function featureParams(
+  options: RequestOptions,
+  maxTokens: number,
+  cwd: string,
+): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  if (options.stop && options.stop.length > 0) {
+    if (options.stop.some((s) => s.length === 0)) throw new UsageError('--stop must not be empty');
+    out.stop_sequences = options.stop;
+  }
+  const tools = options.tools === undefined ? undefined : await readTools(options.tools, cwd);
+  if (tools) out.tools = tools;
+  if (options.toolChoice !== undefined) {
+    const choice = options.toolChoice;
+    if (choice === 'auto' || choice === 'any' || choice === 'none') out.tool_choice = { type: choice };
+    else out.tool_choice = { type: 'tool', name: choice };
+    if (choice !== 'none' && !tools) {
+      throw new UsageError(
+        `--tool-choice ${choice} needs --tools FILE`,
+        'define the tools the model may call',
+      );
+    }
+    if (
+      tools &&
+      choice !== 'auto' &&
+      choice !== 'any' &&
+      choice !== 'none' &&
+      !tools.some((t) => t.name === choice)
+    ) {
+      throw new UsageError(
+        `--tool-choice ${choice}: no tool of that name in --tools (${tools.map((t) => t.name).join(', ')})`,
+        'name one of the tools, or use auto, any or none',
+      );
+    }
+  }
+  if (options.thinking !== undefined) {
+    if (options.thinking === 'adaptive') out.thinking = { type: 'adaptive' };
+    else {
+      const budget = Number(options.thinking);
+      if (!/^\d+$/.test(options.thinking) || budget < 1024 || budget >= maxTokens) {
+        throw new UsageError(
+          `--thinking ${options.thinking}: the budget must be a whole number of tokens, at least 1,024 and under --max-tokens (${maxTokens.toLocaleString('en-US')})`,
+          'e.g. --thinking 2048 --max-tokens 4096, or --thinking adaptive',
+        );
+      }
+      out.thinking = { type: 'enabled', budget_tokens: budget };
+    }
+    const forced = out.tool_choice as { type: string } | undefined;
+    if (forced && (forced.type === 'any' || forced.type === 'tool')) {
+      throw new UsageError(
+        '--thinking cannot be used with a forced --tool-choice (any or a tool name)',
+        'use --tool-choice auto with thinking',
+      );
+    }
+  }
+  return out;
 }
