@@ -127,7 +127,11 @@ describe('checkRequest', () => {
   it('accepts params it does not know (system, tools, thinking…)', () => {
     expect(
       checkRequest(
-        request('a', 'x', { system: 'be brief', thinking: { type: 'enabled', budget_tokens: 1024 } }),
+        request('a', 'x', {
+          system: 'be brief',
+          max_tokens: 2048,
+          thinking: { type: 'enabled', budget_tokens: 1024 },
+        }),
       ),
     ).toEqual([]);
   });

@@ -1,6 +1,16 @@
 import { z } from 'zod';
-import { removedParamIssues } from './api-version.js';
+import { API_VERSION, REMOVED_PARAMS, removedParamIssues } from './api-version.js';
 import { CUSTOM_ID_PATTERN } from './limits.js';
+import {
+  CacheControlSchema,
+  MessageSchema,
+  OutputConfigSchema,
+  requiredOr,
+  TextBlockSchema,
+  ThinkingSchema,
+  ToolChoiceSchema,
+  ToolSchema,
+} from './params-shape.js';
 
 function typeName(value: unknown): string {
   if (value === null) return 'null';
@@ -9,27 +19,15 @@ function typeName(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-const requiredOr = (what: string) => (issue: { input?: unknown }) =>
-  issue.input === undefined ? 'is required' : `must be ${what}, got ${typeName(issue.input)}`;
-
-const contentBlock = z.looseObject({ type: z.string({ error: requiredOr('a string') }) });
-
-/** One message of a conversation: a role and its content (a string or content blocks). */
-export const MessageSchema = z.looseObject({
-  role: z.enum(['user', 'assistant'], {
-    error: (issue) => (issue.input === undefined ? 'is required' : 'must be "user" or "assistant"'),
-  }),
-  content: z.union([z.string(), z.array(contentBlock)], {
-    error: (issue) =>
-      issue.input === undefined ? 'is required' : 'must be a string or an array of content blocks',
-  }),
-});
+export { MessageSchema };
 
 /**
- * The Messages parameters of one request. Only what the API checks at create time, or what makes
- * a request certain to fail, is checked here; other parameters pass through untouched.
+ * The Messages parameters of one request, as `MessageCreateParamsBase` of the SDK lists them
+ * (strict: an unknown key is refused, as the API refuses it). Checks that span fields (a forced
+ * tool that is defined, the thinking budget, message order, per-model max_tokens) are in
+ * `crossIssues`.
  */
-export const ParamsSchema = z.looseObject(
+export const ParamsSchema = z.strictObject(
   {
     model: z.string({ error: requiredOr('a string') }).min(1, { error: 'must not be empty' }),
     max_tokens: z
@@ -39,9 +37,34 @@ export const ParamsSchema = z.looseObject(
     messages: z
       .array(MessageSchema, { error: requiredOr('an array of messages') })
       .min(1, { error: 'must hold at least one message' }),
+    cache_control: CacheControlSchema,
+    container: z
+      .union([
+        z.string(),
+        z.strictObject({ id: z.string().nullish(), skills: z.array(z.unknown()).nullish() }),
+      ])
+      .nullish(),
+    diagnostics: z.strictObject({ previous_message_id: z.string().nullish() }).nullish(),
+    inference_geo: z.string().nullish(),
+    metadata: z.strictObject({ user_id: z.string().nullish() }).optional(),
+    output_config: OutputConfigSchema.optional(),
+    service_tier: z.enum(['auto', 'standard_only']).optional(),
+    /** Checked in crossIssues: a batch request cannot ask for a speed. */
+    speed: z.enum(['standard', 'fast']).nullish(),
+    stop_sequences: z.array(z.string()).optional(),
     stream: z.literal(false, { error: 'must not be true: batch requests do not stream' }).optional(),
+    system: z
+      .union([z.string(), z.array(TextBlockSchema)], {
+        error: requiredOr('a string or an array of text blocks'),
+      })
+      .optional(),
+    thinking: ThinkingSchema.optional(),
+    tool_choice: ToolChoiceSchema.optional(),
+    tools: z.array(ToolSchema, { error: requiredOr('an array of tools') }).optional(),
+    user_profile_id: z.string().optional(),
+    workspace_id: z.string().optional(),
   },
-  { error: requiredOr('an object') },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? undefined : requiredOr('an object')(issue)) },
 );
 
 /** One line of a request file: exactly `custom_id` and `params`. */
@@ -68,9 +91,99 @@ export interface RequestIssue {
   message: string;
 }
 
+/** Largest max_tokens of the models whose output limit is known (others are left to the API). */
+export const MAX_OUTPUT_TOKENS: Readonly<Record<string, number>> = {
+  'claude-haiku-4-5': 64_000,
+  'claude-sonnet-4-5': 64_000,
+  'claude-opus-4-5': 64_000,
+  'claude-sonnet-4-6': 64_000,
+  'claude-opus-4-6': 128_000,
+};
+
+const UNKNOWN_PARAM = `unknown key: not a parameter of the Messages API under version ${API_VERSION} (the version this tool's SDK sends); the API would refuse it ("Extra inputs are not permitted")`;
+const BETAS =
+  'not allowed in a batch request: betas go in the anthropic-beta header of the whole batch, not in one request; remove it';
+const SPEED = 'not allowed in a batch request: batches run at standard speed; remove it';
+
+function unknownKeyMessage(path: readonly PropertyKey[], key: string): string | undefined {
+  if (path.length === 0)
+    return 'unknown key: a request has only custom_id and params (keep other data out of the request)';
+  if (path.length === 1 && path[0] === 'params') {
+    if ((REMOVED_PARAMS as readonly string[]).includes(key)) return undefined; // reported by removedParamIssues
+    if (key === 'betas') return BETAS;
+    return UNKNOWN_PARAM;
+  }
+  return 'unknown key: the API does not take it here ("Extra inputs are not permitted")';
+}
+
+type Issue = z.core.$ZodIssue;
+
+/** The issues of a failed union, from the branch that got furthest (deepest path). */
+function flatten(issue: Issue, out: Issue[]): void {
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    let best = issue.errors[0] ?? [];
+    let depth = -1;
+    for (const branch of issue.errors) {
+      const d = Math.max(
+        ...branch.map((i) => (i.code === 'invalid_type' && i.path.length === 0 ? -1 : i.path.length)),
+      );
+      if (d > depth) {
+        depth = d;
+        best = branch;
+      }
+    }
+    if (depth <= 0) {
+      out.push(issue);
+      return;
+    }
+    for (const inner of best) flatten({ ...inner, path: [...issue.path, ...inner.path] } as Issue, out);
+    return;
+  }
+  out.push(issue);
+}
+
+/** Checks that span fields of params that passed the schema. */
+function crossIssues(params: BatchRequest['params']): RequestIssue[] {
+  const issues: RequestIssue[] = [];
+  if (params.speed != null) issues.push({ field: 'params.speed', message: SPEED });
+  const choice = params.tool_choice;
+  if (choice?.type === 'tool') {
+    const names = new Set((params.tools ?? []).map((t) => t.name));
+    if (!names.has(choice.name)) {
+      issues.push({
+        field: 'params.tool_choice.name',
+        message: `${JSON.stringify(choice.name)} is not a tool of this request (${names.size ? `its tools: ${[...names].join(', ')}` : 'it has no tools'})`,
+      });
+    }
+  }
+  const thinking = params.thinking;
+  if (thinking?.type === 'enabled') {
+    if (thinking.budget_tokens < 1024) {
+      issues.push({
+        field: 'params.thinking.budget_tokens',
+        message: `must be at least 1024, got ${thinking.budget_tokens}`,
+      });
+    } else if (thinking.budget_tokens >= params.max_tokens) {
+      issues.push({
+        field: 'params.thinking.budget_tokens',
+        message: `must be less than max_tokens (${params.max_tokens}), got ${thinking.budget_tokens}`,
+      });
+    }
+  }
+  const limit = MAX_OUTPUT_TOKENS[params.model.replace(/-\d{8}$/, '')];
+  if (limit !== undefined && params.max_tokens > limit) {
+    issues.push({
+      field: 'params.max_tokens',
+      message: `${params.model} writes at most ${limit.toLocaleString('en-US')} tokens, got ${params.max_tokens.toLocaleString('en-US')}`,
+    });
+  }
+  return issues;
+}
+
 /**
- * Checks one parsed request; returns its problems (empty when valid). Parameters the current API
- * version no longer takes (temperature, top_p, top_k) are problems: the API would refuse them.
+ * Checks one parsed request against the request shape of the API version the SDK sends; returns
+ * its problems (empty when valid). Parameters that version no longer takes (temperature, top_p,
+ * top_k) are problems: the API would refuse them.
  */
 export function checkRequest(value: unknown): RequestIssue[] {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -83,17 +196,16 @@ export function checkRequest(value: unknown): RequestIssue[] {
   }
   const removed = removedParamIssues((value as { params?: unknown }).params);
   const result = BatchRequestSchema.safeParse(value);
-  if (result.success) return removed;
+  if (result.success) return [...crossIssues(result.data.params), ...removed];
   const issues: RequestIssue[] = [];
-  for (const issue of result.error.issues) {
+  const flat: Issue[] = [];
+  for (const issue of result.error.issues) flatten(issue, flat);
+  for (const issue of flat) {
     if (issue.code === 'unrecognized_keys') {
       const prefix = issue.path.length ? `${issue.path.join('.')}.` : '';
       for (const key of issue.keys) {
-        issues.push({
-          field: `${prefix}${key}`,
-          message:
-            'unknown key: a request has only custom_id and params (keep other data out of the request)',
-        });
+        const message = unknownKeyMessage(issue.path, key);
+        if (message) issues.push({ field: `${prefix}${key}`, message });
       }
       continue;
     }
