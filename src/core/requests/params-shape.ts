@@ -50,17 +50,40 @@ export const CacheControlSchema = obj({
   ttl: oneOf(['5m', '1h'] as const).optional(),
 }).nullish();
 
-const caller = z.looseObject({ type: str() }).optional();
+const caller = byType('a caller', [
+  obj({ type: lit('direct') }),
+  obj({ type: lit('code_execution_20250825'), tool_id: str() }),
+  obj({ type: lit('code_execution_20260120'), tool_id: str() }),
+]).optional();
 
-const citation = z.looseObject({
-  type: oneOf([
-    'char_location',
-    'page_location',
-    'content_block_location',
-    'web_search_result_location',
-    'search_result_location',
-  ] as const),
-});
+const int = () => z.number({ error: requiredOr('an integer') }).int();
+const documentCitation = { cited_text: str(), document_index: int(), document_title: z.string().nullable() };
+const citation = byType('a citation', [
+  obj({ type: lit('char_location'), ...documentCitation, start_char_index: int(), end_char_index: int() }),
+  obj({ type: lit('page_location'), ...documentCitation, start_page_number: int(), end_page_number: int() }),
+  obj({
+    type: lit('content_block_location'),
+    ...documentCitation,
+    start_block_index: int(),
+    end_block_index: int(),
+  }),
+  obj({
+    type: lit('web_search_result_location'),
+    cited_text: str(),
+    encrypted_index: str(),
+    title: z.string().nullable(),
+    url: str(),
+  }),
+  obj({
+    type: lit('search_result_location'),
+    cited_text: str(),
+    search_result_index: int(),
+    source: str(),
+    title: z.string().nullable(),
+    start_block_index: int(),
+    end_block_index: int(),
+  }),
+]);
 
 export const TextBlockSchema = obj({
   type: lit('text'),
@@ -135,8 +158,13 @@ const toolResultContent = byType('a tool result content block', [
   ImageBlockSchema,
   SearchResultBlockSchema,
   DocumentBlockSchema,
-  z.looseObject({ type: lit('tool_reference') }),
-  z.looseObject({ type: lit('browser_state') }),
+  obj({ type: lit('tool_reference'), tool_name: str(), cache_control: CacheControlSchema }),
+  obj({
+    type: lit('browser_state'),
+    tabs: z.array(z.record(z.string(), z.unknown()), { error: requiredOr('an array of tabs') }),
+    state_changes: z.array(z.record(z.string(), z.unknown())).nullish(),
+    cache_control: CacheControlSchema,
+  }),
 ]);
 
 export const ToolResultBlockSchema = obj({
