@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { estimateTokens, mediaTokens, promptTexts } from '../core/cost/tokens.js';
 import { isRecord } from '../core/is-record.js';
 import { inputFromSchema } from './tool-input.js';
-import { checkFeatures, checkParams } from './validate.js';
+import { checkFeatures, checkParams, checkShape } from './validate.js';
 
 /** What the emulator keeps of one request: enough to answer it, not the whole prompt. */
 export interface StoredRequest {
@@ -178,7 +178,8 @@ export function storeRequest(
     cacheReadTokens: 0,
     cacheWrite1hTokens: 0,
   };
-  const invalid = checkParams(params, apiVersion) ?? checkFeatures(params);
+  const invalid =
+    checkParams(params, apiVersion) ?? checkFeatures(params) ?? checkShape(request.custom_id, params);
   if (invalid) {
     return { ...base, outcome: 'errored', errorType: 'invalid_request_error', errorMessage: invalid };
   }

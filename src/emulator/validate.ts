@@ -1,5 +1,6 @@
 import { isRecord } from '../core/is-record.js';
 import { CUSTOM_ID_PATTERN } from '../core/requests/limits.js';
+import { checkRequest } from '../core/requests/schema.js';
 
 /** A create-time problem, worded as the API words it: `path: message`. */
 export class CreateError extends Error {}
@@ -141,4 +142,16 @@ export function checkFeatures(params: Record<string, unknown>): string | undefin
       return 'Thinking may not be enabled when tool_choice forces tool use.';
   }
   return undefined;
+}
+
+/**
+ * The rest of the Messages request shape (unknown keys, content blocks and their fields, tools,
+ * tool_choice, thinking…), checked with the same schema the CLI validates with: a request that
+ * got past a client that does not validate (curl, another SDK) comes back errored, as the API
+ * reports per-request problems. Undefined when it passes.
+ */
+export function checkShape(customId: string, params: Record<string, unknown>): string | undefined {
+  const [first] = checkRequest({ custom_id: customId, params });
+  if (!first) return undefined;
+  return `${first.field.replace(/^params\./, '')}: ${first.message}`;
 }
