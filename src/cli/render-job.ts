@@ -8,7 +8,7 @@ import type { Context } from './context.js';
 import { count, n } from './format.js';
 import { println } from './io.js';
 import { startProgress } from './progress.js';
-import { batchLine, batchRecord, totalsLine } from './render-monitor.js';
+import { batchLine, batchRecord, liveText } from './render-monitor.js';
 
 /** `shard 2/3` */
 function shardName(index: number, manifest: Manifest): string {
@@ -47,15 +47,17 @@ export async function jobReporter(
   };
   const showPoll = (batches: Array<MessageBatch | undefined>, at: number) => {
     const known = batches.filter((b): b is MessageBatch => !!b);
-    const lines = [
-      ...known.map((b) => batchLine(b.id, b, at)),
-      ...(known.length > 1 ? [totalsLine(batches)] : []),
-    ];
     if (!spinning) {
       progress?.start?.();
       spinning = true;
     }
-    progress?.update(lines.join('\n  '));
+    progress?.update(
+      liveText(
+        known.map((b) => b.id),
+        known,
+        at,
+      ),
+    );
   };
   const onEvent = (event: JobEvent) => {
     if (options.json) {

@@ -25,6 +25,17 @@ export function batchLine(id: string, b: MessageBatch | undefined, now: number):
   return `${id}  ${b.processing_status} · ${total} · age ${age} · expires in ${left}`;
 }
 
+/**
+ * The live text of a watch (a spinner's): one line per batch, and the totals for several; later
+ * lines are indented to sit under the spinner's first.
+ */
+export function liveText(ids: string[], batches: Array<MessageBatch | undefined>, now: number): string {
+  return [
+    ...ids.map((id, i) => batchLine(id, batches[i], now)),
+    ...(ids.length > 1 ? [totalsLine(batches)] : []),
+  ].join('\n  ');
+}
+
 /** The combined line for several batches. */
 export function totalsLine(batches: Array<MessageBatch | undefined>): string {
   const known = batches.filter((b): b is MessageBatch => b !== undefined);

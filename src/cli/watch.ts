@@ -13,7 +13,14 @@ import { println } from './io.js';
 import { pricesPath } from './prices.js';
 import { type Progress, startProgress } from './progress.js';
 import { costText } from './render-cost.js';
-import { batchesTable, batchLine, batchRecord, batchSummary, totalsLine } from './render-monitor.js';
+import {
+  batchesTable,
+  batchLine,
+  batchRecord,
+  batchSummary,
+  liveText,
+  totalsLine,
+} from './render-monitor.js';
 import { summaryText } from './render-results.js';
 
 /** Options of `monitor`. */
@@ -45,10 +52,7 @@ class WatchDisplay {
 
   /** The spinner's text: one line per batch, and the totals for several (later lines sit under the spinner). */
   private render(): string {
-    return [
-      ...this.ids.map((id, i) => batchLine(id, this.last[i], this.ctx.now())),
-      ...(this.ids.length > 1 ? [totalsLine(this.last)] : []),
-    ].join('\n  ');
+    return liveText(this.ids, this.last, this.ctx.now());
   }
 
   /** One poll: the log file, then the display. */

@@ -3,12 +3,11 @@ import { basename, join, resolve } from 'node:path';
 import type { BuildOptions, BuildSource } from '../../core/builder/build.js';
 import { loadPrices, type PriceTable } from '../../core/cost/prices.js';
 import { CliError, UsageError } from '../../core/errors.js';
-import { assertSameInput, assertSameOptions } from '../../core/job/identity.js';
-import { fingerprint, jobIdFor, jobsRoot, type Manifest, readManifest } from '../../core/job/manifest.js';
+import { assertJobWouldResume, jobIdentity } from '../../core/job/identity.js';
+import { jobIdFor, jobsRoot, type Manifest, readManifest } from '../../core/job/manifest.js';
 import { assertResultsTarget, writeJobResults } from '../../core/job/outputs.js';
 import { previewJob, runJob } from '../../core/job/run.js';
 import { buildJobInput } from '../../core/job/source.js';
-import { SHARD_MAX_BYTES, SHARD_MAX_REQUESTS } from '../../core/job/split.js';
 import { assertReadableFile, formatBytes } from '../../core/requests/file.js';
 import type { ResultsSummary } from '../../core/results/summary.js';
 import type { Context } from '../context.js';
@@ -91,24 +90,6 @@ function printJobSummary(
   if (hint) println(io.stderr, hint);
 }
 
-/** Refuses (as the real run would) when a job in `dir` was made with other options or input. */
-async function assertJobWouldResume(
-  dir: string,
-  input: string,
-  name: string,
-  shapeOptions: Record<string, unknown>,
-  options: RunOptions,
-): Promise<void> {
-  const existing = readManifest(dir);
-  if (!existing) return;
-  assertSameOptions(existing, dir, {
-    ...shapeOptions,
-    max_requests: options.maxRequests ?? SHARD_MAX_REQUESTS,
-    max_bytes: options.maxBytes ?? SHARD_MAX_BYTES,
-  });
-  assertSameInput(existing, dir, await fingerprint(input), name);
-}
-
 /** Waiting stopped (Ctrl-C, --timeout): the job goes on, and the same command picks it up. */
 function continuable(error: unknown): unknown {
   if (error instanceof CliError && (error.kind === 'interrupted' || error.kind === 'timeout')) {
@@ -134,16 +115,16 @@ export async function runRequestFile(
   const { io } = ctx;
   await assertReadableFile(input, inputName ?? input);
   const prices = await loadPrices(pricesPath(ctx, options.prices));
+  const name = inputName ?? input;
+  const dir = resolve(io.cwd, options.state ?? join(jobsRoot(io.cwd), jobIdFor(input)));
   if (options.dryRun) {
     // A dry run says now what the real run would refuse: a job there with other options or input.
-    const dir = resolve(io.cwd, options.state ?? join(jobsRoot(io.cwd), jobIdFor(input)));
-    await assertJobWouldResume(dir, input, inputName ?? input, shapeOptions, options);
-    await printPreview(ctx, input, inputName ?? input, options, prices);
+    await assertJobWouldResume(dir, input, name, jobIdentity(shapeOptions, options));
+    await printPreview(ctx, input, name, options, prices);
     return ExitCode.OK;
   }
   const client = await ctx.client();
   const reporter = await jobReporter(ctx, options);
-  const dir = resolve(io.cwd, options.state ?? join(jobsRoot(io.cwd), jobIdFor(input)));
   const results = options.results === undefined ? undefined : resolve(io.cwd, options.results);
   // Before anything is sent: a file the job already writes is its own; any other needs --force.
   await assertResultsTarget(

@@ -1,6 +1,7 @@
 /** What makes a job the same job: the options that shape its requests, and its input. */
 import { CliError } from '../errors.js';
-import type { Manifest } from './manifest.js';
+import { SHARD_MAX_BYTES, SHARD_MAX_REQUESTS } from './defaults.js';
+import { fingerprint, type Manifest, readManifest } from './manifest.js';
 
 /** Options recorded for the shards rather than the requests (compared all the same). */
 const SHARD_OPTIONS: Record<string, string> = { max_requests: 'maxRequests', max_bytes: 'maxBytes' };
@@ -46,4 +47,32 @@ export function assertSameInput(
     kind: 'usage',
     hint: `${name} is now ${input.size} bytes (sha256 ${input.sha256.slice(0, 12)}…), the job was made from ${manifest.input.size} bytes (sha256 ${manifest.input.sha256.slice(0, 12)}…): restore it to continue the job, or start a new job with --state <new folder> (job folder: ${dir})`,
   });
+}
+
+/** A job's identity as its manifest records it: the request-shaping options and the shard limits. */
+export function jobIdentity(
+  options: Record<string, unknown>,
+  limits: { maxRequests?: number | undefined; maxBytes?: number | undefined },
+): Record<string, unknown> & { max_requests: number; max_bytes: number } {
+  return {
+    ...options,
+    max_requests: limits.maxRequests ?? SHARD_MAX_REQUESTS,
+    max_bytes: limits.maxBytes ?? SHARD_MAX_BYTES,
+  };
+}
+
+/**
+ * Refuses, as a run would, when the job in `dir` (if any) was made with other options or from
+ * another input; for a dry run, which resumes nothing but must say what the run would refuse.
+ */
+export async function assertJobWouldResume(
+  dir: string,
+  input: string,
+  name: string,
+  identity: Record<string, unknown>,
+): Promise<void> {
+  const existing = readManifest(dir);
+  if (!existing) return;
+  assertSameOptions(existing, dir, identity);
+  assertSameInput(existing, dir, await fingerprint(input), name);
 }

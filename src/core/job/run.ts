@@ -14,7 +14,7 @@ import { downloadResults } from '../results/download.js';
 import { compactLine, flatCsvHeader, flatCsvLine } from '../results/line.js';
 import { type ResultsSummary, SummaryBuilder } from '../results/summary.js';
 import { submitRequests } from '../submit/submit.js';
-import { assertSameInput, assertSameOptions } from './identity.js';
+import { assertSameInput, assertSameOptions, jobIdentity } from './identity.js';
 import { visitLatestResults } from './latest.js';
 import {
   type Attempt,
@@ -28,7 +28,7 @@ import {
   type Shard,
   writeManifest,
 } from './manifest.js';
-import { planShards, SHARD_MAX_BYTES, SHARD_MAX_REQUESTS, splitRequests } from './split.js';
+import { planShards, splitRequests } from './split.js';
 
 /** How long a job waits for a batch it created that the API does not know yet. */
 const JOB_NOT_FOUND_GRACE_MS = 60_000;
@@ -75,11 +75,7 @@ export async function prepareJob(
   opts: JobOptions,
 ): Promise<{ dir: string; manifest: Manifest; resumed: boolean }> {
   const dir = resolve(opts.cwd, opts.stateDir ?? join(jobsRoot(opts.cwd), jobIdFor(opts.input)));
-  const options = {
-    ...opts.options,
-    max_requests: opts.maxRequests ?? SHARD_MAX_REQUESTS,
-    max_bytes: opts.maxBytes ?? SHARD_MAX_BYTES,
-  };
+  const options = jobIdentity(opts.options ?? {}, opts);
   const print = await fingerprint(opts.input);
   const existing = readManifest(dir);
   if (existing) {

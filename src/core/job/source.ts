@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { type BuildOptions, type BuildSummary, buildRequestFile } from '../builder/build.js';
 import { mapPathFor } from '../builder/sidecar.js';
 import { CliError } from '../errors.js';
-import { assertSameOptions } from './identity.js';
+import { assertSameOptions, jobIdentity } from './identity.js';
 import { fingerprint, readManifest } from './manifest.js';
-import { SHARD_MAX_BYTES, SHARD_MAX_REQUESTS } from './split.js';
 
 /** What {@link buildJobInput} made. */
 export interface JobInput {
@@ -59,11 +58,7 @@ export async function buildJobInput(
     const built = await buildRequestFile({ ...build, output: requests, map, force: true });
     return { requests, built };
   }
-  assertSameOptions(existing, job.dir, {
-    ...job.options,
-    max_requests: job.maxRequests ?? SHARD_MAX_REQUESTS,
-    max_bytes: job.maxBytes ?? SHARD_MAX_BYTES,
-  });
+  assertSameOptions(existing, job.dir, jobIdentity(job.options, job));
   const next = `${requests}.next`;
   const nextMap = `${map}.next`;
   try {
