@@ -175,7 +175,7 @@ describe('validateRequests (property)', () => {
         const lines = prompts.map((p, i) =>
           JSON.stringify({
             custom_id: `r${i}`,
-            params: { model: 'm', max_tokens: 8, messages: [{ role: 'user', content: p || 'x' }] },
+            params: { model: 'm', max_tokens: 8, messages: [{ role: 'user', content: p.trim() ? p : 'x' }] },
           }),
         );
         const bytes = Buffer.from(lines.join(crlf ? '\r\n' : '\n'), 'utf8');

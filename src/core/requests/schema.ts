@@ -102,7 +102,7 @@ export const MAX_OUTPUT_TOKENS: Readonly<Record<string, number>> = {
 
 const UNKNOWN_PARAM = `unknown key: not a parameter of the Messages API under version ${API_VERSION} (the version this tool's SDK sends); the API would refuse it ("Extra inputs are not permitted")`;
 const BETAS =
-  'not allowed in a batch request: betas go in the anthropic-beta header of the whole batch, not in one request; remove it';
+  'not allowed in a batch request: betas go in the anthropic-beta header of the whole batch, not in one request; remove it and pass --beta NAME to submit or run';
 const SPEED = 'not allowed in a batch request: batches run at standard speed; remove it';
 
 function unknownKeyMessage(path: readonly PropertyKey[], key: string): string | undefined {
@@ -170,6 +170,14 @@ function crossIssues(params: BatchRequest['params']): RequestIssue[] {
       });
     }
   }
+  const thinks = thinking?.type === 'enabled' || thinking?.type === 'adaptive';
+  if (thinks && (choice?.type === 'any' || choice?.type === 'tool')) {
+    issues.push({
+      field: 'params.tool_choice.type',
+      message: `thinking cannot be used when tool_choice forces tool use (${JSON.stringify(choice.type)}): use "auto" or "none", or turn thinking off`,
+    });
+  }
+  messageOrderIssues(params, issues);
   // every known limit is at least 64,000: most requests skip the lookup
   const limit =
     params.max_tokens > 64_000 ? MAX_OUTPUT_TOKENS[params.model.replace(/-\d{8}$/, '')] : undefined;
@@ -180,6 +188,126 @@ function crossIssues(params: BatchRequest['params']): RequestIssue[] {
     });
   }
   return issues;
+}
+
+/** The most messages one request may hold. */
+export const MAX_MESSAGES = 100_000;
+
+type Message = BatchRequest['params']['messages'][number];
+type Block = Exclude<Message['content'], string>[number];
+
+/** The ids of a message's blocks of one type (`tool_use` ids, or the `tool_use_id` of `tool_result`s). */
+function idsOf(message: Message | undefined, type: 'tool_use' | 'tool_result'): Set<string> {
+  const ids = new Set<string>();
+  if (!message || typeof message.content === 'string') return ids;
+  for (const block of message.content) {
+    if (block.type === type)
+      ids.add(block.type === 'tool_use' ? block.id : (block as { tool_use_id: string }).tool_use_id);
+  }
+  return ids;
+}
+
+const blank = (text: string) => text.trim().length === 0;
+
+/**
+ * The rules the API enforces on a conversation (and nothing it does not: roles may repeat, as
+ * consecutive turns are combined, and the first message may be the assistant's): content is not
+ * empty but in a final assistant message (a prefill), which may not end with white space; text is
+ * not blank; each `tool_result` answers a `tool_use` of the message just before, they come first
+ * in their message, and every `tool_use` before the last message is answered in the next one;
+ * with thinking on, a final assistant message starts with a thinking block.
+ */
+function messageOrderIssues(params: BatchRequest['params'], issues: RequestIssue[]): void {
+  const messages = params.messages;
+  const last = messages.length - 1;
+  if (messages.length > MAX_MESSAGES) {
+    issues.push({
+      field: 'params.messages',
+      message: `holds ${messages.length.toLocaleString('en-US')} messages, more than the ${MAX_MESSAGES.toLocaleString('en-US')} a request may have`,
+    });
+    return;
+  }
+  messages.forEach((message, i) => {
+    const at = `params.messages.${i}`;
+    const prefill = i === last && message.role === 'assistant';
+    const content = message.content;
+    if (typeof content === 'string') {
+      if (!prefill && blank(content)) {
+        issues.push({
+          field: `${at}.content`,
+          message: content
+            ? 'must contain non-white-space text'
+            : 'must not be empty (only a final assistant message may be)',
+        });
+      } else if (prefill && /\s$/.test(content)) {
+        issues.push({
+          field: `${at}.content`,
+          message: 'a final assistant message cannot end with white space',
+        });
+      }
+    } else {
+      if (content.length === 0 && !prefill) {
+        issues.push({
+          field: `${at}.content`,
+          message: 'must not be empty (only a final assistant message may be)',
+        });
+      }
+      let seenOther = false;
+      const previousUses = message.role === 'user' ? idsOf(messages[i - 1], 'tool_use') : new Set<string>();
+      content.forEach((block: Block, j) => {
+        if (block.type === 'text' && blank(block.text)) {
+          issues.push({
+            field: `${at}.content.${j}.text`,
+            message: 'text blocks must contain non-white-space text',
+          });
+        }
+        if (block.type !== 'tool_result') {
+          seenOther = true;
+          return;
+        }
+        if (!previousUses.has(block.tool_use_id)) {
+          issues.push({
+            field: `${at}.content.${j}.tool_use_id`,
+            message: `${JSON.stringify(block.tool_use_id)} answers no tool_use of the message before (${i === 0 ? 'there is none' : previousUses.size ? `its tool_use ids: ${[...previousUses].join(', ')}` : 'it has no tool_use block'}): each tool_result follows the assistant message with its tool_use`,
+          });
+        } else if (seenOther) {
+          issues.push({
+            field: `${at}.content.${j}`,
+            message: 'tool_result blocks must come first in their message, before any text or other block',
+          });
+        }
+      });
+      const final = content.at(-1);
+      if (prefill && final?.type === 'text' && /\s$/.test(final.text)) {
+        issues.push({
+          field: `${at}.content.${content.length - 1}.text`,
+          message: 'a final assistant message cannot end with white space',
+        });
+      }
+    }
+    if (message.role === 'assistant' && i < last) {
+      const answered = idsOf(messages[i + 1], 'tool_result');
+      const missing = [...idsOf(message, 'tool_use')].filter((id) => !answered.has(id));
+      if (missing.length > 0) {
+        issues.push({
+          field: `params.messages.${i + 1}`,
+          message: `must answer every tool_use of the message before with a tool_result; missing: ${missing.join(', ')}`,
+        });
+      }
+    }
+  });
+  const thinking = params.thinking?.type;
+  const final = messages[last];
+  if ((thinking === 'enabled' || thinking === 'adaptive') && final?.role === 'assistant') {
+    const first = typeof final.content === 'string' ? 'text' : final.content[0]?.type;
+    if (first !== 'thinking' && first !== 'redacted_thinking') {
+      issues.push({
+        field: `params.messages.${last}`,
+        message:
+          'with thinking on, a final assistant message must start with a thinking block: a prefill cannot be used with thinking (end with a user message, or turn thinking off)',
+      });
+    }
+  }
 }
 
 /**
