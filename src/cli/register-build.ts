@@ -1,5 +1,11 @@
 import type { Command } from 'commander';
-import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL, DEFAULT_OUTPUT, MODEL_ENV } from '../core/builder/defaults.js';
+import {
+  DEFAULT_MAX_TOKENS,
+  DEFAULT_MODEL,
+  DEFAULT_OUTPUT,
+  EFFORT_LEVELS,
+  MODEL_ENV,
+} from '../core/builder/defaults.js';
 import { action, examples, type Invoke, positiveInt } from './define.js';
 import { defineJobOptions, defineOptions, type OptionsOf, withOptions } from './options.js';
 
@@ -71,6 +77,12 @@ export const REQUEST_OPTIONS = defineJobOptions({
     help: 'extended thinking: a token budget (at least 1,024, under --max-tokens), or adaptive',
     shapes: true,
   },
+  effort: {
+    flags: '--effort <level>',
+    help: 'how much effort the model spends (output_config.effort), on models that take it',
+    choices: EFFORT_LEVELS,
+    shapes: true,
+  },
   idPrefix: { flags: '--id-prefix <prefix>', help: 'put PREFIX before every custom_id', shapes: true },
   hashIds: {
     flags: '--hash-ids',
@@ -128,6 +140,11 @@ export const CSV_OPTIONS = defineJobOptions({
 });
 
 export const JSON_OPTIONS = defineJobOptions({
+  messagesField: {
+    flags: '--messages-field <path>',
+    help: "field (dotted path) holding each item's whole conversation, an array of {role, content} messages sent as given (instead of --prompt-field / --template)",
+    shapes: true,
+  },
   promptField: {
     flags: '--prompt-field <path>',
     help: 'field (dotted path) holding the prompt (default: prompt)',

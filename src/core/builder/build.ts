@@ -80,6 +80,8 @@ export interface BuildOptions extends RequestOptions, IdPolicy, RunHooks {
   imageField?: string[] | undefined;
   /** Fields (dotted paths) holding documents: a string or an array of strings each. */
   documentField?: string[] | undefined;
+  /** Field (dotted path) holding each item's whole conversation: an array of messages, sent as given. */
+  messagesField?: string | undefined;
   // custom
   /** What a Python builder prints (its stdout and stderr), as it comes. */
   onModuleOutput?: ((text: string) => void) | undefined;
@@ -186,12 +188,47 @@ function rowSource(options: BuildOptions, stream: AsyncIterable<Uint8Array>, nam
       if (options.promptField !== undefined && template !== undefined) {
         throw new UsageError('--prompt-field and --template cannot be used together', 'use one of them');
       }
+      if (options.messagesField !== undefined) checkMessagesField(options);
       const json: JsonOptions = { ...options, template, jsonl: readsJsonLines(options, name) };
       return jsonRows(stream, name, json);
     }
     default:
       throw new UsageError(`unknown source ${options.source}`);
   }
+}
+
+/**
+ * `--messages-field`: the conversation is the item's own, so what would make or add to a prompt
+ * is refused (where would an image go?); what sits beside the messages (system, tools,
+ * tool_choice, thinking, stop, effort, params) applies to every request.
+ */
+function checkMessagesField(options: BuildOptions): void {
+  const conflicts: Array<[unknown, string, string]> = [
+    [
+      options.template,
+      '--template',
+      'the messages are the prompt: drop --template, or put the text in the messages',
+    ],
+    [
+      options.promptField,
+      '--prompt-field',
+      'the messages are the prompt: use one of --messages-field and --prompt-field',
+    ],
+    [
+      options.imageField?.length ? true : undefined,
+      '--image-field',
+      'put image blocks ({"type": "image", …}) in the messages themselves',
+    ],
+    [
+      options.documentField?.length ? true : undefined,
+      '--document-field',
+      'put document blocks ({"type": "document", …}) in the messages themselves',
+    ],
+  ];
+  for (const [value, flag, hint] of conflicts) {
+    if (value !== undefined) throw new UsageError(`--messages-field cannot be used with ${flag}`, hint);
+  }
+  if (!options.messagesField?.trim()) throw new UsageError('--messages-field must name a field');
 }
 
 /**

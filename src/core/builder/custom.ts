@@ -1,6 +1,6 @@
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { mediaTokens, promptCharacters } from '../cost/tokens.js';
+import { mediaTokens, promptCharacters, toolTokens } from '../cost/tokens.js';
 import { CliError, UsageError } from '../errors.js';
 import { isRecord } from '../is-record.js';
 import { checkRequest } from '../requests/schema.js';
@@ -212,7 +212,7 @@ export async function writeCustom(
       continue;
     }
     if (problems.count > 0) continue;
-    const params = request.params as { model: string; messages: unknown; system?: unknown };
+    const params = request.params as { model: string; messages: unknown; system?: unknown; tools?: unknown };
     const promptChars = promptCharacters(params);
     if (overContextWindow(promptChars)) overContext.add(index + 1);
     if (
@@ -221,7 +221,7 @@ export async function writeCustom(
         mapLine(request.custom_id as string, index + 1, undefined, original),
         params.model,
         promptChars,
-        mediaTokens(params),
+        mediaTokens(params) + toolTokens(params),
       )
     )
       await writer.flush();

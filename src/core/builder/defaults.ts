@@ -14,3 +14,6 @@ export const DEFAULT_MAX_TOKENS = 1024;
 
 /** The request file written when no output is named (as the original script did). */
 export const DEFAULT_OUTPUT = 'batch_requests.jsonl';
+
+/** The effort levels of `output_config.effort` (the SDK's `OutputConfig`), for `--effort`. */
+export const EFFORT_LEVELS = ['low', 'medium', 'high', 'xhigh', 'max'] as const;

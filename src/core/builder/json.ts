@@ -18,6 +18,8 @@ export interface JsonOptions {
   imageField?: string[] | undefined;
   /** Dotted paths to documents: each a string (path or URL) or an array of them. */
   documentField?: string[] | undefined;
+  /** Dotted path to each item's whole conversation: an array of messages, sent as given. */
+  messagesField?: string | undefined;
 }
 
 const MISSING = Symbol('missing');
@@ -129,9 +131,12 @@ export async function* jsonLinesItems(
  */
 function checkFirstItem(value: unknown, file: string, options: JsonOptions, field: string): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
-  const wanted: Array<[string, string]> = options.template
-    ? options.template.names.map((name) => [name, `--template uses {{${name}}}`])
-    : [[field, '--prompt-field']];
+  const wanted: Array<[string, string]> =
+    options.messagesField !== undefined
+      ? [[options.messagesField, '--messages-field']]
+      : options.template
+        ? options.template.names.map((name) => [name, `--template uses {{${name}}}`])
+        : [[field, '--prompt-field']];
   if (options.idField !== undefined) wanted.push([options.idField, '--id-field']);
   for (const [path, flag] of wanted) {
     if (!isMissing(getPath(value, path))) continue;
@@ -161,7 +166,23 @@ async function* jsonEvents(
     });
     let prompt: string;
     let emptyFields: string[] | undefined;
-    if (options.template) {
+    let messages: unknown[] | undefined;
+    if (options.messagesField !== undefined) {
+      const found = getPath(value, options.messagesField);
+      if (isMissing(found)) {
+        yield problem(options.messagesField, `missing (--messages-field; ${keysOf(value)})`);
+        continue;
+      }
+      if (!Array.isArray(found)) {
+        yield problem(
+          options.messagesField,
+          `must be an array of messages ({"role", "content"}), got ${describe(found)}`,
+        );
+        continue;
+      }
+      messages = found;
+      prompt = '';
+    } else if (options.template) {
       let bad: SourceEvent | undefined;
       const texts = new Map<string, string>();
       for (const name of options.template.names) {
@@ -199,7 +220,7 @@ async function* jsonEvents(
       }
       prompt = text;
     }
-    if (isBlankText(prompt)) {
+    if (messages === undefined && isBlankText(prompt)) {
       yield { kind: 'skip', reason: SKIP.EMPTY };
       continue;
     }
@@ -226,6 +247,17 @@ async function* jsonEvents(
       yield problem(documents.path, documents.problem);
       continue;
     }
-    yield { kind: 'row', row, line, prompt: prompt.trim(), key, keyValue, emptyFields, images, documents };
+    yield {
+      kind: 'row',
+      row,
+      line,
+      prompt: prompt.trim(),
+      key,
+      keyValue,
+      emptyFields,
+      images,
+      documents,
+      ...(messages === undefined ? {} : { messages }),
+    };
   }
 }

@@ -19,7 +19,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { mediaTokens, promptCharacters } from '../cost/tokens.js';
+import { mediaTokens, promptCharacters, toolTokens } from '../cost/tokens.js';
 import { UsageError } from '../errors.js';
 import { isRecord } from '../is-record.js';
 import { API_VERSION } from '../requests/api-version.js';
@@ -609,7 +609,12 @@ export async function writeOpenAi(
       for (const issue of issues) problems.add({ file, line, field: issue.field, message: issue.message });
       continue;
     }
-    const params = converted.params as { model: string; messages: unknown; system?: unknown };
+    const params = converted.params as {
+      model: string;
+      messages: unknown;
+      system?: unknown;
+      tools?: unknown;
+    };
     const promptChars = promptCharacters(params);
     if (overContextWindow(promptChars)) overContext.add(line);
     if (
@@ -618,7 +623,7 @@ export async function writeOpenAi(
         mapLine(outcome.id, row, line, outcome.hashed ? converted.customId : undefined),
         params.model,
         promptChars,
-        mediaTokens(params),
+        mediaTokens(params) + toolTokens(params),
       )
     )
       await writer.flush();

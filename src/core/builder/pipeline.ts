@@ -1,4 +1,6 @@
+import { mediaTokens, promptCharacters } from '../cost/tokens.js';
 import { InputError, type InputProblem, InterruptedError } from '../errors.js';
+import { checkRequest } from '../requests/schema.js';
 import { LineSample, overContextWindow } from '../requests/warnings.js';
 import type { IdRegistry } from './ids.js';
 import { loadDocuments, loadImages, MAX_REQUEST_BYTES, MediaProblem } from './media.js';
@@ -115,6 +117,27 @@ export async function writeRows(
           emptyFields.set(name, sample);
         }
       }
+      if (event.messages !== undefined) {
+        // A whole conversation from the input: checked as submit will check it, row by row.
+        const messages = event.messages;
+        const issues = checkRequest({ custom_id: id, params: { ...shape.params, messages } });
+        if (issues.length > 0) {
+          for (const issue of issues)
+            problems.add({ file, line: where, field: issue.field, message: issue.message });
+          continue;
+        }
+        const chars = shape.systemChars + promptCharacters({ messages });
+        if (overContextWindow(chars)) overContext.add(where);
+        full =
+          writer.add(
+            shape.messagesLine(id, messages),
+            mapLine(id, event.row, event.line, event.keyValue),
+            shape.model,
+            chars,
+            shape.fixedTokens + mediaTokens({ messages }),
+          ) || full;
+        continue;
+      }
       let blocks: object[] | undefined;
       let imageTokens = 0;
       if ((event.images && event.images.length > 0) || (event.documents && event.documents.length > 0)) {
@@ -154,7 +177,7 @@ export async function writeRows(
           mapLine(id, event.row, event.line, event.keyValue),
           shape.model,
           promptChars,
-          imageTokens,
+          shape.fixedTokens + imageTokens,
         ) || full;
     }
     if (full) await writer.flush();

@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Env } from '../api/client.js';
+import { toolTokens } from '../cost/tokens.js';
 import { UsageError } from '../errors.js';
 import { type BatchRequest, checkRequest } from '../requests/schema.js';
-import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL, MODEL_ENV } from './defaults.js';
+import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL, EFFORT_LEVELS, MODEL_ENV } from './defaults.js';
 import { parseExtraParams } from './params.js';
 
 export { DEFAULT_MAX_TOKENS, DEFAULT_MODEL, MODEL_ENV } from './defaults.js';
@@ -31,6 +32,8 @@ export interface RequestOptions {
   toolChoice?: string | undefined;
   /** `--thinking BUDGET|adaptive`: extended thinking with a token budget, or adaptive. */
   thinking?: string | undefined;
+  /** `--effort LEVEL`: `output_config.effort` (low, medium, high, xhigh, max). */
+  effort?: string | undefined;
 }
 
 /** Turns a prompt and an id into one request line; every line has the same shape. */
@@ -41,8 +44,12 @@ export interface RequestShape {
   systemChars: number;
   /** The `params` object without its messages (for display and for custom modules). */
   params: Record<string, unknown>;
+  /** Estimated tokens every request carries besides its text and media: the tools and their overhead. */
+  fixedTokens: number;
   /** The JSON line (no newline) of the request with this id and prompt (after `blocks`, when given). */
   line(customId: string, prompt: string, blocks?: readonly object[]): string;
+  /** The JSON line of the request with this id and these messages, as given (`--messages-field`). */
+  messagesLine(customId: string, messages: readonly unknown[]): string;
 }
 
 /** The model to use: the flag, else $CLAUDE_BATCH_MODEL, else {@link DEFAULT_MODEL}. */
@@ -106,7 +113,16 @@ export async function requestShape(
     throw new UsageError('--cache-system needs a system prompt', 'add --system TEXT or --system @FILE');
   }
   Object.assign(params, await featureParams(options, maxTokens, context.cwd));
-  Object.assign(params, parseExtraParams(options.params, options.param));
+  const extra = parseExtraParams(options.params, options.param);
+  for (const key of Object.keys(extra)) {
+    if (key in params) {
+      throw new UsageError(
+        `params.${key} is set twice: by its own flag and by --params / --param`,
+        `keep one of them (${OWN_FLAG[key] ?? 'its flag'} or --params)`,
+      );
+    }
+  }
+  Object.assign(params, extra);
 
   // Every line is `{"custom_id":ID,"params":{…,"messages":[{"role":"user","content":PROMPT}]}}`:
   // the parts around ID and PROMPT are serialised once, so each row costs two JSON.stringify of strings.
@@ -129,8 +145,19 @@ export async function requestShape(
     const first = issues[0];
     throw new UsageError(`${first?.field}: ${first?.message}`, 'check --model, --max-tokens and --params');
   }
-  return { model, maxTokens, systemChars, params, line };
+  const messagesLine = (customId: string, messages: readonly unknown[]) =>
+    JSON.stringify({ custom_id: customId, params: { ...params, messages } });
+  return { model, maxTokens, systemChars, params, fixedTokens: toolTokens(params), line, messagesLine };
 }
+
+/** The flag that sets each key featureParams makes. */
+const OWN_FLAG: Record<string, string> = {
+  stop_sequences: '--stop',
+  tools: '--tools',
+  tool_choice: '--tool-choice',
+  thinking: '--thinking',
+  output_config: '--effort',
+};
 
 /** Reads `--tools FILE`: a JSON array of tool definitions, each with a name. */
 async function readTools(file: string, cwd: string): Promise<Array<Record<string, unknown>>> {
@@ -226,6 +253,15 @@ async function featureParams(
         'use --tool-choice auto with thinking',
       );
     }
+  }
+  if (options.effort !== undefined) {
+    if (!(EFFORT_LEVELS as readonly string[]).includes(options.effort)) {
+      throw new UsageError(
+        `--effort ${options.effort}: not an effort level`,
+        `use one of ${EFFORT_LEVELS.join(', ')}`,
+      );
+    }
+    out.output_config = { effort: options.effort };
   }
   return out;
 }

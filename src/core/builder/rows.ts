@@ -18,6 +18,8 @@ export interface PromptRow {
   images?: string[] | undefined;
   /** Documents for the request (PDF or text paths, URLs), placed before the images. */
   documents?: string[] | undefined;
+  /** The whole conversation (json `--messages-field`), sent as given instead of `prompt`; checked per row. */
+  messages?: unknown[] | undefined;
 }
 
 /** A row left out, and why (counted by reason in the summary). */

@@ -43,13 +43,37 @@ export function promptCharacters(params: { messages?: unknown; system?: unknown 
 }
 
 /**
- * The estimated input tokens of one request: its prompt characters ÷ 4, rounded up, plus its
- * images (width × height / 750 each, or 1,600 when the size is unknown). The one
- * estimator of `build`'s summary, `estimate`, `submit --dry-run` and the context-window check:
- * totals are sums of this, request by request.
+ * The tokens of the system prompt the API adds when a request has tools, by tool_choice (the
+ * docs' figures for current models): `auto` (the default) and `none` 346, `any` and a named tool 313.
  */
-export function requestTokens(params: { messages?: unknown; system?: unknown }): number {
-  return estimateTokens(promptCharacters(params)) + mediaTokens(params);
+export const TOOL_SYSTEM_TOKENS = { auto: 346, forced: 313 } as const;
+
+/**
+ * Estimated tokens of a request's tools: their definitions (the JSON's characters ÷ 4) plus the
+ * tool-use system prompt ({@link TOOL_SYSTEM_TOKENS}); 0 without tools.
+ */
+export function toolTokens(params: { tools?: unknown; tool_choice?: unknown }): number {
+  const tools = params.tools;
+  if (!Array.isArray(tools) || tools.length === 0) return 0;
+  const choice = (params.tool_choice as { type?: unknown } | null | undefined)?.type;
+  const overhead =
+    choice === 'any' || choice === 'tool' ? TOOL_SYSTEM_TOKENS.forced : TOOL_SYSTEM_TOKENS.auto;
+  return estimateTokens(JSON.stringify(tools).length) + overhead;
+}
+
+/**
+ * The estimated input tokens of one request: its prompt characters ÷ 4, rounded up, plus its
+ * images (width × height / 750 each, or 1,600 when the size is unknown), documents and tools
+ * ({@link toolTokens}). The one estimator of `build`'s summary, `estimate`, `submit --dry-run`
+ * and the context-window check: totals are sums of this, request by request.
+ */
+export function requestTokens(params: {
+  messages?: unknown;
+  system?: unknown;
+  tools?: unknown;
+  tool_choice?: unknown;
+}): number {
+  return estimateTokens(promptCharacters(params)) + mediaTokens(params) + toolTokens(params);
 }
 
 /** Estimated tokens of the images and documents in a request's messages (see `imageBlockTokens`, `documentBlockTokens`). */

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { isMapHeader } from '../builder/sidecar.js';
-import { estimateTokens, mediaTokens, promptCharacters } from '../cost/tokens.js';
+import { estimateTokens, mediaTokens, promptCharacters, toolTokens } from '../cost/tokens.js';
 import { InputError, type InputProblem, UsageError } from '../errors.js';
 import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
 import { BODY_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from './limits.js';
@@ -143,7 +143,7 @@ export async function validateRequests(
     const chars = promptCharacters(request.params);
     stats.requests += 1;
     stats.promptChars += chars;
-    stats.inputTokens += estimateTokens(chars) + mediaTokens(request.params);
+    stats.inputTokens += estimateTokens(chars) + mediaTokens(request.params) + toolTokens(request.params);
     if (overContextWindow(chars)) overContext.add(number);
     stats.maxTokens += request.params.max_tokens;
     byModel[request.params.model] = stats;
