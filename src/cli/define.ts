@@ -94,6 +94,26 @@ export function money(value: string): number {
   return n;
 }
 
+/**
+ * Collects `--beta NAME` (repeatable, or a comma list in one): the names in order, once each.
+ * Names are not checked here: the API (or the emulator) knows which betas exist.
+ */
+export function betaList(value: string, previous: string[] = []): string[] {
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  if (names.length === 0) throw new InvalidArgumentError('give a beta name, such as files-api-2025-04-14.');
+  return [...new Set([...previous, ...names])];
+}
+
+/** The `--beta` option of the commands that create batches. */
+export const BETA = {
+  flags: '--beta <name>',
+  help: 'a beta feature for the whole batch, sent as the anthropic-beta header of the create (repeatable, or a comma list)',
+  parse: betaList,
+} as const;
+
 /** An `Examples:` block for a command's help. */
 export function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  ${l}`).join('\n')}\n`;

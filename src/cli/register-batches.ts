@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_PROCESSING_MS } from '../emulator/defaults.js';
 import { FaultSpecError, parseFaults } from '../emulator/faults.js';
-import { action, DURATION, examples, type Invoke, money, port, positiveInt } from './define.js';
+import { action, BETA, DURATION, examples, type Invoke, money, port, positiveInt } from './define.js';
 import { defineOptions, withOptions } from './options.js';
 
 /** The options of `--join` (for `results` and `job results`); `mapHelp` says where --map defaults to. */
@@ -38,6 +38,7 @@ export function joinOptions(mapHelp: string) {
 
 export const SUBMIT_OPTIONS = defineOptions({
   dryRun: { flags: '--dry-run', help: 'validate and summarise; send nothing' },
+  beta: BETA,
   json: { flags: '--json', help: 'print the created MessageBatch as JSON on stdout' },
   maxCost: {
     flags: '--max-cost <usd>',
@@ -160,6 +161,7 @@ export function registerBatchCommands(program: Command, invoke: Invoke): void {
         'claude-batch submit requests.jsonl --dry-run  # check the file, estimate the cost; send nothing',
         'claude-batch submit requests.jsonl --max-cost 20',
         'cat requests.jsonl | claude-batch submit - --json',
+        'claude-batch submit requests.jsonl --beta files-api-2025-04-14   # sent as the anthropic-beta header',
       ]),
     ),
     'submit',

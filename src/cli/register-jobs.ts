@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { DEFAULT_IMAGE_TOKENS } from '../core/cost/images.js';
-import { CHARS_PER_TOKEN } from '../core/cost/tokens.js';
+import { CHARS_PER_TOKEN, TOOL_SYSTEM_TOKENS } from '../core/cost/tokens.js';
 import { RETRYABLE_ERRORS, SHARD_MAX_BYTES, SHARD_MAX_REQUESTS } from '../core/job/defaults.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../core/requests/limits.js';
 import {
   action,
+  BETA,
   DURATION,
   examples,
   grouped,
@@ -77,6 +78,9 @@ export const RUN_OPTIONS = defineJobOptions({
   },
   force: { flags: '--force', help: 'replace an existing --results file', shapes: false },
   json: { flags: '--json', help: 'JSON lines on stdout: polls, then the summary', shapes: false },
+  // Not the requests' shape, but part of the job all the same (runRequestFile adds it): every
+  // batch of the job, resumed or retried, is sent with the same header.
+  beta: { ...BETA, help: `${BETA.help}; kept by the job for its resumes and retries`, shapes: false },
 });
 
 /** Every option of `run <source>`, by source: the source's own, then run's. */
@@ -171,6 +175,10 @@ export const RETRY_OPTIONS = defineOptions({
   prices: { flags: '--prices <file>', help: 'a JSON price table for the cost line' },
   force: { flags: '--force', help: 'replace an existing --results file' },
   json: { flags: '--json', help: 'print JSON on stdout' },
+  beta: {
+    ...BETA,
+    help: "with a batch id: the batch's betas, sent again with the new batch (a job uses its own)",
+  },
 });
 
 /** estimate, run, job, retry: work larger than one batch, and what it costs. */
@@ -202,6 +210,8 @@ function registerEstimate(program: Command, invoke: Invoke): void {
         `header's pixel size; at most ${DEFAULT_IMAGE_TOKENS.toLocaleString('en-US')}, and ${DEFAULT_IMAGE_TOKENS.toLocaleString('en-US')} for a URL or an unreadable header), unless`,
         '--exact-sample is given; the ceiling assumes every request uses its max_tokens. A model without',
         'a known price shows "unknown". Documents: 2,300 tokens a PDF page, text ÷ 4, 10,000 for a URL.',
+        `Tools: their definitions (the JSON's characters ÷ ${CHARS_PER_TOKEN}) plus the tool-use system prompt the API adds,`,
+        `${TOOL_SYSTEM_TOKENS.auto} tokens with tool_choice auto or none, ${TOOL_SYSTEM_TOKENS.forced} with any or a named tool.`,
       ]),
     ),
     'estimate',

@@ -52,6 +52,8 @@ export interface LoggedRequest {
   status: number;
   /** The fault injected into this answer, if any (`429`, `lost-create`, `reset`, `truncate`…). */
   fault?: string;
+  /** The request's `anthropic-beta` header, when it had one. */
+  beta?: string;
 }
 
 /** A running emulator. */
@@ -123,6 +125,7 @@ function logAnswer(log: LoggedRequest[], entry: Omit<LoggedRequest, 'status'>, r
       path: entry.path,
       status: res.statusCode,
       ...(entry.fault ? { fault: entry.fault } : {}),
+      ...(entry.beta ? { beta: entry.beta } : {}),
     });
     if (log.length > 10_000) log.shift();
   };
@@ -150,7 +153,13 @@ function receive(
   const method = (req.method ?? 'GET').toUpperCase();
   const target = resolve(method, url.pathname);
   counts[target.name] = (counts[target.name] ?? 0) + 1;
-  const entry: Omit<LoggedRequest, 'status'> = { at, method, path: url.pathname };
+  const beta = req.headers['anthropic-beta'];
+  const entry: Omit<LoggedRequest, 'status'> = {
+    at,
+    method,
+    path: url.pathname,
+    ...(beta ? { beta: String(beta) } : {}),
+  };
   logAnswer(log, entry, res);
   const x: Exchange = {
     req,

@@ -4,6 +4,7 @@ import { UsageError } from '../../core/errors.js';
 import { locateJob } from '../../core/job/manifest.js';
 import type { RetryRules } from '../../core/job/retry.js';
 import { retryBatch, retryJob, retryRules } from '../../core/job/retry-run.js';
+import { jobBetas } from '../../core/job/run.js';
 import { type JobTotals, jobTotals } from '../../core/job/state.js';
 import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
@@ -60,6 +61,7 @@ async function retryOneBatch(ctx: Context, id: string, options: Options) {
   const rules = rulesOf(options);
   const { batch, requests, retried } = await retryBatch(await ctx.client(), id, options.requests, rules, {
     signal: io.signal,
+    betas: options.beta,
   });
   if (!batch) {
     println(
@@ -82,6 +84,12 @@ async function retryOneBatch(ctx: Context, id: string, options: Options) {
 async function retryWholeJob(ctx: Context, job: string, options: Options) {
   const { io } = ctx;
   const { dir, manifest } = await locateJob(io.cwd, job);
+  if (options.beta) {
+    throw new UsageError(
+      `retry ${job}: --beta is for a batch id; a job's batches are sent with the betas it was run with`,
+      `leave out --beta (job ${manifest.job_id} uses: ${jobBetas(manifest)?.join(', ') ?? 'none'})`,
+    );
+  }
   const reporter = await jobReporter(ctx, options, manifest);
   const {
     plan,

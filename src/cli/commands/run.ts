@@ -116,10 +116,12 @@ export async function runRequestFile(
   await assertReadableFile(input, inputName ?? input);
   const prices = await loadPrices(pricesPath(ctx, options.prices));
   const name = inputName ?? input;
+  // The betas are part of the job: its batches, resumed or retried, are all sent with them.
+  const identity = options.beta?.length ? { ...shapeOptions, beta: options.beta } : shapeOptions;
   const dir = resolve(io.cwd, options.state ?? join(jobsRoot(io.cwd), jobIdFor(input)));
   if (options.dryRun) {
     // A dry run says now what the real run would refuse: a job there with other options or input.
-    await assertJobWouldResume(dir, input, name, jobIdentity(shapeOptions, options));
+    await assertJobWouldResume(dir, input, name, jobIdentity(identity, options));
     await printPreview(ctx, input, name, options, prices);
     return ExitCode.OK;
   }
@@ -141,7 +143,7 @@ export async function runRequestFile(
       inputName,
       maxRequests: options.maxRequests,
       maxBytes: options.maxBytes,
-      options: shapeOptions,
+      options: identity,
       intervalMs: options.interval,
       timeoutMs: options.timeout,
       signal: io.signal,
@@ -185,7 +187,12 @@ export function runSource(source: Exclude<BuildSource, 'openai'>) {
         .filter((key) => key in options)
         .map((key) => [key, (options as Record<string, unknown>)[key]]),
     );
-    const identity = { source, input: absolute, ...shape };
+    const identity = {
+      source,
+      input: absolute,
+      ...shape,
+      ...(options.beta?.length ? { beta: options.beta } : {}),
+    };
     if (!options.dryRun) await mkdir(dir, { recursive: true });
     const { requests, built, discard } = await buildJobInput(
       {

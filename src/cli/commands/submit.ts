@@ -23,6 +23,7 @@ export async function run(ctx: Context, [file]: string[], options: Options) {
     const { stats, batch, estimate, fileBytes, warnings } = await submitRequests(client, source, {
       dryRun: options.dryRun,
       signal: io.signal,
+      betas: options.beta,
       prices: await loadPrices(pricesPath(ctx, options.prices)),
       maxCost: options.maxCost,
       strict: options.strict,

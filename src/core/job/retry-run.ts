@@ -120,7 +120,12 @@ export async function retryBatch(
   id: string,
   requestFile: string,
   rules: RetryRules,
-  options: { signal?: AbortSignal; onCreated?: (batch: MessageBatch) => void } = {},
+  options: {
+    signal?: AbortSignal;
+    onCreated?: (batch: MessageBatch) => void;
+    /** The betas the batch was created with: the new batch is sent with them too. */
+    betas?: readonly string[] | undefined;
+  } = {},
 ): Promise<RetryBatchResult> {
   await assertReadableFile(requestFile);
   const dir = await mkdtemp(join(tmpdir(), 'claude-batch-retry-'));
@@ -154,6 +159,7 @@ export async function retryBatch(
       {
         ...(options.signal ? { signal: options.signal } : {}),
         ...(options.onCreated ? { onCreated: options.onCreated } : {}),
+        betas: options.betas,
       },
     );
     return { ...(batch ? { batch } : {}), requests: copied, retried: retried.build() };

@@ -210,6 +210,7 @@ export async function submitPending(
       { path: join(dir, attempt.file), name: `${manifest.job_id}/${attempt.file}` },
       {
         signal: opts.signal,
+        betas: jobBetas(manifest),
         onValidated: () => {
           attempt.intent_at = new Date().toISOString();
           writeManifest(dir, manifest);
@@ -223,6 +224,12 @@ export async function submitPending(
     );
     opts.onEvent?.({ kind: 'submitted', shard, attempt });
   }
+}
+
+/** The betas a job was run with (`--beta`, kept in its options): every batch of the job is sent with them. */
+export function jobBetas(manifest: Manifest): string[] | undefined {
+  const betas = manifest.options.beta;
+  return Array.isArray(betas) && betas.every((b) => typeof b === 'string') ? betas : undefined;
 }
 
 function record(attempt: Attempt, batch: MessageBatch): void {

@@ -62,6 +62,16 @@ export interface SubmitOptions {
   strict?: boolean | undefined;
   /** The jitter's source, uniform in [0, 1) (default Math.random). */
   random?: () => number;
+  /**
+   * Beta features for the whole batch: sent as the `anthropic-beta` header of the create (a batch's
+   * betas are per batch, not per request). Passed through unchecked: the API knows its betas.
+   */
+  betas?: readonly string[] | undefined;
+}
+
+/** The `anthropic-beta` header for a list of betas (none when the list is empty). */
+export function betaHeaders(betas: readonly string[] | undefined): Record<string, string> {
+  return betas && betas.length > 0 ? { 'anthropic-beta': betas.join(',') } : {};
 }
 
 /** The longest wait a 429's retry-after may impose on a create. */
@@ -261,11 +271,17 @@ async function sendCreate(
   client: BatchClient,
   path: string,
   signal: AbortSignal | undefined,
+  betas: readonly string[] | undefined,
 ): Promise<{ batch: MessageBatch } | { failure: unknown }> {
   try {
     const batch = await client.sdk.messages.batches.create(
       { requests: [] },
-      { body: requestBody(path), headers: { 'content-type': 'application/json' }, maxRetries: 0, signal },
+      {
+        body: requestBody(path),
+        headers: { 'content-type': 'application/json', ...betaHeaders(betas) },
+        maxRetries: 0,
+        signal,
+      },
     );
     return { batch };
   } catch (failure) {
@@ -334,7 +350,7 @@ async function createLoop(
   };
   let lookups = 0;
   for (let attempt = 1; ; attempt += 1) {
-    const sent = await sendCreate(client, path, signal);
+    const sent = await sendCreate(client, path, signal, options.betas);
     if ('batch' in sent) return created(sent.batch, false);
     const { failure } = sent;
     if (signal?.aborted) throw failure;
