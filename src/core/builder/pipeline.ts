@@ -108,17 +108,9 @@ export async function writeRows(
         id = outcome.id;
         if (outcome.hashed) hashedIds += 1;
       }
-      if (problems.count > 0) continue;
       const where = event.line ?? event.row;
-      if (event.emptyFields) {
-        for (const name of event.emptyFields) {
-          const sample = emptyFields.get(name) ?? new LineSample();
-          sample.add(where);
-          emptyFields.set(name, sample);
-        }
-      }
       if (event.messages !== undefined) {
-        // A whole conversation from the input: checked as submit will check it, row by row.
+        // A whole conversation (every row checked, after a problem too) from the input: checked as submit will check it, row by row.
         const messages = event.messages;
         const issues = checkRequest({ custom_id: id, params: { ...shape.params, messages } });
         if (issues.length > 0) {
@@ -126,6 +118,7 @@ export async function writeRows(
             problems.add({ file, line: where, field: issue.field, message: issue.message });
           continue;
         }
+        if (problems.count > 0) continue;
         const chars = shape.systemChars + promptCharacters({ messages });
         if (overContextWindow(chars)) overContext.add(where);
         full =
@@ -137,6 +130,14 @@ export async function writeRows(
             shape.fixedTokens + mediaTokens({ messages }),
           ) || full;
         continue;
+      }
+      if (problems.count > 0) continue;
+      if (event.emptyFields) {
+        for (const name of event.emptyFields) {
+          const sample = emptyFields.get(name) ?? new LineSample();
+          sample.add(where);
+          emptyFields.set(name, sample);
+        }
       }
       let blocks: object[] | undefined;
       let imageTokens = 0;
