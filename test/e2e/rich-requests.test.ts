@@ -138,7 +138,10 @@ describe('documents in rows (spawned binary, emulator)', () => {
     );
     writeFileSync(join(dir, 'report.pdf'), pdf);
     writeFileSync(join(dir, 'notes.txt'), 'Plain notes.\n');
-    writeFileSync(join(dir, 'docs.csv'), 'id,q,doc\nr1,Summarise it.,report.pdf\nr2,Summarise it.,notes.txt\n');
+    writeFileSync(
+      join(dir, 'docs.csv'),
+      'id,q,doc\nr1,Summarise it.,report.pdf\nr2,Summarise it.,notes.txt\n',
+    );
     const out = join(dir, 'docs-requests.jsonl');
     const build = await runBin(
       [
