@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { estimateTokens, mediaTokens, promptTexts } from '../core/cost/tokens.js';
+import { estimateTokens, mediaTokens, promptTexts, toolTokens } from '../core/cost/tokens.js';
 import { isRecord } from '../core/is-record.js';
 import { inputFromSchema } from './tool-input.js';
 import { checkFeatures, checkParams, checkShape } from './validate.js';
@@ -173,7 +173,7 @@ export function storeRequest(
     maxTokens: typeof params.max_tokens === 'number' ? params.max_tokens : 1,
     excerpt: excerptOf(joined),
     digest,
-    inputTokens: estimateTokens(joined.length) + mediaTokens(params),
+    inputTokens: estimateTokens(joined.length) + mediaTokens(params) + toolTokens(params),
     cacheWriteTokens: 0,
     cacheReadTokens: 0,
     cacheWrite1hTokens: 0,

@@ -36,6 +36,8 @@ function fixtures(dir: string): void {
   copyFileSync(join(ROOT, 'examples', 'builder.py'), join(dir, 'builder.py'));
   copyFileSync(join(ROOT, 'examples', 'openai-batch.jsonl'), join(dir, 'openai-batch.jsonl'));
   copyFileSync(join(ROOT, 'examples', 'products.csv'), join(dir, 'products.csv'));
+  copyFileSync(join(ROOT, 'examples', 'conversations.jsonl'), join(dir, 'conversations.jsonl'));
+  copyFileSync(join(ROOT, 'examples', 'tools.json'), join(dir, 'tools.json'));
   cpSync(join(ROOT, 'examples', 'images'), join(dir, 'images'), { recursive: true });
   writeFileSync(
     join(dir, 'items.json'),
