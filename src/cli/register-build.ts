@@ -312,6 +312,11 @@ const SOURCE_EXAMPLES: Record<Source, string[]> = {
     'claude-batch build json questions.json --prompt-field question',
     "claude-batch build json events.jsonl --template 'Summarise: {{payload.text}}' --id-field id",
     'producer | claude-batch build json - --jsonl -o requests.jsonl',
+    'claude-batch build json chats.jsonl --messages-field messages --tools tools.json --tool-choice record',
+    '',
+    "--messages-field: each item's messages are sent as given (multi-turn, content blocks); --system,",
+    '--tools, --tool-choice, --thinking, --stop and --effort apply to every request; --template,',
+    '--prompt-field, --image-field and --document-field are refused with it.',
   ],
   text: [
     'claude-batch build text questions.txt',
