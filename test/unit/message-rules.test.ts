@@ -164,3 +164,20 @@ describe('toolTokens', () => {
     );
   });
 });
+
+describe('consecutive assistant messages are one turn', () => {
+  it('the user message after the turn answers every tool_use in it', () => {
+    const turn = [
+      { role: 'user', content: 'a' },
+      { role: 'assistant', content: [use('t1')] },
+      { role: 'assistant', content: [use('t2')] },
+    ];
+    expect(check([...turn, { role: 'user', content: [result('t1'), result('t2')] }])).toEqual([]);
+    expect(check([...turn, { role: 'user', content: [result('t2')] }])).toEqual([
+      {
+        field: 'params.messages.3',
+        message: 'must answer every tool_use of the message before with a tool_result; missing: t1',
+      },
+    ]);
+  });
+});

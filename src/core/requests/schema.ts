@@ -209,6 +209,15 @@ function idsOf(message: Message | undefined, type: 'tool_use' | 'tool_result'): 
 
 const blank = (text: string) => text.trim().length === 0;
 
+/** The tool_use ids of the assistant turn just before message `i` (consecutive assistant messages are one turn). */
+function turnToolUses(messages: readonly Message[], i: number): Set<string> {
+  const ids = new Set<string>();
+  for (let k = i - 1; k >= 0 && messages[k]?.role === 'assistant'; k -= 1) {
+    for (const id of idsOf(messages[k], 'tool_use')) ids.add(id);
+  }
+  return ids;
+}
+
 /**
  * The rules the API enforces on a conversation (and nothing it does not: roles may repeat, as
  * consecutive turns are combined, and the first message may be the assistant's): content is not
@@ -253,7 +262,7 @@ function messageOrderIssues(params: BatchRequest['params'], issues: RequestIssue
         });
       }
       let seenOther = false;
-      const previousUses = message.role === 'user' ? idsOf(messages[i - 1], 'tool_use') : new Set<string>();
+      const previousUses = message.role === 'user' ? turnToolUses(messages, i) : new Set<string>();
       content.forEach((block: Block, j) => {
         if (block.type === 'text' && blank(block.text)) {
           issues.push({
@@ -285,12 +294,15 @@ function messageOrderIssues(params: BatchRequest['params'], issues: RequestIssue
         });
       }
     }
-    if (message.role === 'assistant' && i < last) {
-      const answered = idsOf(messages[i + 1], 'tool_result');
+    // Consecutive assistant messages are one turn: the user message after the turn answers it.
+    let next = i + 1;
+    while (message.role === 'assistant' && messages[next]?.role === 'assistant') next += 1;
+    if (message.role === 'assistant' && next <= last) {
+      const answered = idsOf(messages[next], 'tool_result');
       const missing = [...idsOf(message, 'tool_use')].filter((id) => !answered.has(id));
       if (missing.length > 0) {
         issues.push({
-          field: `params.messages.${i + 1}`,
+          field: `params.messages.${next}`,
           message: `must answer every tool_use of the message before with a tool_result; missing: ${missing.join(', ')}`,
         });
       }
