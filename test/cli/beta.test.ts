@@ -1,0 +1,87 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { useEmulator } from '../helpers/emulator.js';
+import { request, tempDir } from '../helpers/files.js';
+
+const ctx = useEmulator({ processingTimeMs: 50, faults: 'result-error=0.5', seed: 3 });
+const dir = tempDir();
+
+/** The anthropic-beta header of each create the emulator received since `from`. */
+const createBetas = (from: number) =>
+  ctx.emulator.log
+    .slice(from)
+    .filter((e) => e.method === 'POST' && e.path === '/v1/messages/batches')
+    .map((e) => e.beta);
+
+function requests(name: string, count: number): string {
+  const path = join(dir, name);
+  const lines = Array.from({ length: count }, (_, i) => JSON.stringify(request(`r${i}`)));
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+describe('--beta', () => {
+  it('submit: repeatable and comma lists, once each, in order, as the anthropic-beta header of the create', async () => {
+    const file = requests('submit.jsonl', 2);
+    const from = ctx.emulator.log.length;
+    const r = await runCli(
+      ['submit', file, '--beta', 'alpha-1, beta-2', '--beta', 'alpha-1', '--beta', 'gamma-3'],
+      {
+        env: ctx.env,
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^msgbatch_\w+\n$/);
+    expect(createBetas(from)).toEqual(['alpha-1,beta-2,gamma-3']);
+    // Without --beta, no header at all.
+    const plain = ctx.emulator.log.length;
+    expect((await runCli(['submit', file], { env: ctx.env })).code).toBe(0);
+    expect(createBetas(plain)).toEqual([undefined]);
+  });
+
+  it('an empty name is a usage error before anything is sent', async () => {
+    const file = requests('empty.jsonl', 1);
+    const from = ctx.emulator.log.length;
+    const r = await runCli(['submit', file, '--beta', ' , '], { env: ctx.env });
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('give a beta name, such as files-api-2025-04-14.');
+    expect(r.code).toBe(2);
+    expect(createBetas(from)).toEqual([]);
+  });
+
+  it("retry BATCH --beta resends with the header; retry JOB sends the job's own and refuses another", async () => {
+    const file = requests('retry.jsonl', 20);
+    const state = join(dir, 'job');
+    const run = await runCli(
+      ['run', file, '--state', state, '--beta', 'files-api-2025-04-14', '--interval', '50ms'],
+      {
+        env: ctx.env,
+      },
+    );
+    expect(run.code, run.stderr).toBe(0);
+
+    const refused = await runCli(['retry', state, '--beta', 'other'], { env: ctx.env });
+    expect(refused.stderr.split('\n')[0]).toBe(
+      `error: retry ${state}: --beta is for a batch id; a job's batches are sent with the betas it was run with`,
+    );
+    expect(refused.code).toBe(2);
+
+    const from = ctx.emulator.log.length;
+    const retried = await runCli(['retry', state, '--interval', '50ms'], { env: ctx.env });
+    expect(retried.code, retried.stderr).toBe(0);
+    const sent = createBetas(from);
+    expect(sent.length).toBeGreaterThan(0);
+    expect(new Set(sent)).toEqual(new Set(['files-api-2025-04-14']));
+
+    const id = (await runCli(['submit', file], { env: ctx.env })).stdout.trim();
+    ctx.endBatches();
+    const before = ctx.emulator.log.length;
+    const one = await runCli(['retry', id, '--requests', file, '--beta', 'files-api-2025-04-14'], {
+      env: ctx.env,
+    });
+    expect(one.code, one.stderr).toBe(0);
+    expect(createBetas(before)).toEqual(['files-api-2025-04-14']);
+  });
+});
