@@ -267,7 +267,7 @@ function base62(bytes: Uint8Array, length: number): string {
 
 /**
  * The result line of a request, as the API writes it; `beta`: a message in the beta shape
- * (`context_management`, `diagnostics`; `fallback_credit`, `iterations`, `speed` in usage).
+ * (`context_management`; `fallback_credit`, `iterations` in usage).
  */
 export function resultLine(
   r: StoredRequest,
@@ -321,6 +321,7 @@ export function resultLine(
     const block = {
       type: 'tool_use',
       id: `toolu_01${hash('tool/')}`,
+      caller: { type: 'direct' },
       name: r.toolUse.name,
       input: r.toolUse.input,
     };
@@ -347,7 +348,8 @@ export function resultLine(
         stop_sequence: stopSequence,
         stop_details: null,
         container: null,
-        ...(beta ? { context_management: null, diagnostics: null } : {}),
+        diagnostics: null,
+        ...(beta ? { context_management: null } : {}),
         usage: {
           cache_creation:
             r.cacheWriteTokens > 0
@@ -364,7 +366,8 @@ export function resultLine(
           output_tokens_details: null,
           server_tool_use: null,
           service_tier: 'batch',
-          ...(beta ? { fallback_credit: null, iterations: null, speed: 'standard' } : {}),
+          speed: 'standard',
+          ...(beta ? { fallback_credit: null, iterations: null } : {}),
         },
       },
     },

@@ -187,16 +187,21 @@ function list(x: Exchange, state: EmulatorState): void {
   sendJson(x.res, 200, { data: data.map((b) => state.store.view(b, x.base)), ...rest });
 }
 
+/** A model as the call asks for it: the beta shape adds `allowed_fallback_models`. */
+const modelView = (x: Exchange, model: ModelInfo) =>
+  x.beta ? { ...model, allowed_fallback_models: null } : model;
+
 function listModels(x: Exchange, state: EmulatorState): void {
   x.req.resume();
-  sendJson(x.res, 200, page(x, state.models));
+  const { data, ...rest } = page(x, state.models);
+  sendJson(x.res, 200, { data: data.map((m) => modelView(x, m)), ...rest });
 }
 
 function retrieveModel(x: Exchange, state: EmulatorState): void {
   x.req.resume();
   const model = state.models.find((m) => m.id === x.id);
   if (!model) throw unknownModel(x.id as string);
-  sendJson(x.res, 200, model);
+  sendJson(x.res, 200, modelView(x, model));
 }
 
 async function countTokens(x: Exchange, state: EmulatorState): Promise<void> {

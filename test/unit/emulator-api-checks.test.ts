@@ -165,8 +165,10 @@ describe('beta shapes on beta calls (item 6)', () => {
     const plain = (await resultsOf(requests)).get('a') as {
       message: Record<string, unknown> & { usage: Record<string, unknown> };
     };
-    expect(plain.message).not.toHaveProperty('diagnostics');
-    expect(plain.message.usage).not.toHaveProperty('speed');
+    expect(plain.message).not.toHaveProperty('context_management');
+    expect(plain.message).toMatchObject({ diagnostics: null });
+    expect(plain.message.usage).not.toHaveProperty('iterations');
+    expect(plain.message.usage).toMatchObject({ speed: 'standard' });
     const beta = (await resultsOf(requests, '?beta=true')).get('a') as typeof plain;
     expect(beta.message).toMatchObject({ context_management: null, diagnostics: null });
     expect(beta.message.usage).toMatchObject({ fallback_credit: null, iterations: null, speed: 'standard' });
