@@ -45,7 +45,9 @@ async function endedBatch(emu: Emulator, count: number): Promise<string> {
 }
 
 async function listIds(emu: Emulator): Promise<string[]> {
-  const r = await fetch(`${emu.url}/v1/messages/batches?limit=1000`, { headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' } });
+  const r = await fetch(`${emu.url}/v1/messages/batches?limit=1000`, {
+    headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
+  });
   return ((await r.json()) as { data: Array<{ id: string }> }).data.map((b) => b.id);
 }
 
