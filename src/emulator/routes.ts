@@ -122,7 +122,7 @@ async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
 }
 
 /** The error the API answers for a model it does not serve. */
-export function unknownModel(model: string): ApiFailure {
+function unknownModel(model: string): ApiFailure {
   return new ApiFailure(404, 'not_found_error', `model: ${model}`);
 }
 
