@@ -142,6 +142,10 @@ export const EMULATOR_OPTIONS = defineOptions({
     parse: seedNumber,
     default: 1,
   },
+  models: {
+    flags: '--models <file>',
+    help: "model names to serve besides the API's (one a line, e.g. a newer model); a request for any other model comes back errored not_found_error",
+  },
 });
 
 /** submit, status, list, cancel, delete, results and emulator. */

@@ -86,6 +86,20 @@ function excerptOf(prompt: string): string {
 }
 
 const ERROR_TRIGGER = /EMULATE_ERROR=([a-z_]+)/;
+
+/** The error types the API answers with: the only ones `EMULATE_ERROR=` takes. */
+export const API_ERROR_TYPES = [
+  'invalid_request_error',
+  'authentication_error',
+  'permission_error',
+  'not_found_error',
+  'request_too_large',
+  'rate_limit_error',
+  'api_error',
+  'overloaded_error',
+  'timeout_error',
+  'billing_error',
+] as const;
 const EXPIRE_TRIGGER = 'EMULATE_EXPIRE';
 
 /**
@@ -162,6 +176,7 @@ export function storeRequest(
   apiVersion: string,
   cachedPrefixes: Set<string>,
   minCacheTokens?: number,
+  models?: ReadonlySet<string>,
 ): StoredRequest {
   const params = request.params;
   const texts = promptTexts(params);
@@ -183,7 +198,23 @@ export function storeRequest(
   if (invalid) {
     return { ...base, outcome: 'errored', errorType: 'invalid_request_error', errorMessage: invalid };
   }
+  if (models && !models.has(base.model)) {
+    return {
+      ...base,
+      outcome: 'errored',
+      errorType: 'not_found_error',
+      errorMessage: `model: ${base.model}`,
+    };
+  }
   const trigger = ERROR_TRIGGER.exec(joined);
+  if (trigger?.[1] && !(API_ERROR_TYPES as readonly string[]).includes(trigger[1])) {
+    return {
+      ...base,
+      outcome: 'errored',
+      errorType: 'invalid_request_error',
+      errorMessage: `EMULATE_ERROR=${trigger[1]}: not an error type of the API (one of ${API_ERROR_TYPES.join(', ')})`,
+    };
+  }
   if (trigger?.[1]) {
     return {
       ...base,
@@ -225,12 +256,25 @@ export function answerText(r: StoredRequest, answerSize: number | undefined): st
   return text;
 }
 
-/** The result line of a request, as the API writes it. */
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** `length` base-62 characters (letters and digits, as in the API's ids) from the bytes of a hash. */
+function base62(bytes: Uint8Array, length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i += 1) out += BASE62[(bytes[i % bytes.length] as number) % 62];
+  return out;
+}
+
+/**
+ * The result line of a request, as the API writes it; `beta`: a message in the beta shape
+ * (`context_management`; `fallback_credit`, `iterations` in usage).
+ */
 export function resultLine(
   r: StoredRequest,
   state: 'succeeded' | 'errored' | 'expired' | 'canceled',
   batchId: string,
   answerSize: number | undefined,
+  beta = false,
 ): string {
   if (state === 'canceled' || state === 'expired') {
     return JSON.stringify({ custom_id: r.customId, result: { type: state } });
@@ -265,7 +309,7 @@ export function resultLine(
     stopSequence = null;
   }
   const hash = (salt: string) =>
-    createHash('sha256').update(`${salt}${batchId}/${r.customId}`).digest('base64url').slice(0, 22);
+    base62(createHash('sha256').update(`${salt}${batchId}/${r.customId}`).digest(), 22);
   const content: unknown[] = [];
   let outputChars = 0;
   if (r.thinking) {
@@ -277,6 +321,7 @@ export function resultLine(
     const block = {
       type: 'tool_use',
       id: `toolu_01${hash('tool/')}`,
+      caller: { type: 'direct' },
       name: r.toolUse.name,
       input: r.toolUse.input,
     };
@@ -288,7 +333,7 @@ export function resultLine(
     content.push({ type: 'text', text, citations: null });
     outputChars += text.length;
   }
-  const id = `msg_01${createHash('sha256').update(`${batchId}/${r.customId}`).digest('base64url').slice(0, 22)}`;
+  const id = `msg_01${base62(createHash('sha256').update(`${batchId}/${r.customId}`).digest(), 22)}`;
   return JSON.stringify({
     custom_id: r.customId,
     result: {
@@ -303,6 +348,8 @@ export function resultLine(
         stop_sequence: stopSequence,
         stop_details: null,
         container: null,
+        diagnostics: null,
+        ...(beta ? { context_management: null } : {}),
         usage: {
           cache_creation:
             r.cacheWriteTokens > 0
@@ -319,6 +366,8 @@ export function resultLine(
           output_tokens_details: null,
           server_tool_use: null,
           service_tier: 'batch',
+          speed: 'standard',
+          ...(beta ? { fallback_credit: null, iterations: null } : {}),
         },
       },
     },

@@ -5,8 +5,11 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { estimateTokens, promptCharacters } from '../core/cost/tokens.js';
+import { isRecord } from '../core/is-record.js';
 import type { DownloadCut, FaultPlan } from './faults.js';
+import { checkJsonContentType } from './headers.js';
 import { ApiFailure, BodyTooLarge, readBody, sendJson } from './http.js';
+import type { ModelInfo } from './models.js';
 import type { BatchRecord, BatchStore } from './store.js';
 import { CreateError, checkCreateBody, SAMPLING_REMOVED_IN } from './validate.js';
 
@@ -19,6 +22,8 @@ export interface EmulatorState {
   slow: () => Promise<void>;
   maxBodyBytes: number;
   maxRequests: number;
+  /** The models served, newest first (`GET /v1/models`); a request for another is errored. */
+  models: readonly ModelInfo[];
 }
 
 /** One request being answered. */
@@ -27,10 +32,16 @@ export interface Exchange {
   res: ServerResponse;
   method: string;
   url: URL;
-  /** The batch id in the path (decoded), for the routes that have one. */
+  /** The id in the path (decoded: a batch's or a model's), for the routes that have one. */
   id: string | undefined;
   /** The URL the client reached the emulator at (for `results_url`). */
   base: string;
+  /**
+   * Whether to answer the beta shapes: the path has `?beta=true` (as some SDKs send for beta
+   * calls) or the request names a beta in `anthropic-beta` (the TypeScript SDK's beta calls send
+   * no query, only the header).
+   */
+  beta: boolean;
   /** Marks this answer as carrying an injected fault (it is logged with it). */
   fault(kind: string): void;
 }
@@ -50,34 +61,73 @@ export interface Route {
 
 export const BATCHES = '/v1/messages/batches';
 const COUNT_TOKENS = '/v1/messages/count_tokens';
+const MODELS = '/v1/models';
 const COUNT_TOKENS_MAX_BYTES = 32 * 1024 * 1024;
+
+/** The body keys count_tokens takes (the SDK's MessageCountTokensParams, headers aside). */
+const COUNT_TOKENS_KEYS = [
+  'messages',
+  'model',
+  'cache_control',
+  'output_config',
+  'speed',
+  'system',
+  'thinking',
+  'tool_choice',
+  'tools',
+];
+/** What the beta count_tokens takes on top (BetaMessageCountTokensParams). */
+const BETA_COUNT_TOKENS_KEYS = [
+  'billing_policy',
+  'compaction',
+  'context_management',
+  'mcp_servers',
+  'output_format',
+];
 
 function route(method: string, path: string, handler: Handler, slowAfterWork = false): Route {
   const pattern = new RegExp(`^${path.replace('{id}', '([^/]+)')}$`);
   return { method, path, pattern, handler, ...(slowAfterWork ? { slowAfterWork } : {}) };
 }
 
-/** The body as JSON; a body over `limit` bytes throws BodyTooLarge, one that is not JSON a SyntaxError. */
-async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
-  return JSON.parse((await readBody(req, limit)).toString('utf8'));
-}
-
 const invalid = (message: string) => new ApiFailure(400, 'invalid_request_error', message);
 
-async function create(x: Exchange, state: EmulatorState): Promise<void> {
-  let body: unknown;
+/**
+ * The body as JSON, sent as JSON (content-type): a body over `limit` bytes is a 413
+ * `request_too_large`, one that is not JSON a 400.
+ */
+async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   try {
-    body = await readJson(x.req, state.maxBodyBytes);
+    checkJsonContentType(req);
   } catch (error) {
-    if (error instanceof BodyTooLarge) {
-      throw new ApiFailure(
-        413,
-        'request_too_large',
-        `Request exceeds the maximum allowed number of bytes (${state.maxBodyBytes}).`,
-      );
-    }
+    req.resume();
+    throw error;
+  }
+  let text: string;
+  try {
+    text = (await readBody(req, limit)).toString('utf8');
+  } catch (error) {
+    if (!(error instanceof BodyTooLarge)) throw error;
+    throw new ApiFailure(
+      413,
+      'request_too_large',
+      `Request exceeds the maximum allowed number of bytes (${limit}).`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
     throw invalid(`body: Invalid JSON: ${(error as Error).message}`);
   }
+}
+
+/** The error the API answers for a model it does not serve. */
+function unknownModel(model: string): ApiFailure {
+  return new ApiFailure(404, 'not_found_error', `model: ${model}`);
+}
+
+async function create(x: Exchange, state: EmulatorState): Promise<void> {
+  const body = await readJson(x.req, state.maxBodyBytes);
   let created: BatchRecord;
   try {
     const requests = checkCreateBody(body, state.maxRequests);
@@ -97,49 +147,82 @@ async function create(x: Exchange, state: EmulatorState): Promise<void> {
   sendJson(x.res, 200, state.store.view(created, x.base));
 }
 
-function list(x: Exchange, state: EmulatorState): void {
+/**
+ * One page of a list, newest first, in the API's shape (`limit` 1–1000, default 20;
+ * `before_id`, `after_id`).
+ */
+function page<T extends { id: string }>(x: Exchange, all: readonly T[]) {
   const { searchParams } = x.url;
   const limitText = searchParams.get('limit');
   const limit = limitText === null ? 20 : Number(limitText);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
     throw invalid('limit: Input should be between 1 and 1000');
   }
-  const all = state.store.newestFirst();
   const afterId = searchParams.get('after_id');
   const beforeId = searchParams.get('before_id');
-  let page: typeof all;
+  let data: readonly T[];
   let hasMore: boolean;
   if (beforeId) {
     const at = all.findIndex((b) => b.id === beforeId);
     const end = at === -1 ? 0 : at;
     const start = Math.max(0, end - limit);
-    page = all.slice(start, end);
+    data = all.slice(start, end);
     hasMore = start > 0;
   } else {
     const at = afterId ? all.findIndex((b) => b.id === afterId) : -1;
     const start = afterId ? (at === -1 ? all.length : at + 1) : 0;
-    page = all.slice(start, start + limit);
+    data = all.slice(start, start + limit);
     hasMore = start + limit < all.length;
   }
-  sendJson(x.res, 200, {
-    data: page.map((b) => state.store.view(b, x.base)),
+  return {
+    data,
     has_more: hasMore,
-    first_id: page[0]?.id ?? null,
-    last_id: page[page.length - 1]?.id ?? null,
-  });
+    first_id: data[0]?.id ?? null,
+    last_id: data[data.length - 1]?.id ?? null,
+  };
 }
 
-async function countTokens(x: Exchange): Promise<void> {
-  let body: Record<string, unknown>;
-  try {
-    body = (await readJson(x.req, COUNT_TOKENS_MAX_BYTES)) as Record<string, unknown>;
-  } catch {
-    throw invalid('body: Invalid JSON');
-  }
-  if (typeof body?.model !== 'string') throw invalid('model: Field required');
-  if (!Array.isArray(body.messages)) throw invalid('messages: Field required');
+function list(x: Exchange, state: EmulatorState): void {
+  const { data, ...rest } = page(x, state.store.newestFirst());
+  sendJson(x.res, 200, { data: data.map((b) => state.store.view(b, x.base)), ...rest });
+}
+
+/** A model as the call asks for it: the beta shape adds `allowed_fallback_models`. */
+const modelView = (x: Exchange, model: ModelInfo) =>
+  x.beta ? { ...model, allowed_fallback_models: null } : model;
+
+function listModels(x: Exchange, state: EmulatorState): void {
+  x.req.resume();
+  const { data, ...rest } = page(x, state.models);
+  sendJson(x.res, 200, { data: data.map((m) => modelView(x, m)), ...rest });
+}
+
+function retrieveModel(x: Exchange, state: EmulatorState): void {
+  x.req.resume();
+  const model = state.models.find((m) => m.id === x.id);
+  if (!model) throw unknownModel(x.id as string);
+  sendJson(x.res, 200, modelView(x, model));
+}
+
+async function countTokens(x: Exchange, state: EmulatorState): Promise<void> {
+  const body = await readJson(x.req, COUNT_TOKENS_MAX_BYTES);
+  if (!isRecord(body)) throw invalid('body: Input should be a valid dictionary');
+  const allowed = x.beta ? [...COUNT_TOKENS_KEYS, ...BETA_COUNT_TOKENS_KEYS] : COUNT_TOKENS_KEYS;
+  const extra = Object.keys(body).find((key) => !allowed.includes(key));
+  if (extra !== undefined) throw invalid(`${extra}: Extra inputs are not permitted`);
+  if (body.model === undefined) throw invalid('model: Field required');
+  if (typeof body.model !== 'string') throw invalid('model: Input should be a valid string');
+  if (body.messages === undefined) throw invalid('messages: Field required');
+  if (!Array.isArray(body.messages)) throw invalid('messages: Input should be a valid list');
+  const model = body.model;
+  if (!state.models.some((m) => m.id === model)) throw unknownModel(model);
   const tools = body.tools ? JSON.stringify(body.tools).length : 0;
-  sendJson(x.res, 200, { input_tokens: estimateTokens(promptCharacters(body) + tools) });
+  const inputTokens = estimateTokens(promptCharacters(body) + tools);
+  sendJson(
+    x.res,
+    200,
+    x.beta ? { context_management: null, input_tokens: inputTokens } : { input_tokens: inputTokens },
+  );
 }
 
 type BatchHandler = (
@@ -186,7 +269,7 @@ const results: BatchHandler = (x, state, batch, id) => {
     throw invalid(`Message batch ${id} is still processing; results are not ready.`);
   const cut = state.plan.downloadCut(batch.requests.length);
   if (cut) x.fault(cut.kind);
-  return streamResults(x.res, state.store.resultLines(batch), cut);
+  return streamResults(x.res, state.store.resultLines(batch, x.beta), cut);
 };
 
 /** Every endpoint the emulator serves. */
@@ -198,18 +281,30 @@ export const ROUTES: readonly Route[] = [
   route('DELETE', `${BATCHES}/{id}`, withBatch(remove)),
   route('GET', `${BATCHES}/{id}/results`, withBatch(results, true)),
   route('POST', COUNT_TOKENS, countTokens),
+  route('GET', MODELS, listModels),
+  route('GET', `${MODELS}/{id}`, retrieveModel),
 ];
 
-/** A known path asked with a method it does not take: 405 for an existing batch, else 404. */
-const wrongMethod: Handler = (x, state) => {
-  if (x.id === undefined) {
-    x.req.resume();
-    throw new ApiFailure(404, 'not_found_error', `Not found: ${x.method} ${x.url.pathname}`);
-  }
-  return withBatch(() => {
-    throw new ApiFailure(405, 'invalid_request_error', `Method ${x.method} is not allowed here`);
-  })(x, state);
+/** A path no route has: 404. */
+const notFound: Handler = (x) => {
+  x.req.resume();
+  throw new ApiFailure(404, 'not_found_error', `Not found: ${x.method} ${x.url.pathname}`);
 };
+
+/** A known path asked with a method it does not take: 405, with the methods it takes in `allow`. */
+const wrongMethod =
+  (allow: string[]): Handler =>
+  (x) => {
+    x.req.resume();
+    throw new ApiFailure(
+      405,
+      'invalid_request_error',
+      `Method ${x.method} is not allowed for ${x.url.pathname}`,
+      {
+        allow: allow.join(', '),
+      },
+    );
+  };
 
 /** What a request resolves to: its name in the counts, its batch id, and what answers it. */
 export interface Resolved {
@@ -225,22 +320,24 @@ export interface Resolved {
  */
 export function resolve(method: string, path: string): Resolved {
   let samePath: { route: Route; id: string | undefined } | undefined;
+  const allow: string[] = [];
   for (const r of ROUTES) {
     const m = r.pattern.exec(path);
     if (!m) continue;
     const id = m[1] === undefined ? undefined : decodeURIComponent(m[1]);
     if (r.method === method) return { name: `${method} ${r.path}`, id, route: r, handler: r.handler };
     samePath ??= { route: r, id };
+    allow.push(r.method);
   }
   if (samePath) {
     return {
       name: `${method} ${samePath.route.path}`,
       id: samePath.id,
       route: undefined,
-      handler: wrongMethod,
+      handler: wrongMethod(allow),
     };
   }
-  return { name: `${method} ${path}`, id: undefined, route: undefined, handler: wrongMethod };
+  return { name: `${method} ${path}`, id: undefined, route: undefined, handler: notFound };
 }
 
 /**

@@ -4,7 +4,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../core/requests/limits.js';
 import { DEFAULT_PROCESSING_MS } from './defaults.js';
 import { FaultPlan, type FaultSpec, noFaults, parseFaults } from './faults.js';
+import { checkBetas, checkVersion } from './headers.js';
 import { ApiFailure, drain, randomId, sendError } from './http.js';
+import { modelInfos } from './models.js';
 import { type EmulatorState, type Exchange, type Resolved, resolve } from './routes.js';
 import { BatchStore } from './store.js';
 
@@ -41,6 +43,11 @@ export interface EmulatorOptions {
   faults?: string | FaultSpec | undefined;
   /** Seed of the fault decisions: the same seed gives the same faults (default 1). */
   seed?: number | undefined;
+  /**
+   * Model names served on top of the API's (`KNOWN_MODELS`), e.g. for a test of a newer model;
+   * a request for a model in neither comes back errored `not_found_error`.
+   */
+  models?: readonly string[] | undefined;
 }
 
 /** One HTTP request the emulator answered. */
@@ -96,6 +103,7 @@ function emulatorState(options: EmulatorOptions, faults: FaultSpec): EmulatorSta
   const now = options.now ?? Date.now;
   const processingMs = options.processingTimeMs ?? DEFAULT_PROCESSING_MS;
   const plan = new FaultPlan(faults, options.seed ?? 1);
+  const models = modelInfos(options.models);
   return {
     store: new BatchStore({
       resultFault: (customId) => plan.resultFault(customId),
@@ -104,7 +112,9 @@ function emulatorState(options: EmulatorOptions, faults: FaultSpec): EmulatorSta
       cancelMs: options.cancelTimeMs ?? Math.min(1000, processingMs / 10),
       answerSize: options.answerSize,
       minCacheTokens: options.minCacheTokens,
+      models: new Set(models.map((m) => m.id)),
     }),
+    models,
     plan,
     now,
     slow: () => (faults.slowMs > 0 ? delay(faults.slowMs) : Promise.resolve()),
@@ -168,11 +178,26 @@ function receive(
     url,
     id: target.id,
     base: `http://${req.headers.host ?? 'localhost'}`,
+    beta: url.searchParams.get('beta') === 'true' || Boolean(req.headers['anthropic-beta']),
     fault: (kind) => {
       entry.fault = kind;
     },
   };
   return { x, target };
+}
+
+/**
+ * Refuses a query parameter given more than once (`limit=1&limit=2`), as the API does; an array
+ * parameter (`lifecycle[]=a&lifecycle[]=b`, as the SDK writes arrays) may repeat.
+ */
+function checkQuery(url: URL): void {
+  const seen = new Set<string>();
+  for (const key of url.searchParams.keys()) {
+    if (seen.has(key) && !key.endsWith('[]')) {
+      throw new ApiFailure(400, 'invalid_request_error', `${key}: query parameter given more than once`);
+    }
+    seen.add(key);
+  }
 }
 
 /** The injected HTTP error for this request, if the plan draws one (its body is read first). */
@@ -194,8 +219,9 @@ function sendFailure(res: ServerResponse, error: unknown): void {
 }
 
 /**
- * Starts a local HTTP server that behaves like the Message Batches API: the six batch endpoints
- * and count_tokens (see ROUTES in routes.ts), the API's error shapes and headers, batches that
+ * Starts a local HTTP server that behaves like the Message Batches API: the six batch endpoints,
+ * count_tokens and the models (see ROUTES in routes.ts), the checks the API makes on headers
+ * (`anthropic-version`, `anthropic-beta`, a JSON content type), the API's error shapes and headers, batches that
  * end after a set time, and deterministic answers. Test triggers in a prompt:
  * `EMULATE_ERROR=<type>`, `EMULATE_EXPIRE`.
  */
@@ -208,10 +234,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const { x, target } = receive(req, res, log, counts);
-    const refused = authFailure(req, options.apiKey);
-    if (refused) {
+    try {
+      const refused = authFailure(req, options.apiKey);
+      if (refused) throw refused;
+      checkVersion(req);
+      checkBetas(req);
+      if (target.route) checkQuery(x.url);
+    } catch (error) {
       req.resume();
-      throw refused;
+      throw error;
     }
     const injected = await injectedError(x, state);
     if (injected) throw injected;

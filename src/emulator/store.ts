@@ -27,6 +27,8 @@ export interface StoreOptions {
   answerSize?: number | undefined;
   /** The minimum cacheable prefix in tokens, for every model (default: `MIN_CACHEABLE_TOKENS` by model). */
   minCacheTokens?: number | undefined;
+  /** The models served: a request for another comes back errored `not_found_error` (default: any). */
+  models?: ReadonlySet<string> | undefined;
   /** A fault to impose on a request that would succeed (fault injection), asked once per request. */
   resultFault?: ((customId: string) => ResultFault | undefined) | undefined;
 }
@@ -50,7 +52,7 @@ export class BatchStore {
       createdAt: this.options.now(),
       processingMs: this.options.processingMs,
       requests: requests.map((r) => {
-        const stored = storeRequest(r, apiVersion, cached, this.options.minCacheTokens);
+        const stored = storeRequest(r, apiVersion, cached, this.options.minCacheTokens, this.options.models);
         const fault = this.options.resultFault?.(r.custom_id);
         return fault && stored.outcome === 'succeeded' ? { ...stored, ...fault } : stored;
       }),
@@ -129,13 +131,20 @@ export class BatchStore {
 
   /**
    * The result lines of an ended batch. Like the API, the order is not the request order:
-   * even positions first, then odd ones, so clients cannot come to rely on it.
+   * even positions first, then odd ones, so clients cannot come to rely on it. `beta`: in the
+   * beta shapes (for a beta call).
    */
-  *resultLines(b: BatchRecord): Generator<string> {
+  *resultLines(b: BatchRecord, beta = false): Generator<string> {
     const n = b.requests.length;
     for (const start of [0, 1]) {
       for (let i = start; i < n; i += 2) {
-        yield resultLine(b.requests[i] as StoredRequest, this.outcome(b, i), b.id, this.options.answerSize);
+        yield resultLine(
+          b.requests[i] as StoredRequest,
+          this.outcome(b, i),
+          b.id,
+          this.options.answerSize,
+          beta,
+        );
       }
     }
   }

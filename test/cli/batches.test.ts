@@ -236,7 +236,7 @@ describe('results', () => {
     const lines = readFileSync(out, 'utf8').trimEnd().split('\n');
     expect(lines.map((l) => JSON.parse(l).custom_id).sort()).toEqual(['req-0', 'req-1', 'req-2', 'req-3']);
     const raw = await fetch(`${ctx.emulator.url}/v1/messages/batches/${id}/results`, {
-      headers: { 'x-api-key': 'k' },
+      headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
     });
     expect(readFileSync(out, 'utf8')).toBe(await raw.text());
     expect(r.stderr).toContain('Results: 4 · 3 succeeded · 1 errored · 0 canceled · 0 expired');

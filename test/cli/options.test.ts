@@ -7,7 +7,7 @@ import { createProgram } from '../../src/cli/program.js';
 import { parseDuration } from '../../src/core/duration.js';
 import { readManifest, writeManifest } from '../../src/core/job/manifest.js';
 import { runCli } from '../helpers/cli.js';
-import { useEmulator } from '../helpers/emulator.js';
+import { closedPortUrl, useEmulator, waitFor } from '../helpers/emulator.js';
 import { tempDir, writeRequests } from '../helpers/files.js';
 
 const ctx = useEmulator({ processingTimeMs: 100 });
@@ -255,5 +255,40 @@ describe("run <source>: the job's identity is the options that shape the request
     expect(other.code).toBe(2);
     // Another template builds other requests: the job refuses to mix them with the first run's.
     expect(other.stderr).toContain('refusing to mix two runs');
+  });
+});
+
+describe('emulator --models FILE', () => {
+  it('serves the names in the file besides the API models', async () => {
+    const file = join(dir, 'models.txt');
+    writeFileSync(file, '# a newer model\nclaude-newer-9\n');
+    const url = await closedPortUrl();
+    const controller = new AbortController();
+    const running = runCli(['emulator', '--port', new URL(url).port, '--models', file], {
+      signal: controller.signal,
+    });
+    const headers = { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' };
+    const get = (model: string) => fetch(`${url}/v1/models/${model}`, { headers }).then((r) => r.status);
+    await waitFor(
+      () =>
+        get('claude-newer-9').then(
+          (s) => s === 200,
+          () => false,
+        ),
+      'the emulator to serve the added model',
+    );
+    const unknown = await get('claude-newer-8');
+    controller.abort();
+    const r = await running;
+    expect(r.code).toBe(0);
+    expect(unknown).toBe(404);
+  });
+
+  it('a models file that does not exist is an environment error, not a bug', async () => {
+    const r = await runCli(['emulator', '--port', '0', '--models', join(dir, 'no-such-models.txt')]);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('no-such-models.txt');
+    expect(r.stderr).not.toMatch(/bug/i);
   });
 });

@@ -38,7 +38,7 @@ async function endedBatch(emu: Emulator, n: number, end = true): Promise<string>
   for (;;) {
     const r = await fetch(`${emu.url}/v1/messages/batches`, {
       method: 'POST',
-      headers: { 'x-api-key': 'k', 'content-type': 'application/json' },
+      headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
       body,
     });
     if (r.ok) {

@@ -36,7 +36,7 @@ afterEach(async () => {
 async function endedBatch(emu: Emulator, count: number): Promise<string> {
   const r = await fetch(`${emu.url}/v1/messages/batches`, {
     method: 'POST',
-    headers: { 'x-api-key': 'k' },
+    headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
     body: JSON.stringify({ requests: Array.from({ length: count }, (_, i) => request(`r-${i}`)) }),
   });
   const { id } = (await r.json()) as { id: string };
@@ -45,7 +45,9 @@ async function endedBatch(emu: Emulator, count: number): Promise<string> {
 }
 
 async function listIds(emu: Emulator): Promise<string[]> {
-  const r = await fetch(`${emu.url}/v1/messages/batches?limit=1000`, { headers: { 'x-api-key': 'k' } });
+  const r = await fetch(`${emu.url}/v1/messages/batches?limit=1000`, {
+    headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
+  });
   return ((await r.json()) as { data: Array<{ id: string }> }).data.map((b) => b.id);
 }
 

@@ -23,7 +23,9 @@ const creates = (emu: Emulator) => requestsTo(emu, /^POST \/v1\/messages\/batche
 /** Every batch id the emulator holds (asking again past injected errors). */
 async function batchIds(emu: Emulator): Promise<string[]> {
   for (;;) {
-    const r = await fetch(`${emu.url}/v1/messages/batches?limit=1000`, { headers: { 'x-api-key': 'k' } });
+    const r = await fetch(`${emu.url}/v1/messages/batches?limit=1000`, {
+      headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
+    });
     if (r.ok) return ((await r.json()) as { data: Array<{ id: string }> }).data.map((b) => b.id);
   }
 }

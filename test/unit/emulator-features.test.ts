@@ -125,7 +125,8 @@ describe('emulator: forced tool_choice', () => {
     expect(any.content).toEqual([
       {
         type: 'tool_use',
-        id: expect.stringMatching(/^toolu_01/),
+        id: expect.stringMatching(/^toolu_01[0-9A-Za-z]{22}$/),
+        caller: { type: 'direct' },
         name: 'record_review',
         input: expect.any(Object),
       },

@@ -11,7 +11,11 @@ afterAll(async () => {
   await emu.close();
 });
 
-const headers = { 'x-api-key': 'right-key', 'content-type': 'application/json' };
+const headers = {
+  'x-api-key': 'right-key',
+  'anthropic-version': '2023-06-01',
+  'content-type': 'application/json',
+};
 const call = (method: string, path: string, body?: unknown, extra: Record<string, string> = {}) =>
   fetch(`${emu.url}${path}`, {
     method,
@@ -32,7 +36,8 @@ describe('emulator routes', () => {
     const { id } = (await created.json()) as { id: string };
     expect((await call('GET', `/v1/messages/batches/${id}`)).status).toBe(200);
     expect((await call('GET', '/v1/messages/batches?limit=5')).status).toBe(200);
-    const tokens = await call('POST', '/v1/messages/count_tokens', request.params);
+    const { max_tokens: _, ...countable } = request.params;
+    const tokens = await call('POST', '/v1/messages/count_tokens', countable);
     expect(await tokens.json()).toEqual({ input_tokens: expect.any(Number) });
     // Ids are decoded from the path.
     const encoded = await call('GET', `/v1/messages/batches/${encodeURIComponent('msgbatch_ä')}`);
@@ -57,25 +62,30 @@ describe('emulator routes', () => {
     });
   });
 
-  it('a known path with another method: 405 for a batch that exists, 404 otherwise', async () => {
+  it('a known path with another method: 405 with the methods it takes in allow, whether or not the batch exists', async () => {
     const created = await call('POST', '/v1/messages/batches', { requests: [request] });
     const { id } = (await created.json()) as { id: string };
     const put = await call('PUT', `/v1/messages/batches/${id}`);
     expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, DELETE');
     expect(await errorOf(put)).toEqual({
       type: 'invalid_request_error',
-      message: 'Method PUT is not allowed here',
+      message: `Method PUT is not allowed for /v1/messages/batches/${id}`,
     });
     const missing = await call('GET', '/v1/messages/batches/msgbatch_none/cancel');
-    expect(missing.status).toBe(404);
-    expect((await errorOf(missing)).message).toBe("No message batch found with id 'msgbatch_none'.");
+    expect(missing.status).toBe(405);
+    expect(missing.headers.get('allow')).toBe('POST');
     const tokens = await call('GET', '/v1/messages/count_tokens');
-    expect(tokens.status).toBe(404);
-    expect(await errorOf(tokens)).toEqual({
-      type: 'not_found_error',
-      message: 'Not found: GET /v1/messages/count_tokens',
-    });
-    expect((await call('PATCH', '/v1/messages/batches')).status).toBe(404);
+    expect(tokens.status).toBe(405);
+    expect(tokens.headers.get('allow')).toBe('POST');
+    expect((await errorOf(tokens)).type).toBe('invalid_request_error');
+    const patch = await call('PATCH', '/v1/messages/batches');
+    expect(patch.status).toBe(405);
+    expect(patch.headers.get('allow')).toBe('POST, GET');
+    const models = await call('POST', '/v1/models', {});
+    expect([models.status, models.headers.get('allow')]).toEqual([405, 'GET']);
+    const results = await call('DELETE', `/v1/messages/batches/${id}/results`);
+    expect([results.status, results.headers.get('allow')]).toEqual([405, 'GET']);
     expect(emu.counts['PUT /v1/messages/batches/{id}']).toBe(1);
     expect(emu.counts['GET /v1/messages/batches/{id}/cancel']).toBe(1);
     expect(emu.counts['PATCH /v1/messages/batches']).toBe(1);
@@ -102,7 +112,7 @@ describe('emulator routes', () => {
     expect(wrong.status).toBe(401);
     expect((await errorOf(wrong)).message).toBe('invalid x-api-key');
     const bearer = await fetch(`${emu.url}/v1/messages/batches?limit=1`, {
-      headers: { authorization: 'Bearer right-key' },
+      headers: { authorization: 'Bearer right-key', 'anthropic-version': '2023-06-01' },
     });
     expect(bearer.status).toBe(200);
   });
@@ -116,7 +126,10 @@ describe('emulator routes', () => {
     expect(body.request_id).toBe(id);
     expect(body.error.message).toMatch(/^body: Invalid JSON: /);
     const tokens = await call('POST', '/v1/messages/count_tokens', '{nope');
-    expect(await errorOf(tokens)).toEqual({ type: 'invalid_request_error', message: 'body: Invalid JSON' });
+    expect(await errorOf(tokens)).toMatchObject({
+      type: 'invalid_request_error',
+      message: expect.stringMatching(/^body: Invalid JSON/),
+    });
     const limit = await call('GET', '/v1/messages/batches?limit=0');
     expect((await errorOf(limit)).message).toBe('limit: Input should be between 1 and 1000');
   });

@@ -210,7 +210,7 @@ describe('emulator, through the official SDK', () => {
 });
 
 describe('emulator, over plain HTTP (as curl examples call it)', () => {
-  it('takes x-api-key, ignores ?beta=true, and sets content-type and request-id on every answer', async () => {
+  it('takes x-api-key, answers ?beta=true, and sets content-type and request-id on every answer', async () => {
     const res = await fetch(`${ctx.emulator.url}/v1/messages/batches?beta=true&limit=1`, {
       headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
     });
@@ -218,7 +218,7 @@ describe('emulator, over plain HTTP (as curl examples call it)', () => {
     expect(res.headers.get('content-type')).toBe('application/json');
     expect(res.headers.get('request-id')).toMatch(/^req_01/);
     const missing = await fetch(`${ctx.emulator.url}/v1/messages/batches/msgbatch_nope`, {
-      headers: { 'x-api-key': 'k' },
+      headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
     });
     expect(missing.status).toBe(404);
     expect(missing.headers.get('request-id')).toMatch(/^req_/);
@@ -241,7 +241,7 @@ describe('emulator, over plain HTTP (as curl examples call it)', () => {
     });
     ctx.endBatches();
     const res = await fetch(`${ctx.emulator.url}/v1/messages/batches/${batch.id}/results`, {
-      headers: { 'x-api-key': 'k' },
+      headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' },
     });
     expect(res.headers.get('content-type')).toBe('application/x-jsonl');
     const text = await res.text();

@@ -1,5 +1,6 @@
 import { durationText } from '../../core/duration.js';
 import { formatFaults, hasFaults } from '../../emulator/faults.js';
+import { readModelsFile } from '../../emulator/models.js';
 import { startEmulator } from '../../emulator/server.js';
 import type { Context } from '../context.js';
 import { println } from '../io.js';
@@ -19,6 +20,7 @@ export async function run(ctx: Context, _args: string[], options: Options) {
     answerSize: options.answerSize,
     faults: options.faults,
     seed: options.seed,
+    models: options.models === undefined ? undefined : readModelsFile(options.models),
   });
   println(io.stdout, `Batches API emulator listening on ${emulator.url}`);
   println(io.stdout, 'Use it from another shell with:');
