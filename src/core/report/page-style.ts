@@ -53,7 +53,7 @@ input[type=search] { min-width: 260px; flex: 1; }
 .pager { display: flex; gap: 8px; align-items: center; margin-top: 10px; }
 .pager button:disabled { opacity: .4; }
 td.answer { white-space: pre-wrap; word-break: break-word; max-width: 520px; }
-td.id { word-break: break-all; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; }
+td.id { white-space: nowrap; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; }
 td.cell { max-width: 260px; word-break: break-word; white-space: pre-wrap; }
 .badge { display: inline-block; border-radius: 10px; padding: 0 8px; font-size: 12px; color: #fff; }
 .note { font-size: 12px; color: var(--muted); }
