@@ -282,7 +282,7 @@ export function registerBatchCommands(program: Command, invoke: Invoke): void {
         .description(
           'write one self-contained HTML page about the results of a batch, a job or a results file',
         )
-        .argument('<id|job|file>', 'a batch id, a job (id or folder), or a results file'),
+        .argument('<target>', 'a batch id, a job (id or folder), or a results file'),
       REPORT_OPTIONS,
     ).addHelpText(
       'after',
