@@ -133,26 +133,18 @@ describe('report from the built binary', () => {
         expect(await page.textContent('#cost-batch')).toBe(data.cost.batch_text);
 
         await page.fill('#search', 'r017');
-        await page.waitForFunction(
-          () => document.querySelector('#match-count')?.textContent === '1 of 31 rows',
-        );
+        await expect.poll(() => page.textContent('#match-count')).toBe('1 of 31 rows');
         expect(await page.textContent('#row-body')).toContain('Good grip');
 
         await page.fill('#search', 'onerror');
-        await page.waitForFunction(
-          () =>
-            document.querySelector('#match-count')?.textContent === '1 of 31 rows' &&
-            document.querySelector('#row-body')?.textContent?.includes('onerror'),
-        );
+        await expect.poll(() => page.textContent('#row-body')).toContain('onerror');
+        expect(await page.textContent('#match-count')).toBe('1 of 31 rows');
         expect(await page.textContent('#row-body')).toContain(HOSTILE);
         expect(await page.locator('#app img').count()).toBe(0);
 
         await page.click('[data-stop=max_tokens]');
         const maxTokens = data.stop_reasons.find((s) => s.stop_reason === 'max_tokens')?.count ?? 0;
-        await page.waitForFunction(
-          (n) => document.querySelector('#match-count')?.textContent === `${n} of 31 rows`,
-          maxTokens,
-        );
+        await expect.poll(() => page.textContent('#match-count')).toBe(`${maxTokens} of 31 rows`);
         expect(await page.inputValue('#filter-stop')).toBe('max_tokens');
       }
       await page.waitForTimeout(200);

@@ -5,6 +5,7 @@ import { BUILT_IN_PRICES } from '../../src/core/cost/prices.js';
 import { openAtomicFile } from '../../src/core/fs/atomic-file.js';
 import { ANSWER_LIMIT, binWidth, cut, histogram, type ReportData } from '../../src/core/report/data.js';
 import { scriptJson } from '../../src/core/report/html.js';
+import { PAGE_SCRIPT } from '../../src/core/report/page-script.js';
 import { writeReport } from '../../src/core/report/report.js';
 import { fileInput } from '../../src/core/report/sources.js';
 import { tempDir, writeText } from '../helpers/files.js';
@@ -185,6 +186,14 @@ describe('the pieces', () => {
     const h = histogram(Array.from({ length: 1000 }, (_, i) => i * 7));
     expect(h.bins.length).toBeLessThanOrEqual(20);
     expect(h.bins.reduce((n, b) => n + b.count, 0)).toBe(1000);
+  });
+
+  it("the page's script builds with the DOM only: no markup from strings, no eval, no URLs", () => {
+    expect(PAGE_SCRIPT).not.toMatch(
+      /innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/,
+    );
+    expect(PAGE_SCRIPT).not.toMatch(/https?:|['"](src|href)['"]/);
+    expect(PAGE_SCRIPT).not.toContain('</script');
   });
 
   it('cut never splits a surrogate pair', () => {
