@@ -18,6 +18,11 @@ const ARTIFACTS = join(ROOT, 'test-artifacts');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAS_CHROMIUM = existsSync(CHROMIUM);
 const HOSTILE = '</script><img src=x onerror=alert(1)>';
+if (!HAS_CHROMIUM) {
+  console.warn(
+    `report.test.ts: the browser test is skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`,
+  );
+}
 
 const csv = `${readFileSync(join(ROOT, 'examples', 'reviews.csv'), 'utf8').trimEnd()}\nr031,Hostile,1,"${HOSTILE} surprise"\n`;
 const SOURCE = [
@@ -75,13 +80,14 @@ describe('report from the built binary', () => {
       ),
     );
     expect(file.table.columns).toEqual(['review_id', 'product', 'rating', 'text']);
-    expect(file.join).toMatchObject({ rows: 31, without_result: 0 });
+    expect(file.join).toMatchObject({ input: 'data.csv', rows: 31, without_result: 0 });
 
-    await cb(['run', ...SOURCE, '--state', 'job', '--interval', '100ms']);
-    const job = checkPage(await writesOnlyThis(['report', 'job', '-o', 'job.html'], 'job.html'));
-    expect(job.source).toMatchObject({ kind: 'job', job_id: 'job' });
+    await cb(['run', ...SOURCE, '--state', 'reviews-job', '--interval', '100ms']);
+    const job = checkPage(await writesOnlyThis(['report', 'reviews-job', '-o', 'job.html'], 'job.html'));
+    expect(job.source).toMatchObject({ kind: 'job', job_id: 'reviews-job' });
     // The job was run from data.csv: its report joins it by itself.
     expect(job.table.columns).toEqual(['review_id', 'product', 'rating', 'text']);
+    expect(job.join?.input).toBe('data.csv');
     const rows = reportBlock(readFileSync(join(dir, 'job.html'), 'utf8'), 'report-rows') as unknown[][];
     expect(rows[0]?.[0]).toBe('r001');
     expect(String(rows[30]?.[5])).toContain(HOSTILE);
@@ -92,7 +98,7 @@ describe('report from the built binary', () => {
     const monitor = await cb(['monitor', id, '--interval', '100ms', '--report', 'monitor.html']);
     expect(monitor.stderr).toContain('Wrote monitor.html');
     checkPage(readFileSync(join(dir, 'monitor.html'), 'utf8'));
-    await cb(['run', ...SOURCE, '--state', 'job', '--interval', '100ms', '--report', 'run.html']);
+    await cb(['run', ...SOURCE, '--state', 'reviews-job', '--interval', '100ms', '--report', 'run.html']);
     expect(checkPage(readFileSync(join(dir, 'run.html'), 'utf8')).table.columns).toHaveLength(4);
   });
 

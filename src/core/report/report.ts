@@ -7,7 +7,7 @@
  * for the histograms, the map's ids when joined, and output buffered in 1 MB chunks.
  */
 import { createReadStream } from 'node:fs';
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { isMapHeader } from '../builder/sidecar.js';
 import type { SplitBy } from '../builder/text.js';
 import type { PriceTable } from '../cost/prices.js';
@@ -136,6 +136,12 @@ function lineSink(onLine: (line: string) => Promise<void> | undefined): Sink {
   };
 }
 
+/** A path as the page shows it: relative to `cwd` when it is under it, else as given. */
+function shownPath(path: string, cwd: string): string {
+  const inside = relative(cwd, resolve(cwd, path));
+  return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside) ? inside : path;
+}
+
 /** Writes one HTML report (see the top of this file); aborts the sink and throws on failure. */
 export async function writeReport(options: ReportOptions): Promise<ReportOutcome> {
   const limit = options.full ? undefined : ANSWER_LIMIT;
@@ -248,7 +254,7 @@ export async function writeReport(options: ReportOptions): Promise<ReportOutcome
       join:
         join && joined
           ? {
-              input: join.input,
+              input: shownPath(join.input, cwd),
               rows: joined.rows,
               without_result: joined.withoutResult,
               unmatched_results: joined.unmatchedResults,
