@@ -64,6 +64,109 @@ describe('report', () => {
     expect(existsSync(join(dir, 'bad.html'))).toBe(false);
   });
 
+  it('--join on JSON and on text: the input columns, rows in input order, a row without a result', async () => {
+    writeText(
+      dir,
+      'items.json',
+      JSON.stringify([
+        { id: 'q1', question: 'What is 2 + 2?', tags: ['math'] },
+        { id: 'q2', question: 'Name a colour.' },
+      ]),
+    );
+    const built = await runCli(
+      [
+        'build',
+        'json',
+        'items.json',
+        '--prompt-field',
+        'question',
+        '--id-field',
+        'id',
+        '-o',
+        'items-requests.jsonl',
+      ],
+      { cwd: dir },
+    );
+    expect(built.code).toBe(0);
+    writeText(
+      dir,
+      'items-results.jsonl',
+      `${succeeded('q2', 'Blue', { input_tokens: 5, output_tokens: 1 })}\n`,
+    );
+    const r = await runCli(
+      [
+        'report',
+        'items-results.jsonl',
+        '--join',
+        'items.json',
+        '--requests',
+        'items-requests.jsonl',
+        '-o',
+        'items.html',
+      ],
+      { cwd: dir },
+    );
+    expect(r.code).toBe(0);
+    const html = readFileSync(join(dir, 'items.html'), 'utf8');
+    expect(reportBlock(html, 'report-data')).toMatchObject({
+      table: { columns: ['id', 'question', 'tags'], rows: 2 },
+      join: { input: 'items.json', rows: 2, without_result: 1 },
+    });
+    expect(reportBlock(html, 'report-rows')).toEqual([
+      ['q1', null, null, null, null, null, null, null, ['q1', 'What is 2 + 2?', '["math"]']],
+      ['q2', 'succeeded', 'end_turn', 5, 1, 'Blue', 4, null, ['q2', 'Name a colour.']],
+    ]);
+
+    writeText(dir, 'notes.txt', 'First note.\n\nSecond note.\n');
+    await runCli(['build', 'text', 'notes.txt', '--split-by', 'paragraph', '-o', 'notes-requests.jsonl'], {
+      cwd: dir,
+    });
+    writeText(
+      dir,
+      'notes-results.jsonl',
+      `${errored('text-para-1', 'overloaded_error', 'busy')}\n${succeeded('text-para-2', 'ok', { input_tokens: 3, output_tokens: 1 })}\n`,
+    );
+    const t = await runCli(
+      [
+        'report',
+        'notes-results.jsonl',
+        '--join',
+        'notes.txt',
+        '--requests',
+        'notes-requests.jsonl',
+        '-o',
+        'notes.html',
+      ],
+      { cwd: dir },
+    );
+    expect([t.code, t.stderr]).toEqual([0, expect.stringContaining('Wrote notes.html')]);
+    const rows = reportBlock(readFileSync(join(dir, 'notes.html'), 'utf8'), 'report-rows') as unknown[][];
+    expect(rows.map((row) => [row[0], row[1], row[8]])).toEqual([
+      ['text-para-1', 'errored', ['1', 'First note.']],
+      ['text-para-2', 'succeeded', ['2', 'Second note.']],
+    ]);
+  });
+
+  it('--join refuses an input edited since build, before anything is written (exit 2)', async () => {
+    writeText(dir, 'items.json', JSON.stringify([{ id: 'q1', question: 'Changed' }]));
+    const r = await runCli(
+      [
+        'report',
+        'items-results.jsonl',
+        '--join',
+        'items.json',
+        '--requests',
+        'items-requests.jsonl',
+        '-o',
+        'edited.html',
+      ],
+      { cwd: dir },
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('is not the input this map was built from');
+    expect(existsSync(join(dir, 'edited.html'))).toBe(false);
+  });
+
   it('an unknown batch id: exit 3, no file', async () => {
     const r = await runCli(['report', 'msgbatch_nope', '-o', 'none.html'], { cwd: dir, env: ctx.env });
     expect(r.code).toBe(3);

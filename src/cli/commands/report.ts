@@ -5,7 +5,7 @@ import { CliError, UsageError } from '../../core/errors.js';
 import { assertWritable } from '../../core/fs/atomic-file.js';
 import { locateJob, type Manifest } from '../../core/job/manifest.js';
 import { assertJobComplete, inputReadingOf } from '../../core/job/state.js';
-import type { JoinSource } from '../../core/join/join.js';
+import { checkJoinOptions, type JoinSource } from '../../core/join/join.js';
 import type { ReportJoin } from '../../core/report/report.js';
 import { batchesInput, fileInput, jobInput, jobJoin, type ReportInput } from '../../core/report/sources.js';
 import type { Context } from '../context.js';
@@ -82,6 +82,8 @@ export async function run(ctx: Context, [ref]: string[], options: Options) {
       input = await jobInput(job.dir, job.manifest);
     } else {
       join = askedJoin(ctx, options);
+      // The input and map are checked before the download, not after it.
+      if (join) join.prepared = await checkJoinOptions({ ...join, format: 'jsonl', cwd: io.cwd });
       input = await batchesInput(await ctx.client(), [target], {
         signal: io.signal,
         onNotice: (message) => println(io.stderr, `note: ${message}`),

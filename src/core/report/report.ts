@@ -16,7 +16,13 @@ import type { Sink } from '../fs/atomic-file.js';
 import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
 import { ChunkWriter } from '../fs/streams.js';
 import { isRecord } from '../is-record.js';
-import { checkJoinOptions, type JoinSource, type JoinSummary, joinResults } from '../join/join.js';
+import {
+  checkJoinOptions,
+  type JoinSource,
+  type JoinSummary,
+  joinResults,
+  type PreparedJoin,
+} from '../join/join.js';
 import { RESULT_COLUMNS } from '../join/result-index.js';
 import { type ResultFacts, resultFacts } from '../results/line.js';
 import type { ResultsSummary } from '../results/summary.js';
@@ -31,6 +37,8 @@ export interface ReportJoin {
   source?: JoinSource | undefined;
   delimiter?: string | undefined;
   splitBy?: SplitBy | undefined;
+  /** What `checkJoinOptions` found, when the caller checked the join before fetching results. */
+  prepared?: PreparedJoin | undefined;
 }
 
 /** Everything one report needs. */
