@@ -177,6 +177,8 @@ function resumeCommand(ids: string[], options: WatchOptions): string {
   const flags = [
     ...(options.results !== undefined ? ['--results', quote(options.results)] : []),
     ...(options.output !== undefined ? ['-o', quote(options.output)] : []),
+    ...(options.report !== undefined ? ['--report', quote(options.report)] : []),
+    ...(options.full ? ['--full'] : []),
     ...(options.force ? ['--force'] : []),
   ];
   return ['claude-batch monitor', ...ids, ...flags].join(' ');

@@ -139,7 +139,7 @@ export async function runRequestFile(
     options.force === true,
   );
   if (options.report !== undefined)
-    await assertWritable(resolve(io.cwd, options.report), options.force === true);
+    await assertWritable(resolve(io.cwd, options.report), options.force === true, '--report');
   try {
     const { dir: state, manifest } = await runJob(client, {
       cwd: io.cwd,
