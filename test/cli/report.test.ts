@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { useEmulator } from '../helpers/emulator.js';
-import { tempDir, writeText } from '../helpers/files.js';
+import { tempDir, writeRequests, writeText } from '../helpers/files.js';
 import { ended, errored, reportBlock, succeeded } from '../helpers/report.js';
 
 const ctx = useEmulator();
@@ -165,6 +165,27 @@ describe('report', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('is not the input this map was built from');
     expect(existsSync(join(dir, 'edited.html'))).toBe(false);
+  });
+
+  it('monitor with several batches and --report: one page for all of them, downloaded for the report', async () => {
+    const ids: string[] = [];
+    for (const [name, count] of [
+      ['two.jsonl', 2],
+      ['three.jsonl', 3],
+    ] as const)
+      ids.push((await runCli(['submit', writeRequests(dir, name, count)], { env: ctx.env })).stdout.trim());
+    const r = await runCli(['monitor', ...ids, '--interval', '50ms', '--report', 'both.html'], {
+      cwd: dir,
+      env: ctx.env,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('Report: 5 results · 5 succeeded');
+    const data = reportBlock(readFileSync(join(dir, 'both.html'), 'utf8'), 'report-data');
+    expect(data).toMatchObject({
+      source: { kind: 'batch', title: '2 batches', batch_ids: ids },
+      counts: { total: 5 },
+    });
   });
 
   it('an unknown batch id: exit 3, no file', async () => {

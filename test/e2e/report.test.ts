@@ -165,9 +165,15 @@ describe('report from the built binary', () => {
       await page.screenshot(shot);
       if (process.env.UPDATE_SCREENSHOT === '1')
         await page.screenshot({ ...shot, path: join(ROOT, 'docs', 'report.png') });
+      const background = () => page.evaluate('getComputedStyle(document.body).backgroundColor');
+      expect(await background()).toBe('rgb(255, 255, 255)');
       await page.emulateMedia({ colorScheme: 'dark' });
+      expect(await background()).not.toBe('rgb(255, 255, 255)');
       await page.screenshot({ ...shot, path: join(ARTIFACTS, 'report-dark.png') });
-      await page.emulateMedia({ media: 'print', colorScheme: 'light' });
+      // Printed light whatever the system's scheme, without the controls.
+      await page.emulateMedia({ media: 'print' });
+      expect(await background()).toBe('rgb(255, 255, 255)');
+      expect(await page.isVisible('.controls')).toBe(false);
       await page.pdf({ path: join(ARTIFACTS, 'report.pdf') });
       expect(problems).toEqual([]);
     } finally {

@@ -6,7 +6,8 @@ export const PAGE_STYLE = `
   --accent: #3b5bdb; --ok: #2b8a3e; --bad: #c92a2a; --off: #868e96; --late: #e67700; --other: #7048e8;
   --bar: #4c6ef5; --mark: #fff3bf;
 }
-@media (prefers-color-scheme: dark) {
+/* Dark on screens only: a page is always printed light. */
+@media screen and (prefers-color-scheme: dark) {
   :root {
     --bg: #16171b; --fg: #e6e7ea; --muted: #a0a4ad; --line: #33353c; --panel: #1f2126;
     --accent: #8ca2ff; --ok: #51cf66; --bad: #ff6b6b; --off: #adb5bd; --late: #ffa94d; --other: #b197fc;
@@ -59,10 +60,11 @@ td.cell { max-width: 260px; word-break: break-word; white-space: pre-wrap; }
 .note { font-size: 12px; color: var(--muted); }
 .hot { background: var(--mark); }
 @media print {
-  :root { --bg: #fff; --fg: #000; --muted: #444; --line: #bbb; --panel: #fff; }
+  :root { color-scheme: light; --bg: #fff; --fg: #000; --muted: #444; --line: #bbb; --panel: #fff; }
   body { font-size: 11px; }
   main { max-width: none; padding: 0; }
-  .controls, .pager, button.more { display: none; }
+  .controls, .pager, button.more, button[data-stop] { display: none; }
+  button.link { color: var(--fg); text-decoration: none; }
   section { break-inside: avoid; border-color: #bbb; }
   #rows { break-inside: auto; }
   tr { break-inside: avoid; }
