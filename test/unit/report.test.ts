@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { BUILT_IN_PRICES } from '../../src/core/cost/prices.js';
 import { openAtomicFile } from '../../src/core/fs/atomic-file.js';
 import { ANSWER_LIMIT, binWidth, cut, histogram, type ReportData } from '../../src/core/report/data.js';
-import { scriptJson } from '../../src/core/report/html.js';
+import { pageStart, scriptJson } from '../../src/core/report/html.js';
 import { PAGE_SCRIPT } from '../../src/core/report/page-script.js';
 import { writeReport } from '../../src/core/report/report.js';
 import { fileInput } from '../../src/core/report/sources.js';
@@ -175,6 +175,12 @@ describe('the pieces', () => {
     const text = scriptJson(value);
     expect(text).not.toMatch(/[<>&\u2028\u2029]/);
     expect(JSON.parse(text)).toEqual(value);
+  });
+
+  it('the title (a file name, an id) is escaped in the static markup', () => {
+    const page = pageStart('</title><script>alert(1)</script>&"');
+    expect(page).toContain('&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;');
+    expect(page).not.toContain('<script>alert');
   });
 
   it('bins are round widths that cover the values', () => {
