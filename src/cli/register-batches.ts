@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { ANSWER_LIMIT } from '../core/report/limits.js';
 import { DEFAULT_PROCESSING_MS } from '../emulator/defaults.js';
 import { FaultSpecError, parseFaults } from '../emulator/faults.js';
 import { action, BETA, DURATION, examples, type Invoke, money, port, positiveInt } from './define.js';
@@ -113,6 +114,26 @@ export const RESULTS_OPTIONS = {
   ...joinOptions('the sidecar build wrote (requests.jsonl.map)'),
 };
 
+/** The options every report writer shares (`report`, and `monitor`/`run --report`). */
+export const REPORT_FULL = {
+  flags: '--full',
+  help: `keep answers and input cells whole in the report (default: cut at ${ANSWER_LIMIT} characters)`,
+} as const;
+
+export const REPORT_OPTIONS = {
+  ...defineOptions({
+    output: { flags: '-o, --output <file.html>', help: 'write the report to FILE.html (atomically)' },
+    full: REPORT_FULL,
+    force: { flags: '--force', help: 'replace the report file if it exists' },
+    prices: {
+      flags: '--prices <file>',
+      help: 'a JSON price table for the cost section',
+      defaultText: '$CLAUDE_BATCH_PRICES',
+    },
+  }),
+  ...joinOptions('the sidecar build wrote (requests.jsonl.map); a job made from an input uses its own'),
+};
+
 /** The emulator's port when none is given (0 picks a free one). */
 export const EMULATOR_PORT = 8787;
 
@@ -148,7 +169,7 @@ export const EMULATOR_OPTIONS = defineOptions({
   },
 });
 
-/** submit, status, list, cancel, delete, results and emulator. */
+/** submit, status, list, cancel, delete, results, report and emulator. */
 export function registerBatchCommands(program: Command, invoke: Invoke): void {
   action(
     withOptions(
@@ -251,6 +272,32 @@ export function registerBatchCommands(program: Command, invoke: Invoke): void {
     ),
     'results',
     () => import('./commands/results.js'),
+    invoke,
+  );
+
+  action(
+    withOptions(
+      program
+        .command('report')
+        .description(
+          'write one self-contained HTML page about the results of a batch, a job or a results file',
+        )
+        .argument('<target>', 'a batch id, a job (id or folder), or a results file'),
+      REPORT_OPTIONS,
+    ).addHelpText(
+      'after',
+      examples([
+        'claude-batch report "$id" -o report.html',
+        'claude-batch report reviews-job -o report.html',
+        'claude-batch report results.jsonl --join reviews.csv --requests requests.jsonl -o report.html',
+        '',
+        'The page holds its data, style and script: it opens offline, from anywhere, and fetches nothing.',
+        'It shows counts by result type, the cost (batch and standard prices), token histograms,',
+        'stop reasons, errors, and every row with search and filters.',
+      ]),
+    ),
+    'report',
+    () => import('./commands/report.js'),
     invoke,
   );
 

@@ -15,7 +15,7 @@ import {
   positiveInt,
 } from './define.js';
 import { defineJobOptions, defineOptions, shapingKeys, withOptions } from './options.js';
-import { joinOptions, RESULTS_FORMAT } from './register-batches.js';
+import { joinOptions, REPORT_FULL, RESULTS_FORMAT } from './register-batches.js';
 import { SOURCE_ARGUMENTS, SOURCE_DESCRIPTIONS, SOURCE_OPTIONS } from './register-build.js';
 
 /** The options of every form of `run` (besides a source's): none of them shapes the requests. */
@@ -76,7 +76,13 @@ export const RUN_OPTIONS = defineJobOptions({
     defaultText: '$CLAUDE_BATCH_PRICES',
     shapes: false,
   },
-  force: { flags: '--force', help: 'replace an existing --results file', shapes: false },
+  report: {
+    flags: '--report <file.html>',
+    help: 'when the job is done, write its HTML report (as `claude-batch report`)',
+    shapes: false,
+  },
+  full: { ...REPORT_FULL, shapes: false },
+  force: { flags: '--force', help: 'replace an existing --results or --report file', shapes: false },
   json: { flags: '--json', help: 'JSON lines on stdout: polls, then the summary', shapes: false },
   // Not the requests' shape, but part of the job all the same (runRequestFile adds it): every
   // batch of the job, resumed or retried, is sent with the same header.
@@ -230,6 +236,7 @@ function registerRun(program: Command, invoke: Invoke): void {
       examples([
         'claude-batch run requests.jsonl --results results.jsonl',
         'claude-batch run csv reviews.csv --prompt-column text --results results.jsonl',
+        'claude-batch run csv reviews.csv --prompt-column text --report report.html',
         'claude-batch run big.jsonl --dry-run                 # shards and cost, nothing sent',
         'claude-batch run big.jsonl --max-cost 50',
         '',

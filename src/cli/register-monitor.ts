@@ -3,6 +3,7 @@ import { durationText } from '../core/duration.js';
 import { ADAPTIVE_POLLING } from '../core/monitor/schedule.js';
 import { action, DURATION, examples, type Invoke, POSITIVE_DURATION } from './define.js';
 import { defineOptions, withOptions } from './options.js';
+import { REPORT_FULL } from './register-batches.js';
 
 /** The adaptive poll intervals in a row: `10s → 60s → 5m`. */
 const adaptive = ADAPTIVE_POLLING.map((step) => durationText(step.everyMs)).join(' → ');
@@ -33,7 +34,12 @@ export const MONITOR_OPTIONS = defineOptions({
     flags: '--results <file|dir>',
     help: 'download the results at the end: a FILE for one batch, a DIR for several',
   },
-  force: { flags: '--force', help: 'replace existing results files' },
+  report: {
+    flags: '--report <file.html>',
+    help: 'when every batch has ended, write their HTML report (as `claude-batch report`)',
+  },
+  full: REPORT_FULL,
+  force: { flags: '--force', help: 'replace existing results (and report) files' },
   json: { flags: '--json', help: 'one JSON line per poll on stdout, then a summary line' },
 });
 
@@ -63,6 +69,7 @@ export function registerMonitorCommands(program: Command, invoke: Invoke): void 
         'claude-batch monitor "$id" --results results.jsonl -o monitor-log.jsonl',
         'claude-batch monitor "$a" "$b" "$c" --results out/ --timeout 2h',
         'claude-batch monitor "$id" --json | jq -c .batches',
+        'claude-batch monitor "$id" --results results.jsonl --report report.html',
         '',
         `Polling adapts to each batch’s age: ${adaptiveWords}.`,
         'Ctrl-C stops watching (exit 130); the batches keep running.',

@@ -1,11 +1,13 @@
+import { resolve } from 'node:path';
 import type { BatchClient } from '../core/api/client.js';
 import type { MessageBatch } from '../core/api/types.js';
 import { addTokenUse, type TokenUse } from '../core/cost/cost.js';
 import { loadPrices } from '../core/cost/prices.js';
 import { CliError } from '../core/errors.js';
-import { openAtomicFile } from '../core/fs/atomic-file.js';
+import { assertWritable, openAtomicFile } from '../core/fs/atomic-file.js';
 import { type MonitorResult, monitorBatches, type PollSnapshot } from '../core/monitor/monitor.js';
 import { appendPollLog, resultPaths } from '../core/monitor/outputs.js';
+import { batchesInput } from '../core/report/sources.js';
 import { downloadResults } from '../core/results/download.js';
 import type { Context } from './context.js';
 import { count } from './format.js';
@@ -22,6 +24,7 @@ import {
   totalsLine,
 } from './render-monitor.js';
 import { summaryText } from './render-results.js';
+import { writeReportFile } from './report-output.js';
 
 /** Options of `monitor`. */
 export interface WatchOptions {
@@ -32,6 +35,9 @@ export interface WatchOptions {
   force?: boolean;
   json?: boolean;
   prices?: string;
+  /** Write the HTML report of the batches here once they have ended. */
+  report?: string;
+  full?: boolean;
 }
 
 /** What the watcher shows while polling: a live spinner on a terminal, plain lines elsewhere, JSON lines with --json. */
@@ -171,6 +177,8 @@ function resumeCommand(ids: string[], options: WatchOptions): string {
   const flags = [
     ...(options.results !== undefined ? ['--results', quote(options.results)] : []),
     ...(options.output !== undefined ? ['-o', quote(options.output)] : []),
+    ...(options.report !== undefined ? ['--report', quote(options.report)] : []),
+    ...(options.full ? ['--full'] : []),
     ...(options.force ? ['--force'] : []),
   ];
   return ['claude-batch monitor', ...ids, ...flags].join(' ');
@@ -180,6 +188,8 @@ function resumeCommand(ids: string[], options: WatchOptions): string {
 export async function watchBatches(ctx: Context, ids: string[], options: WatchOptions) {
   const unique = [...new Set(ids)];
   const paths = await resultPaths(unique, options.results, options.force === true);
+  if (options.report !== undefined)
+    await assertWritable(resolve(ctx.io.cwd, options.report), options.force === true, '--report');
   const client = await ctx.client();
   const progress = await startProgress(
     ctx.io,
@@ -211,5 +221,13 @@ export async function watchBatches(ctx: Context, ids: string[], options: WatchOp
   }
   const downloads = await downloadEach(ctx, client, result.batches, paths, options);
   await printSummary(ctx, result, downloads, options);
+  if (options.report !== undefined) {
+    const input = await batchesInput(client, unique, {
+      signal: ctx.io.signal,
+      have: downloads.files,
+      batches: result.batches,
+    });
+    await writeReportFile(ctx, input, { ...options, output: options.report });
+  }
   return 0;
 }

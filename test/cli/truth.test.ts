@@ -54,16 +54,20 @@ describe('messages that tell the truth', () => {
     const log = join(dir, 'log.jsonl');
     const polls = () => slow.emulator.log.filter((l) => l.method === 'GET').length;
     const before = polls();
-    const watching = runCli(['monitor', id, '--results', out, '-o', log, '--interval', '50ms'], {
-      env: slow.env,
-      signal: controller.signal,
-    });
+    const report = join(dir, 'report.html');
+    const watching = runCli(
+      ['monitor', id, '--results', out, '-o', log, '--report', report, '--interval', '50ms'],
+      {
+        env: slow.env,
+        signal: controller.signal,
+      },
+    );
     await waitFor(() => polls() > before, 'the first poll of the monitor');
     controller.abort();
     const r = await watching;
     expect(r.code).toBe(130);
     expect(r.stderr).toContain(
-      `hint: watch again with: claude-batch monitor ${id} --results '${out}' -o ${log}\n`,
+      `hint: watch again with: claude-batch monitor ${id} --results '${out}' -o ${log} --report ${report}\n`,
     );
   });
 

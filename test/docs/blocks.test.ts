@@ -107,6 +107,8 @@ describe('every shell block an agent would paste runs as written (against the em
     expect(readFileSync(join(dir, 'answers.csv'), 'utf8').split('\n')[0]).toMatch(
       /^review_id,product,rating,text,/,
     );
+    for (const page of ['report.html', 'batch-report.html', 'joined-report.html'])
+      expect(readFileSync(join(dir, page), 'utf8')).toMatch(/^<!doctype html>/);
   }, 120_000);
 
   it("README's quick start, in order, in one fresh folder", async () => {

@@ -3,11 +3,13 @@ import { basename, join, resolve } from 'node:path';
 import type { BuildOptions, BuildSource } from '../../core/builder/build.js';
 import { loadPrices, type PriceTable } from '../../core/cost/prices.js';
 import { CliError, UsageError } from '../../core/errors.js';
+import { assertWritable } from '../../core/fs/atomic-file.js';
 import { assertJobWouldResume, jobIdentity } from '../../core/job/identity.js';
 import { jobIdFor, jobsRoot, type Manifest, readManifest } from '../../core/job/manifest.js';
 import { assertResultsTarget, writeJobResults } from '../../core/job/outputs.js';
 import { previewJob, runJob } from '../../core/job/run.js';
 import { buildJobInput } from '../../core/job/source.js';
+import { jobJoin, jobSource } from '../../core/report/sources.js';
 import { assertReadableFile, formatBytes } from '../../core/requests/file.js';
 import type { ResultsSummary } from '../../core/results/summary.js';
 import type { Context } from '../context.js';
@@ -22,6 +24,7 @@ import { costText } from '../render-cost.js';
 import { estimateText } from '../render-estimate.js';
 import { jobReporter, retryHint } from '../render-job.js';
 import { summaryText } from '../render-results.js';
+import { writeReportFile } from '../report-output.js';
 
 /** Options of `run`. */
 export type RunOptions = OptionsOf<typeof RUN_OPTIONS>;
@@ -135,6 +138,8 @@ export async function runRequestFile(
     results ?? join(dir, 'results.jsonl'),
     options.force === true,
   );
+  if (options.report !== undefined)
+    await assertWritable(resolve(io.cwd, options.report), options.force === true, '--report');
   try {
     const { dir: state, manifest } = await runJob(client, {
       cwd: io.cwd,
@@ -154,6 +159,14 @@ export async function runRequestFile(
     const { summary, files } = await writeJobResults(state, manifest, { add: results, force: options.force });
     reporter.stop();
     printJobSummary(ctx, { state, manifest, summary, files }, options, prices, reference);
+    if (options.report !== undefined) {
+      const input = {
+        results: [files[0] as string],
+        source: await jobSource(state, manifest),
+        remove: async () => {},
+      };
+      await writeReportFile(ctx, input, { ...options, output: options.report }, jobJoin(state, manifest));
+    }
     return ExitCode.OK;
   } catch (error) {
     throw continuable(error);
