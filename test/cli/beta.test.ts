@@ -27,14 +27,25 @@ describe('--beta', () => {
     const file = requests('submit.jsonl', 2);
     const from = ctx.emulator.log.length;
     const r = await runCli(
-      ['submit', file, '--beta', 'computer-use-2025-01-24, context-1m-2025-08-07', '--beta', 'computer-use-2025-01-24', '--beta', 'output-128k-2025-02-19'],
+      [
+        'submit',
+        file,
+        '--beta',
+        'computer-use-2025-01-24, context-1m-2025-08-07',
+        '--beta',
+        'computer-use-2025-01-24',
+        '--beta',
+        'output-128k-2025-02-19',
+      ],
       {
         env: ctx.env,
       },
     );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^msgbatch_\w+\n$/);
-    expect(createBetas(from)).toEqual(['computer-use-2025-01-24,context-1m-2025-08-07,output-128k-2025-02-19']);
+    expect(createBetas(from)).toEqual([
+      'computer-use-2025-01-24,context-1m-2025-08-07,output-128k-2025-02-19',
+    ]);
     // Without --beta, no header at all.
     const plain = ctx.emulator.log.length;
     expect((await runCli(['submit', file], { env: ctx.env })).code).toBe(0);

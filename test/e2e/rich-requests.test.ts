@@ -75,7 +75,9 @@ describe('conversations with tools (spawned binary, emulator)', () => {
     const create = ctx.emulator.log
       .slice(before)
       .find((e) => e.method === 'POST' && e.path === '/v1/messages/batches');
-    expect(create?.beta).toBe('files-api-2025-04-14,token-counting-2024-11-01,interleaved-thinking-2025-05-14');
+    expect(create?.beta).toBe(
+      'files-api-2025-04-14,token-counting-2024-11-01,interleaved-thinking-2025-05-14',
+    );
 
     const schema = JSON.parse(readFileSync(TOOLS, 'utf8'))[0].input_schema;
     expect(results.map((r) => r.custom_id).sort()).toEqual(['conv-1', 'conv-2', 'conv-3']);
