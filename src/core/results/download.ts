@@ -13,7 +13,6 @@ import type { MessageBatch } from '../api/types.js';
 import { BatchStateError, CliError, InterruptedError } from '../errors.js';
 import { bufferedSink, type Sink } from '../fs/atomic-file.js';
 import { decodeUtf8, readLines } from '../fs/lines.js';
-import { garbagePacer } from '../fs/memory.js';
 import { compactLine, flatCsvHeader, flatCsvLine, resultFacts } from './line.js';
 import { scanSucceeded } from './scan.js';
 import { type ResultsSummary, SummaryBuilder } from './summary.js';
@@ -126,7 +125,6 @@ function linkedSignal(parent: AbortSignal | undefined): { signal: AbortSignal | 
 /** Passes a stream's chunks through, turning a failure of the stream itself into a BrokenDownload. */
 async function* tagged(stream: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const iterator = stream[Symbol.asyncIterator]();
-  const pace = garbagePacer();
   for (;;) {
     let next: IteratorResult<Uint8Array>;
     try {
@@ -135,7 +133,6 @@ async function* tagged(stream: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8A
       throw new BrokenDownload(describeFailure(error), { cause: error });
     }
     if (next.done) return;
-    pace(next.value.byteLength);
     yield next.value;
   }
 }
