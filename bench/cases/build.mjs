@@ -126,5 +126,10 @@ export async function runBuild({ runs, quick, log }) {
       : 'n/a',
     pass: big ? big.rssBytes <= 150e6 : undefined,
   });
+  goals.push({
+    goal: 'build: peak RSS ≤ 100 MB at any size (issue 18)',
+    measured: `${fmtMB(cli?.rssBytes)} at ${small.toLocaleString('en-US')} rows, ${fmtMB(big?.rssBytes)} at ${large.toLocaleString('en-US')}`,
+    pass: cli && big ? Math.max(cli.rssBytes, big.rssBytes) <= 100e6 : undefined,
+  });
   return { rows, goals };
 }

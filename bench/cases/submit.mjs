@@ -76,6 +76,11 @@ export async function runSubmit({ runs, quick, log }) {
         pass: rssVsFile <= 1.5,
       },
       {
+        goal: `submit ${m.label}: peak RSS ≤ 100 MB (issue 18)`,
+        measured: fmtMB(m.cli.rssBytes),
+        pass: m.cli.rssBytes <= 100e6,
+      },
+      {
         goal: `submit ${m.label}: wall ≤ naive`,
         measured: `${fmtS(m.cli.wallMs)} vs ${fmtS(m.naive.wallMs)} (${fmtX(wall)})`,
         pass: wall <= 1,

@@ -48,11 +48,19 @@ describe('scanSucceeded', () => {
     expect(scanSucceeded(Buffer.from(JSON.stringify(value)))).toEqual(expected(value));
   });
 
-  it('gives up (so the caller parses) when a key appears twice, on other types, or on other layouts', () => {
+  it('reads only the message’s own keys: a tool input holding "model" or "input_tokens" changes nothing', () => {
     const tool = succeeded('t', {
-      content: [{ type: 'tool_use', id: 'x', name: 'f', input: { input_tokens: 5, model: 'm' } }],
+      content: [{ type: 'tool_use', id: 'x', name: 'f', input: { input_tokens: 5, model: 'm', usage: {} } }],
     });
-    expect(scanSucceeded(Buffer.from(JSON.stringify(tool)))).toBeUndefined();
+    expect(scanSucceeded(Buffer.from(JSON.stringify(tool)))).toEqual(expected(tool));
+  });
+
+  it('gives up (so the caller parses) when a key appears twice, on other types, or on other layouts', () => {
+    const twice = JSON.stringify(succeeded('t')).replace('"model":', '"model":"claude-x","model":');
+    expect(scanSucceeded(Buffer.from(twice))).toBeUndefined();
+    const trailing = `${JSON.stringify(succeeded('t')).slice(0, -2)},"x":1}}`;
+    expect(scanSucceeded(Buffer.from(trailing))).toBeUndefined();
+    expect(scanSucceeded(Buffer.from(JSON.stringify(succeeded('t')).slice(0, -1)))).toBeUndefined();
     expect(
       scanSucceeded(Buffer.from(JSON.stringify({ custom_id: 'e', result: { type: 'errored', error: {} } }))),
     ).toBeUndefined();
@@ -75,6 +83,41 @@ describe('scanSucceeded', () => {
           });
           const facts = scanSucceeded(Buffer.from(JSON.stringify(value)));
           if (facts) expect(facts).toEqual(expected(value));
+        },
+      ),
+    );
+  });
+});
+
+describe('scanSucceeded against JSON.parse on any content', () => {
+  it('agrees with a full parse whenever it answers, whatever the blocks, usage extras and ids', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 1, maxLength: 20 }),
+        fc.array(fc.jsonValue(), { maxLength: 4 }),
+        fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue(), { maxKeys: 4 }),
+        (id, content, extras) => {
+          const value = succeeded(id, { content, usage: { ...extras, input_tokens: 3, output_tokens: 4 } });
+          const line = Buffer.from(JSON.stringify(value));
+          const facts = scanSucceeded(line);
+          if (facts) expect(facts).toEqual(expected(JSON.parse(line.toString())));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('never throws on a cut or corrupted line', () => {
+    const whole = JSON.stringify(succeeded('cut'));
+    fc.assert(
+      fc.property(
+        fc.nat({ max: whole.length }),
+        fc.nat({ max: whole.length }),
+        fc.integer({ min: 0, max: 255 }),
+        (cut, at, byte) => {
+          const bytes = Buffer.from(whole.slice(0, cut));
+          if (at < bytes.length) bytes[at] = byte;
+          expect(() => scanSucceeded(bytes)).not.toThrow();
         },
       ),
     );

@@ -99,45 +99,60 @@ describe('writeError', () => {
 });
 
 describe('Chunker and ChunkWriter', () => {
-  it('joins text into text, bytes into bytes, and counts the bytes taken', () => {
-    const text = new Chunker(8);
-    expect(text.add('héllo')).toBe(false);
-    expect(text.add(' wörld')).toBe(true);
-    expect(text.take()).toBe('héllo wörld');
-    expect(text.take()).toBeUndefined();
-    expect(text.bytes).toBe(Buffer.byteLength('héllo wörld'));
+  const text = (chunks: Uint8Array[]) => chunks.map((c) => Buffer.from(c).toString('latin1'));
+  const utf8 = (chunks: Uint8Array[]) => Buffer.concat(chunks).toString();
+
+  it('copies text and bytes into chunks of exactly `size` bytes, split across chunks, and counts them', () => {
+    const chunker = new Chunker(8);
+    expect(chunker.add('héllo')).toBe(false); // 6 bytes
+    expect(chunker.add(' wörld')).toBe(true); // 7 more: one full chunk of 8, 5 left
+    const chunks = chunker.take();
+    expect(chunks.map((c) => c.length)).toEqual([8, 5]);
+    expect(utf8(chunks)).toBe('héllo wörld');
+    expect(chunker.take()).toEqual([]);
+    expect(chunker.bytes).toBe(Buffer.byteLength('héllo wörld'));
 
     const bytes = new Chunker(4);
     bytes.add(Buffer.from('ab'));
     bytes.add('c');
     bytes.add(Buffer.from('dé'));
-    const chunk = bytes.take();
-    expect(Buffer.isBuffer(chunk)).toBe(true);
-    expect(Buffer.from(chunk as Uint8Array).toString()).toBe('abcdé');
+    expect(text(bytes.take())).toEqual(['abcd', Buffer.from('é').toString('latin1')]);
     expect(bytes.bytes).toBe(6);
+  });
 
-    const one = Buffer.from('single');
-    const single = new Chunker();
-    single.add(one);
-    expect(single.take()).toBe(one);
+  it('keeps nothing the caller passed: a piece is copied, so reusing its memory changes nothing', () => {
+    const chunker = new Chunker(1 << 10);
+    const piece = Buffer.from('original');
+    chunker.add(piece);
+    piece.fill(0x78);
+    expect(utf8(chunker.take())).toBe('original');
+  });
+
+  it('passes a piece larger than many chunks on whole, in order', () => {
+    const chunker = new Chunker(4);
+    chunker.add('a');
+    expect(chunker.add(Buffer.from('bcdefghijk'))).toBe(true);
+    chunker.add('l');
+    const chunks = chunker.take();
+    expect(text(chunks)).toEqual(['abcd', 'efgh', 'ijkl']);
   });
 
   it('in lines mode, ends every piece with a newline, as text or as bytes', () => {
-    const text = new Chunker(1 << 20, true);
-    text.add('a');
-    text.add('bé');
-    expect(text.take()).toBe('a\nbé\n');
-    expect(text.bytes).toBe(6);
+    const lines = new Chunker(1 << 20, true);
+    lines.add('a');
+    lines.add('bé');
+    expect(utf8(lines.take())).toBe('a\nbé\n');
+    expect(lines.bytes).toBe(6);
 
     const bytes = new Chunker(6, true);
     expect(bytes.add(Buffer.from('ab'))).toBe(false);
     expect(bytes.add(Buffer.from('cd'))).toBe(true);
-    expect(Buffer.from(bytes.take() as Uint8Array).toString()).toBe('ab\ncd\n');
+    expect(text(bytes.take())).toEqual(['ab\ncd\n']);
 
     const mixed = new Chunker(1 << 20, true);
     mixed.add(Buffer.from('x'));
     mixed.add('é');
-    expect(Buffer.from(mixed.take() as Uint8Array).toString()).toBe('x\né\n');
+    expect(utf8(mixed.take())).toBe('x\né\n');
   });
 
   it('writes a chunk only when one is full, and the rest on flush', async () => {
@@ -152,7 +167,8 @@ describe('Chunker and ChunkWriter', () => {
       10,
     );
     expect(writer.write('12345')).toBeUndefined();
-    await writer.write('67890');
+    expect(writer.write('6789')).toBeUndefined();
+    await writer.write('0');
     expect(writes).toEqual(['1234567890']);
     writer.add('ab');
     await writer.flush();

@@ -17,11 +17,13 @@
  * end in `.jsonl`, so the globs people write for request files (`*.jsonl`, `part-*.jsonl`) do not
  * pick it up. Older builds wrote `requests.map.jsonl`; readers still take that name.
  */
+
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Sink } from '../fs/atomic-file.js';
+import { READ_CHUNK_BYTES } from '../fs/memory.js';
 
 /** The sidecar path for a request file: `requests.jsonl` → `requests.jsonl.map` (any name gets `.map`). */
 export function mapPathFor(output: string): string {
@@ -93,7 +95,9 @@ export function isMapHeader(value: unknown): value is Record<string, unknown> {
 export async function fileIdentity(path: string): Promise<{ size: number; sha256: string }> {
   const hash = createHash('sha256');
   let size = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(path, {
+    highWaterMark: READ_CHUNK_BYTES,
+  }) as AsyncIterable<Buffer>) {
     hash.update(chunk);
     size += chunk.length;
   }

@@ -3,7 +3,7 @@ import type { Sink } from '../fs/atomic-file.js';
 import { ChunkWriter } from '../fs/streams.js';
 
 /** Write to the sinks in chunks of about this many characters. */
-const CHUNK_CHARS = 1 << 18;
+const CHUNK_BYTES = 1 << 18;
 
 /** Writes request lines (and their sidecar lines) and keeps the figures of the summary. */
 export class RequestWriter {
@@ -14,8 +14,8 @@ export class RequestWriter {
   readonly models: Record<string, number> = {};
 
   constructor(output: Sink, map: Sink | undefined) {
-    this.out = new ChunkWriter(output, CHUNK_CHARS, true);
-    this.map = map ? new ChunkWriter(map, CHUNK_CHARS, true) : undefined;
+    this.out = new ChunkWriter(output, CHUNK_BYTES, true);
+    this.map = map ? new ChunkWriter(map, CHUNK_BYTES, true) : undefined;
   }
 
   /**

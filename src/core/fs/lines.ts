@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { garbagePacer } from './memory.js';
 
 /** One line of a byte stream: its 1-based number and its bytes, without `\n`, a trailing `\r` or a leading BOM. */
 export interface RawLine {
@@ -15,7 +16,8 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 /**
  * Splits a byte stream into lines without decoding it first, so that a chunk boundary inside a
  * multi-byte character or between `\r` and `\n` changes nothing. LF and CRLF are both line ends;
- * a UTF-8 BOM at the very start is dropped. Memory holds one line at a time.
+ * a UTF-8 BOM at the very start is dropped. Memory holds one line at a time, and the young
+ * garbage of the chunks read is collected every few MB (see {@link garbagePacer}).
  */
 export async function* readLines(
   source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
@@ -24,6 +26,7 @@ export async function* readLines(
   let pendingLength = 0;
   let number = 0;
   let first = true;
+  const pace = garbagePacer();
 
   const finish = (bytes: Buffer, terminated = true): RawLine => {
     number += 1;
@@ -41,6 +44,7 @@ export async function* readLines(
       typeof input === 'string'
         ? Buffer.from(input)
         : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+    pace(chunk.length);
     let start = 0;
     let nl = chunk.indexOf(NL, start);
     while (nl !== -1) {

@@ -103,82 +103,81 @@ export function writeError(path: string, error: unknown): unknown {
 }
 
 /**
- * Gathers small pieces (text or bytes) into chunks of about `size` (characters or bytes) so that
- * a stream of short lines costs one write per chunk, not one per line. `add` is synchronous (no
- * promise per line) and says when a chunk is ready; `take` hands it over: a string when only
- * text was added, else bytes (one piece is passed on as it is, without a copy). With `lines`,
- * every piece is a line and is followed by `\n` in the chunk.
+ * Gathers small pieces (text or bytes) into chunks of `size` bytes so that a stream of short
+ * lines costs one write per chunk, not one per line. `add` is synchronous (no promise per line)
+ * and says when a chunk is ready; `take` hands over the chunks gathered. Each piece is copied
+ * (text encoded as UTF-8) into the chunk's buffer at once, so nothing the caller passed is kept
+ * alive: a line that is a view into a download's 64 KB buffer, or a string made for one result,
+ * dies young instead of being carried into the old generation with a whole chunk's worth of
+ * others. A piece that does not fit is split across chunks (the output is their concatenation).
+ * With `lines`, every piece is a line and is followed by `\n`.
  */
 export class Chunker {
-  private parts: Array<string | Uint8Array> = [];
+  private buffer: Buffer | undefined;
   private length = 0;
-  private text = false;
-  private binary = false;
-  /** Bytes taken so far (UTF-8). */
+  /** Full chunks not taken yet. */
+  private ready: Uint8Array[] = [];
+  /** Bytes taken so far. */
   bytes = 0;
-
-  /** 1 in lines mode (each piece is followed by `\n`), else 0. */
-  private readonly newline: number;
 
   constructor(
     readonly size = 1 << 20,
     private readonly lines = false,
-  ) {
-    this.newline = lines ? 1 : 0;
-  }
+  ) {}
 
-  /** Adds a piece (a line, without its `\n`, in lines mode); true when the chunk is full and should be taken. */
+  /** Adds a piece (a line, without its `\n`, in lines mode); true when a chunk is ready to be taken. */
   add(piece: string | Uint8Array): boolean {
-    this.parts.push(piece);
-    this.length += piece.length + this.newline;
-    if (typeof piece === 'string') this.text = true;
-    else this.binary = true;
-    return this.length >= this.size;
+    let bytes: Uint8Array | string = piece;
+    // A UTF-8 string takes at most 3 bytes a UTF-16 unit: encode it apart only when that could overflow.
+    if (typeof piece === 'string' && piece.length * 3 > this.size - this.length) bytes = Buffer.from(piece);
+    if (typeof bytes === 'string') this.length += this.current().write(bytes, this.length);
+    else this.copy(bytes);
+    if (this.lines) this.copy(NEWLINE);
+    return this.ready.length > 0;
   }
 
-  /** The chunk gathered so far (undefined when empty); the chunker starts afresh. */
-  take(): string | Uint8Array | undefined {
-    const parts = this.parts;
-    if (parts.length === 0) return undefined;
-    let chunk: string | Uint8Array;
-    if (this.lines) {
-      if (!this.binary) {
-        (parts as string[]).push('');
-        chunk = (parts as string[]).join('\n');
-      } else chunk = joinLines(parts, this.text ? undefined : this.length);
-    } else if (parts.length === 1) chunk = parts[0] as string | Uint8Array;
-    else if (!this.binary) chunk = (parts as string[]).join('');
-    else if (!this.text) chunk = Buffer.concat(parts as Uint8Array[], this.length);
-    else chunk = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
-    this.clear();
-    this.bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-    return chunk;
+  /** The chunks gathered so far, the last one possibly short; the chunker starts afresh. */
+  take(): Uint8Array[] {
+    const chunks = this.ready;
+    this.ready = [];
+    if (this.buffer && this.length > 0) chunks.push(this.buffer.subarray(0, this.length));
+    this.buffer = undefined;
+    this.length = 0;
+    for (const chunk of chunks) this.bytes += chunk.length;
+    return chunks;
   }
 
   /** Drops what was gathered. */
   clear(): void {
-    this.parts = [];
+    this.buffer = undefined;
     this.length = 0;
-    this.text = false;
-    this.binary = false;
+    this.ready = [];
+  }
+
+  private current(): Buffer {
+    if (!this.buffer) this.buffer = Buffer.allocUnsafe(this.size);
+    return this.buffer;
+  }
+
+  private copy(bytes: Uint8Array): void {
+    let from = 0;
+    while (from < bytes.length) {
+      const buffer = this.current();
+      const n = Math.min(bytes.length - from, this.size - this.length);
+      buffer.set(from === 0 && n === bytes.length ? bytes : bytes.subarray(from, from + n), this.length);
+      this.length += n;
+      from += n;
+      if (this.length === this.size) {
+        // A fresh buffer for the next chunk: the one handed over may still be queued for writing.
+        this.ready.push(buffer);
+        this.buffer = undefined;
+        this.length = 0;
+      }
+    }
   }
 }
 
-/** Lines (bytes, or text among them) into one buffer, each followed by `\n`; `length` when known. */
-function joinLines(parts: Array<string | Uint8Array>, length: number | undefined): Buffer {
-  const pieces =
-    length === undefined ? parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)) : parts;
-  const size = length ?? pieces.reduce((n, p) => n + p.length + 1, 0);
-  const out = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (const piece of pieces as Uint8Array[]) {
-    out.set(piece, at);
-    at += piece.length;
-    out[at] = 10;
-    at += 1;
-  }
-  return out;
-}
+const NEWLINE = Buffer.from('\n');
 
 /**
  * A {@link Chunker} in front of a sink: pieces (or lines, with `lines`) are gathered
@@ -202,7 +201,6 @@ export class ChunkWriter extends Chunker {
 
   /** Writes out everything gathered. */
   async flush(): Promise<void> {
-    const chunk = this.take();
-    if (chunk !== undefined) await this.sink.write(chunk);
+    for (const chunk of this.take()) await this.sink.write(chunk);
   }
 }

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { MessageBatchRequestCounts } from '../api/types.js';
 import { CliError } from '../errors.js';
 import { writeFileAtomicSync } from '../fs/atomic-file.js';
+import { READ_CHUNK_BYTES } from '../fs/memory.js';
 
 /** One batch made for a shard: the first submission, or a retry of some of its requests. */
 export interface Attempt {
@@ -81,7 +82,7 @@ export function jobIdFor(inputPath: string): string {
 export async function fingerprint(path: string): Promise<{ size: number; sha256: string }> {
   const hash = createHash('sha256');
   let size = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+  for await (const chunk of createReadStream(path, { highWaterMark: READ_CHUNK_BYTES })) {
     hash.update(chunk as Buffer);
     size += (chunk as Buffer).length;
   }

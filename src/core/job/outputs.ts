@@ -1,7 +1,9 @@
 /** A job's merged results files: its own `results.jsonl` and every `--results` path it was given. */
+
 import { createReadStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { assertWritable, openAtomicFile } from '../fs/atomic-file.js';
+import { READ_CHUNK_BYTES } from '../fs/memory.js';
 import type { ResultsSummary } from '../results/summary.js';
 import { type Manifest, writeManifest } from './manifest.js';
 import { mergeResults } from './run.js';
@@ -50,7 +52,7 @@ export async function writeJobResults(
   for (const path of others) {
     const sink = await openAtomicFile(path, { force: true });
     try {
-      for await (const chunk of createReadStream(first, { highWaterMark: 1 << 20 }))
+      for await (const chunk of createReadStream(first, { highWaterMark: READ_CHUNK_BYTES }))
         await sink.write(chunk as Buffer);
       await sink.commit();
     } catch (error) {

@@ -28,6 +28,7 @@
  * the results file); it is unlinked as soon as it is opened, so even a hard exit leaves nothing.
  * JSON input written as CSV is read twice (first to collect its top-level keys for the header).
  */
+
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -39,6 +40,7 @@ import type { SplitBy } from '../builder/text.js';
 import { InputError, InterruptedError, UsageError } from '../errors.js';
 import type { Sink } from '../fs/atomic-file.js';
 import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
+import { paced, READ_CHUNK_BYTES } from '../fs/memory.js';
 import { assertReadableFile } from '../fs/readable.js';
 import { ChunkWriter } from '../fs/streams.js';
 import { isRecord } from '../is-record.js';
@@ -418,7 +420,7 @@ async function indexResults(
   }
   const results =
     typeof options.results === 'string'
-      ? createReadStream(resolve(cwd, options.results), { highWaterMark: 1 << 20 })
+      ? createReadStream(resolve(cwd, options.results), { highWaterMark: READ_CHUNK_BYTES })
       : options.results;
   const summary = new SummaryBuilder();
   let lines = 0;
@@ -474,7 +476,7 @@ async function writeRows(
     out: new ChunkWriter(options.sink, 1 << 18),
     format: options.format,
     checks,
-    open: () => createReadStream(prepared.inputPath, { highWaterMark: 1 << 16 }),
+    open: () => paced(createReadStream(prepared.inputPath, { highWaterMark: READ_CHUNK_BYTES })),
     lookup: (row) => {
       counts.rows = row;
       const result = index.get(row);

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { isMapHeader, MAP_HEADER_KEY, type MapHeader } from '../builder/sidecar.js';
 import { InputError } from '../errors.js';
 import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
+import { READ_CHUNK_BYTES } from '../fs/memory.js';
 
 /** Grows a byte array to hold at least `size` entries (doubling), keeping its contents. */
 function grow(bytes: Uint8Array, size: number): Uint8Array {
@@ -123,7 +124,9 @@ export async function readMapping(
   const mapping = new RowMapping();
   let first = true;
   let checkIds = false;
-  for await (const { number, bytes } of readLines(createReadStream(path, { highWaterMark: 1 << 20 }))) {
+  for await (const { number, bytes } of readLines(
+    createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }),
+  )) {
     if (isBlank(bytes)) continue;
     const fail = (field: string, message: string) =>
       new InputError(

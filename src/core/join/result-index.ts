@@ -1,4 +1,4 @@
-import { readSync } from 'node:fs';
+import { readSync, writeSync } from 'node:fs';
 import { type FileHandle, mkdtemp, open, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ResultFacts, resultValues } from '../results/line.js';
@@ -50,7 +50,8 @@ type Packed = [
 export class ResultIndex {
   private readonly offsets: Float64Array;
   private readonly lengths: Uint32Array;
-  private pending: Buffer[] = [];
+  /** Records not written yet, encoded straight into one buffer that is reused after each write. */
+  private pending = Buffer.allocUnsafe(FLUSH_AT);
   private pendingBytes = 0;
   /** Bytes in the file plus those pending: where the next record starts. */
   private end = 0;
@@ -91,29 +92,43 @@ export class ResultIndex {
    */
   add(row: number, f: ResultFacts): Promise<void> | undefined {
     const packed: Packed = resultValues(f);
-    const bytes = Buffer.from(`${JSON.stringify(packed)}\n`);
+    const record = `${JSON.stringify(packed)}\n`;
+    // At most 3 bytes a UTF-16 unit: measure the record only when it might not fit.
+    let length = record.length * 3;
+    if (this.pendingBytes + length > this.pending.length) {
+      length = Buffer.byteLength(record);
+      if (this.pendingBytes + length > this.pending.length) {
+        this.flushSync();
+        if (length > this.pending.length) this.pending = Buffer.allocUnsafe(length);
+      }
+    }
+    const written = this.pending.write(record, this.pendingBytes);
     if (this.lengths[row] === 0) this.count += 1;
     else this.repeats += 1;
     this.offsets[row] = this.end;
-    this.lengths[row] = bytes.length;
-    this.end += bytes.length;
-    this.pending.push(bytes);
-    this.pendingBytes += bytes.length;
-    return this.pendingBytes >= FLUSH_AT ? this.flush() : undefined;
+    this.lengths[row] = written;
+    this.end += written;
+    this.pendingBytes += written;
+    return undefined;
   }
 
   /** Writes buffered records to the file; call once every result is added, before reading. */
   async flush(): Promise<void> {
+    this.flushSync();
+  }
+
+  /**
+   * Writes buffered records at their place in the file, synchronously (to the page cache), so
+   * the one buffer can be reused at once and no record outlives a young collection.
+   */
+  private flushSync(): void {
     if (this.pendingBytes === 0) return;
-    const chunk = Buffer.concat(this.pending, this.pendingBytes);
     const at = this.end - this.pendingBytes;
-    this.pending = [];
-    this.pendingBytes = 0;
     let done = 0;
-    while (done < chunk.length) {
-      const { bytesWritten } = await this.file.write(chunk, done, chunk.length - done, at + done);
-      done += bytesWritten;
+    while (done < this.pendingBytes) {
+      done += writeSync(this.file.fd, this.pending, done, this.pendingBytes - done, at + done);
     }
+    this.pendingBytes = 0;
   }
 
   /** Whether row `row` has a result. */

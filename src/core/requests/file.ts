@@ -3,6 +3,7 @@ import { isMapHeader } from '../builder/sidecar.js';
 import { estimateTokens, mediaTokens, promptCharacters, toolTokens } from '../cost/tokens.js';
 import { InputError, type InputProblem, UsageError } from '../errors.js';
 import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
+import { READ_CHUNK_BYTES } from '../fs/memory.js';
 import { BODY_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from './limits.js';
 import { type BatchRequest, checkRequest } from './schema.js';
 import { LineSample, overContextWindow } from './warnings.js';
@@ -46,7 +47,7 @@ export { assertReadableFile } from '../fs/readable.js';
 
 /** Opens a file (or the given stream) as a byte source. */
 export function openSource(path: string): AsyncIterable<Uint8Array> {
-  return createReadStream(path, { highWaterMark: 1 << 20 });
+  return createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
 }
 
 /**

@@ -112,10 +112,10 @@ export async function* requestBody(path: string): AsyncGenerator<Uint8Array> {
     if (isBlank(bytes)) continue;
     if (!first) chunker.add(COMMA);
     first = false;
-    if (chunker.add(bytes)) yield chunker.take() as Uint8Array;
+    if (chunker.add(bytes)) yield* chunker.take();
   }
   chunker.add(CLOSE);
-  yield chunker.take() as Uint8Array;
+  yield* chunker.take();
 }
 
 /**
