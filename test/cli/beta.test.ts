@@ -52,6 +52,25 @@ describe('--beta', () => {
     expect(createBetas(plain)).toEqual([undefined]);
   });
 
+  it('a name this version does not know is a warning with the closest known one; --strict refuses it, sending nothing', async () => {
+    const file = join(dir, 'typo.jsonl');
+    writeFileSync(file, `${JSON.stringify(request('typo'))}\n`);
+    const dry = await runCli(['submit', file, '--dry-run', '--beta', 'files-api-2025-04-1'], {
+      env: ctx.env,
+    });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toContain(
+      'warning: beta "files-api-2025-04-1" is not one this version knows (did you mean files-api-2025-04-14?); the API refuses a beta it does not know',
+    );
+    const from = ctx.emulator.log.length;
+    const strict = await runCli(['submit', file, '--strict', '--beta', 'files-api-2025-04-1'], {
+      env: ctx.env,
+    });
+    expect(strict.code).toBe(2);
+    expect(strict.stdout).toBe('');
+    expect(ctx.emulator.log.slice(from).filter((e) => e.method === 'POST')).toEqual([]);
+  });
+
   it('an empty name is a usage error before anything is sent', async () => {
     const file = requests('empty.jsonl', 1);
     const from = ctx.emulator.log.length;

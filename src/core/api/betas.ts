@@ -1,7 +1,9 @@
+import { closest } from '../closest.js';
+
 /**
  * The names the API takes in the `anthropic-beta` header: the SDK's `AnthropicBeta` type (a test
  * keeps this list in step with it). The emulator refuses any other name, as the API does; the
- * CLI may warn with it.
+ * CLI warns with it.
  */
 export const KNOWN_BETAS: readonly string[] = [
   'computer-use-2024-10-22',
@@ -79,4 +81,18 @@ export function betaNames(header: string | readonly string[] | undefined): strin
     .flatMap((v) => v.split(','))
     .map((v) => v.trim())
     .filter(Boolean);
+}
+
+/**
+ * A warning for each beta name that is not in {@link KNOWN_BETAS}, with the closest known name:
+ * a warning, not an error, since the API may know betas newer than this release.
+ */
+export function unknownBetaWarnings(betas: readonly string[] | undefined): string[] {
+  const known = new Set(KNOWN_BETAS);
+  return (betas ?? [])
+    .filter((name) => !known.has(name))
+    .map((name) => {
+      const near = closest(name, KNOWN_BETAS);
+      return `beta ${JSON.stringify(name)} is not one this version knows${near ? ` (did you mean ${near}?)` : ''}; the API refuses a beta it does not know`;
+    });
 }

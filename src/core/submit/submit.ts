@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { unknownBetaWarnings } from '../api/betas.js';
 import type { BatchClient } from '../api/client.js';
 import { toCliError } from '../api/errors.js';
 import { findCreatedBatches } from '../api/reconcile.js';
@@ -192,7 +193,10 @@ export async function submitRequests(
     await assertReadableFile(path, name, 'check the path (use - to read stdin)');
     const before = await stat(path);
     const stats = await validateRequests(abortable(openSource(path), options.signal), { file: name });
-    const warnings = requestFileWarnings(stats, options.prices ?? BUILT_IN_PRICES);
+    const warnings = [
+      ...unknownBetaWarnings(options.betas),
+      ...requestFileWarnings(stats, options.prices ?? BUILT_IN_PRICES),
+    ];
     if (options.strict && warnings.length > 0) throw strictError(warnings, 'sent');
     for (const warning of warnings) options.onWarning?.(warning);
     let estimate: Estimate | undefined;
