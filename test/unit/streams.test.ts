@@ -177,6 +177,48 @@ describe('Chunker and ChunkWriter', () => {
   });
 });
 
+describe('ChunkWriter buffer reuse', () => {
+  // Above Node's pool size, so that every buffer has its own memory.
+  const SIZE = 8192;
+  const piece = (c: string) => c.repeat(SIZE);
+  const collect = (done: boolean) => {
+    const buffers: ArrayBufferLike[] = [];
+    const texts: string[] = [];
+    const writer = new ChunkWriter(
+      {
+        target: 't',
+        done,
+        write: async (c) => {
+          buffers.push((c as Uint8Array).buffer);
+          texts.push(Buffer.from(c as Uint8Array).toString());
+        },
+        commit: async () => {},
+        abort: async () => {},
+      },
+      SIZE,
+    );
+    return { writer, buffers, texts };
+  };
+
+  it('reuses a chunk’s buffer once a sink that is done with each write has written it', async () => {
+    const { writer, buffers, texts } = collect(true);
+    await writer.write(piece('a'));
+    await writer.write(piece('b'));
+    await writer.write(piece('c'));
+    expect(texts).toEqual([piece('a'), piece('b'), piece('c')]);
+    expect(new Set(buffers).size).toBeLessThanOrEqual(2);
+  });
+
+  it('never reuses a buffer a sink may still hold (a stream that queues writes)', async () => {
+    const { writer, buffers, texts } = collect(false);
+    await writer.write(piece('a'));
+    await writer.write(piece('b'));
+    await writer.write(piece('c'));
+    expect(texts).toEqual([piece('a'), piece('b'), piece('c')]);
+    expect(new Set(buffers).size).toBe(3);
+  });
+});
+
 describe('a full disk', () => {
   it('fails a job split with a clear error instead of hanging (mid-way, with backpressure)', async () => {
     const input = writeRequests(dir, 'big.jsonl', 20_000);

@@ -282,7 +282,7 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
     }
     if (options.strict && requestWarnings.length > 0)
       throw strictError(requestWarnings, targets.outputPath ? 'written' : undefined);
-    await writer.flush();
+    await writer.flush(true);
     await identity.settled(inputName);
     await opened.output.commit();
     await opened.map?.commit();

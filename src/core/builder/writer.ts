@@ -30,10 +30,10 @@ export class RequestWriter {
     return (this.map?.add(mapLine) ?? false) || full;
   }
 
-  /** Writes what is still buffered. */
-  async flush(): Promise<void> {
-    await this.out.flush();
-    await this.map?.flush();
+  /** Writes the full chunks (after {@link add} said so), or with `all`, everything still buffered. */
+  async flush(all = false): Promise<void> {
+    await this.out.flush(!all);
+    await this.map?.flush(!all);
   }
 
   /** Bytes of the request file. */

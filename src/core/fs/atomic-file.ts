@@ -48,6 +48,11 @@ export interface Sink {
   abort(): Promise<void>;
   /** Where the bytes end up (a path, or "stdout"). */
   readonly target: string;
+  /**
+   * True when `write` is done with the bytes once its promise resolves (they were written, not
+   * queued), so the caller may reuse the buffer.
+   */
+  readonly done?: boolean;
 }
 
 /** A temporary name beside `path`, hidden and unique to this process and call. */
@@ -135,6 +140,7 @@ export async function openAtomicFile(
   };
   return {
     target: path,
+    done: true,
     // Synchronous writes of the chunks a bufferedSink gathers (256 KB): each buffer is done with
     // when the call returns, so it dies young instead of being promoted while queued in a write
     // stream (which held ~35 MB of written buffers until the next full collection).

@@ -117,6 +117,8 @@ export class Chunker {
   private length = 0;
   /** Full chunks not taken yet. */
   private ready: Uint8Array[] = [];
+  /** Chunks' buffers handed back by {@link recycle}, used for the next chunks. */
+  private spare: Buffer[] = [];
   /** Bytes taken so far. */
   bytes = 0;
 
@@ -136,13 +138,18 @@ export class Chunker {
     return this.ready.length > 0;
   }
 
-  /** The chunks gathered so far, the last one possibly short; the chunker starts afresh. */
-  take(): Uint8Array[] {
+  /**
+   * The chunks gathered so far, the last one possibly short; the chunker starts afresh. With
+   * `fullOnly`, only the full chunks: the one being filled stays (for writes in the middle).
+   */
+  take(fullOnly = false): Uint8Array[] {
     const chunks = this.ready;
     this.ready = [];
-    if (this.buffer && this.length > 0) chunks.push(this.buffer.subarray(0, this.length));
-    this.buffer = undefined;
-    this.length = 0;
+    if (!fullOnly && this.buffer && this.length > 0) {
+      chunks.push(this.buffer.subarray(0, this.length));
+      this.buffer = undefined;
+      this.length = 0;
+    }
     for (const chunk of chunks) this.bytes += chunk.length;
     return chunks;
   }
@@ -154,8 +161,25 @@ export class Chunker {
     this.ready = [];
   }
 
+  /**
+   * Hands back a chunk from {@link take} whose bytes are no longer needed (written out), so its
+   * buffer is reused instead of a new one being allocated: a fresh 1 MB buffer per chunk is
+   * external memory that V8 only reclaims after tens of MB have piled up.
+   */
+  recycle(chunk: Uint8Array): void {
+    if (
+      this.spare.length < 2 &&
+      chunk.byteOffset === 0 &&
+      chunk.buffer.byteLength === this.size &&
+      chunk.buffer !== this.buffer?.buffer
+    )
+      this.spare.push(Buffer.from(chunk.buffer, 0, this.size));
+  }
+
   private current(): Buffer {
-    if (!this.buffer) this.buffer = Buffer.allocUnsafe(this.size);
+    if (!this.buffer) {
+      this.buffer = this.spare.pop() ?? Buffer.allocUnsafe(this.size);
+    }
     return this.buffer;
   }
 
@@ -196,11 +220,14 @@ export class ChunkWriter extends Chunker {
 
   /** Adds a piece; when a chunk is ready, writes it out and returns that promise (await it). */
   write(piece: string | Uint8Array): Promise<void> | undefined {
-    return this.add(piece) ? this.flush() : undefined;
+    return this.add(piece) ? this.flush(true) : undefined;
   }
 
-  /** Writes out everything gathered. */
-  async flush(): Promise<void> {
-    for (const chunk of this.take()) await this.sink.write(chunk);
+  /** Writes out everything gathered; with `fullOnly`, only the full chunks. */
+  async flush(fullOnly = false): Promise<void> {
+    for (const chunk of this.take(fullOnly)) {
+      await this.sink.write(chunk);
+      if (this.sink.done) this.recycle(chunk);
+    }
   }
 }
