@@ -145,7 +145,8 @@ export async function runResults({ runs, quick, log }) {
       got[v.key] = summaries[i];
       const notes = [];
       if (floor && v.key !== 'curl') notes.push(`${fmtX(ratio(summaries[i].wallMs, floor.wallMs))} curl -o`);
-      if (v.key === 'jsonl' && statSync(out('jsonl')).size !== bytes) notes.push('size differs from raw copy!');
+      if (v.key === 'jsonl' && statSync(out('jsonl')).size !== bytes)
+        notes.push('size differs from raw copy!');
       if (v.key === 'compact' || v.key === 'join')
         notes.push(`${(statSync(out(v.key)).size / 1e6).toFixed(0)} MB written`);
       const note = notes.join('; ');
