@@ -32,6 +32,13 @@ export const MODEL_OPTIONS = defineJobOptions({
   },
 });
 
+/** `--schema FILE` (every source): structured outputs. Its content is part of a job's identity (see run). */
+const SCHEMA = {
+  flags: '--schema <file>',
+  help: 'a JSON Schema file each answer must follow (structured outputs: output_config.format); checked against what the API accepts',
+  shapes: true,
+} as const;
+
 /** Options of the sources that make the prompt themselves (csv, json, text). */
 export const REQUEST_OPTIONS = defineJobOptions({
   system: {
@@ -83,6 +90,7 @@ export const REQUEST_OPTIONS = defineJobOptions({
     choices: EFFORT_LEVELS,
     shapes: true,
   },
+  schema: SCHEMA,
   idPrefix: { flags: '--id-prefix <prefix>', help: 'put PREFIX before every custom_id', shapes: true },
   hashIds: {
     flags: '--hash-ids',
@@ -205,6 +213,7 @@ export const CUSTOM_OPTIONS = defineJobOptions({
     help: 'replace invalid or repeated custom_ids with a short stable hash',
     shapes: true,
   },
+  schema: SCHEMA,
   ...MODEL_OPTIONS,
 });
 
@@ -231,6 +240,7 @@ export const OPENAI_OPTIONS = defineJobOptions({
     help: 'drop options with no Claude equivalent (counted in the summary) instead of failing',
     shapes: true,
   },
+  schema: SCHEMA,
   hashIds: {
     flags: '--hash-ids',
     help: 'replace invalid or repeated custom_ids with a short stable hash',

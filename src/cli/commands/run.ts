@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { BuildOptions, BuildSource } from '../../core/builder/build.js';
+import { schemaIdentity } from '../../core/builder/output-format.js';
 import { loadPrices, type PriceTable } from '../../core/cost/prices.js';
 import { CliError, UsageError } from '../../core/errors.js';
 import { assertWritable } from '../../core/fs/atomic-file.js';
@@ -200,10 +201,12 @@ export function runSource(source: Exclude<BuildSource, 'openai'>) {
         .filter((key) => key in options)
         .map((key) => [key, (options as Record<string, unknown>)[key]]),
     );
+    // The schema's bytes are part of the job: an edited schema file is another job.
     const identity = {
       source,
       input: absolute,
       ...shape,
+      ...(typeof shape.schema === 'string' ? { schema: await schemaIdentity(shape.schema, io.cwd) } : {}),
       ...(options.beta?.length ? { beta: options.beta } : {}),
     };
     if (!options.dryRun) await mkdir(dir, { recursive: true });

@@ -15,6 +15,7 @@ import { loadBuilder, writeCustom } from './custom.js';
 import { checkIdPrefix, type IdPolicy, IdRegistry } from './ids.js';
 import { type JsonOptions, jsonRows } from './json.js';
 import { type ModelMap, type OpenAiCounts, readModelMap, writeOpenAi } from './openai.js';
+import { readSchemaFile } from './output-format.js';
 import { type RowCounts, type RunHooks, writeRows } from './pipeline.js';
 import { isPythonModule, pythonBuilder } from './python.js';
 import { chooseModel, DEFAULT_MAX_TOKENS, type RequestOptions, requestShape } from './request-shape.js';
@@ -258,6 +259,7 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
             ids: plan.ids,
             ...plan.openai,
             dropUnsupported: options.dropUnsupported,
+            schema: plan.schema,
             ...hooks(options),
           })
         : opened.source && plan.shape
@@ -271,6 +273,7 @@ export async function buildRequestFile(options: BuildOptions): Promise<BuildSumm
           : await writeCustom(builder, plan.builderContext, writer, {
               display: inputName,
               ids: plan.ids,
+              schema: plan.schema,
               ...hooks(options),
             });
     if (writer.requests === 0) throw noRequests(inputName, counts);
@@ -318,6 +321,11 @@ async function checkBeforeReading(options: BuildOptions, cwd: string) {
   const custom = options.source === 'custom';
   const openai = options.source === 'openai' ? await openAiPlan(options, cwd) : undefined;
   const shape = custom || openai ? undefined : await requestShape(options, { env, cwd });
+  // csv, json and text put the schema in their shape; a module's or an OpenAI file's requests get it merged in.
+  const schema =
+    (custom || openai) && options.schema !== undefined
+      ? await readSchemaFile(options.schema, cwd)
+      : undefined;
   const builderContext = {
     model: chooseModel(options.model, env),
     maxTokens: options.maxTokens ?? DEFAULT_MAX_TOKENS,
@@ -336,7 +344,7 @@ async function checkBeforeReading(options: BuildOptions, cwd: string) {
   const generatedIds = !custom && !openai && options.idColumn === undefined && options.idField === undefined;
   // Room after the prefix: `text-para-` and ten digits, or a hash (`h-` and 16 hex digits).
   checkIdPrefix(options.idPrefix, generatedIds ? 20 : options.hashIds ? 18 : 0);
-  return { shape, openai, builderContext, prices, ids: new IdRegistry(options) };
+  return { shape, openai, builderContext, prices, schema, ids: new IdRegistry(options) };
 }
 
 /** openai: the model (--model, or --model-map FILE for the lines it names) and the default max_tokens. */

@@ -6,6 +6,7 @@ import { isRecord } from '../is-record.js';
 import { checkRequest } from '../requests/schema.js';
 import { LineSample, overContextWindow } from '../requests/warnings.js';
 import type { IdRegistry } from './ids.js';
+import { withOutputFormat } from './output-format.js';
 import { checkSignal, Problems, type RowCounts, type RunHooks } from './pipeline.js';
 import { mapLine } from './sidecar.js';
 import type { RequestWriter } from './writer.js';
@@ -143,9 +144,14 @@ export async function writeCustom(
   builder: unknown,
   context: BuilderContext,
   writer: RequestWriter,
-  options: { display: string; ids: IdRegistry } & RunHooks,
+  options: {
+    display: string;
+    ids: IdRegistry;
+    /** `--schema`: the JSON Schema every request's answer follows (output_config.format). */
+    schema?: Record<string, unknown> | undefined;
+  } & RunHooks,
 ): Promise<RowCounts> {
-  const { display, ids, signal, onProgress } = options;
+  const { display, ids, signal, onProgress, schema } = options;
   const problems = new Problems();
   const overContext = new LineSample();
   let hashedIds = 0;
@@ -191,6 +197,14 @@ export async function writeCustom(
       params.model ??= context.model;
       params.max_tokens ??= context.maxTokens;
       request.params = params;
+      if (schema) {
+        const merged = withOutputFormat(params, schema);
+        if ('problem' in merged) {
+          problems.add({ file: display, field: `${where}.params.output_config`, message: merged.problem });
+          continue;
+        }
+        request.params = merged.params;
+      }
     }
     let original: unknown;
     if (typeof request.custom_id === 'string') {

@@ -46,6 +46,8 @@ export interface OpenAiOptions {
   maxTokens: number;
   /** Drop options with no Claude equivalent (counted) instead of refusing the line. */
   dropUnsupported?: boolean | undefined;
+  /** `--schema`: the JSON Schema every request's answer follows (output_config.format). */
+  schema?: Record<string, unknown> | undefined;
 }
 
 /** One problem of a line: the field at fault (`body.…`) and what is wrong. */
@@ -603,6 +605,11 @@ export async function writeOpenAi(
     }
     if (outcome.hashed) hashedIds += 1;
     if (!converted.params || problems.count > 0) continue;
+    if (options.schema)
+      converted.params = {
+        ...converted.params,
+        output_config: { format: { type: 'json_schema', schema: options.schema } },
+      };
     const request = { custom_id: outcome.id, params: converted.params };
     const issues = checkRequest(request);
     if (issues.length > 0) {

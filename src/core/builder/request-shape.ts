@@ -5,6 +5,7 @@ import { toolTokens } from '../cost/tokens.js';
 import { UsageError } from '../errors.js';
 import { type BatchRequest, checkRequest } from '../requests/schema.js';
 import { DEFAULT_MAX_TOKENS, DEFAULT_MODEL, EFFORT_LEVELS, MODEL_ENV } from './defaults.js';
+import { readSchemaFile, withOutputFormat } from './output-format.js';
 import { parseExtraParams } from './params.js';
 
 export { DEFAULT_MAX_TOKENS, DEFAULT_MODEL, MODEL_ENV } from './defaults.js';
@@ -34,6 +35,8 @@ export interface RequestOptions {
   thinking?: string | undefined;
   /** `--effort LEVEL`: `output_config.effort` (low, medium, high, xhigh, max). */
   effort?: string | undefined;
+  /** `--schema FILE`: a JSON Schema the answers follow (structured outputs: `output_config.format`). */
+  schema?: string | undefined;
 }
 
 /** Turns a prompt and an id into one request line; every line has the same shape. */
@@ -123,6 +126,12 @@ export async function requestShape(
     }
   }
   Object.assign(params, extra);
+  if (options.schema !== undefined) {
+    // Merged into output_config (effort, from --effort or --params, is kept).
+    const merged = withOutputFormat(params, await readSchemaFile(options.schema, context.cwd));
+    if ('problem' in merged) throw new UsageError(`--params ${merged.problem}`);
+    Object.assign(params, merged.params);
+  }
 
   // Every line is `{"custom_id":ID,"params":{…,"messages":[{"role":"user","content":PROMPT}]}}`:
   // the parts around ID and PROMPT are serialised once, so each row costs two JSON.stringify of strings.

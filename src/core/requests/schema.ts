@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { API_VERSION, REMOVED_PARAMS, removedParamIssues } from './api-version.js';
 import { CUSTOM_ID_PATTERN } from './limits.js';
+import { checkOutputSchema, type SchemaIssue } from './output-schema.js';
 import {
   CacheControlSchema,
   MessageSchema,
@@ -142,6 +143,15 @@ function flatten(issue: Issue, out: Issue[]): void {
   out.push(issue);
 }
 
+/** The last output schema checked and its issues: the requests of a file mostly share one. */
+let lastSchema: { key: string; issues: SchemaIssue[] } | undefined;
+
+function schemaIssues(schema: unknown): SchemaIssue[] {
+  const key = JSON.stringify(schema);
+  if (lastSchema?.key !== key) lastSchema = { key, issues: checkOutputSchema(schema) };
+  return lastSchema.issues;
+}
+
 /** Checks that span fields of params that passed the schema. */
 function crossIssues(params: BatchRequest['params']): RequestIssue[] {
   const issues: RequestIssue[] = [];
@@ -178,6 +188,13 @@ function crossIssues(params: BatchRequest['params']): RequestIssue[] {
     });
   }
   messageOrderIssues(params, issues);
+  const format = params.output_config?.format;
+  if (format) {
+    for (const issue of schemaIssues(format.schema).slice(0, 5)) {
+      const path = issue.path === '' ? '' : `.${issue.path}`;
+      issues.push({ field: `params.output_config.format.schema${path}`, message: issue.message });
+    }
+  }
   // every known limit is at least 64,000: most requests skip the lookup
   const limit =
     params.max_tokens > 64_000 ? MAX_OUTPUT_TOKENS[params.model.replace(/-\d{8}$/, '')] : undefined;
