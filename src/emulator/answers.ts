@@ -29,6 +29,13 @@ export interface StoredRequest {
   toolUse?: { name: string; input: unknown };
   /** Extended thinking is on: a `thinking` block comes first. */
   thinking?: boolean;
+  /**
+   * Structured outputs (`output_config.format`): the answer's text, JSON conforming to the schema;
+   * with `EMULATE_INVALID_OUTPUT` in the prompt, JSON that does not conform.
+   */
+  jsonOutput?: string;
+  /** `EMULATE_TRUNCATED_OUTPUT`: the JSON is cut in the middle, with stop_reason max_tokens. */
+  truncatedOutput?: boolean;
 }
 
 /** The text of the last user message (its text blocks joined), or ''. */
@@ -48,8 +55,15 @@ function lastUserText(params: Record<string, unknown>): string {
 }
 
 /** The features of the request that change its answer (stop sequences, a forced tool, thinking). */
-function featuresOf(params: Record<string, unknown>, digest: string): Partial<StoredRequest> {
+function featuresOf(params: Record<string, unknown>, digest: string, prompt: string): Partial<StoredRequest> {
   const out: Partial<StoredRequest> = {};
+  const format = isRecord(params.output_config) ? params.output_config.format : undefined;
+  if (isRecord(format) && format.type === 'json_schema' && isRecord(format.schema)) {
+    let value = inputFromSchema(format.schema, `${digest}/output`);
+    if (prompt.includes(INVALID_OUTPUT_TRIGGER)) value = nonConforming(value);
+    out.jsonOutput = Buffer.from(JSON.stringify(value)).toString();
+    if (prompt.includes(TRUNCATED_OUTPUT_TRIGGER)) out.truncatedOutput = true;
+  }
   const stops = Array.isArray(params.stop_sequences)
     ? params.stop_sequences.filter((x): x is string => typeof x === 'string' && x.length > 0)
     : [];
@@ -101,6 +115,20 @@ export const API_ERROR_TYPES = [
   'billing_error',
 ] as const;
 const EXPIRE_TRIGGER = 'EMULATE_EXPIRE';
+const INVALID_OUTPUT_TRIGGER = 'EMULATE_INVALID_OUTPUT';
+const TRUNCATED_OUTPUT_TRIGGER = 'EMULATE_TRUNCATED_OUTPUT';
+
+/**
+ * A value that breaks its schema, whatever the schema: an object loses its first property and
+ * gains one no closed schema allows; anything else becomes such an object.
+ */
+function nonConforming(value: unknown): unknown {
+  const out: Record<string, unknown> = isRecord(value) ? { ...value } : {};
+  const first = Object.keys(out)[0];
+  if (first !== undefined) delete out[first];
+  out.emulated_invalid_output = INVALID_OUTPUT_TRIGGER;
+  return out;
+}
 
 /**
  * The minimum cacheable prefix, in tokens, by model (the API's table, matched on the model name,
@@ -239,7 +267,7 @@ export function storeRequest(
     for (const p of breakpoints) cachedPrefixes.add(p.key);
     base.inputTokens = Math.max(0, base.inputTokens - last.tokens);
   }
-  return { ...base, ...featuresOf(params, digest), outcome: 'succeeded' };
+  return { ...base, ...featuresOf(params, digest, joined), outcome: 'succeeded' };
 }
 
 const FILLER =
@@ -288,7 +316,7 @@ export function resultLine(
       },
     });
   }
-  let text = answerText(r, answerSize);
+  let text = r.jsonOutput ?? answerText(r, answerSize);
   let stopReason = 'end_turn';
   let stopSequence: string | null = null;
   let stopAt = -1;
@@ -302,6 +330,11 @@ export function resultLine(
   if (stopSequence !== null) {
     text = text.slice(0, stopAt);
     stopReason = 'stop_sequence';
+  }
+  if (r.truncatedOutput && r.jsonOutput !== undefined) {
+    text = text.slice(0, Math.max(1, Math.floor(text.length / 2)));
+    stopReason = 'max_tokens';
+    stopSequence = null;
   }
   if (estimateTokens(text.length) > r.maxTokens) {
     text = text.slice(0, r.maxTokens * 4);

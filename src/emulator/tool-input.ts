@@ -11,7 +11,18 @@ import { isRecord } from '../core/is-record.js';
  * bounds too). Unknown or empty schemas give a string.
  */
 export function inputFromSchema(schema: unknown, seed: string): unknown {
-  return generate(schema, seed, '$', 0);
+  return generate(schema, seed, '$', 0, schema);
+}
+
+/** A local `$ref` (`#/$defs/name`) inside `root`, or undefined. */
+function resolveRef(root: unknown, ref: string): unknown {
+  if (!ref.startsWith('#')) return undefined;
+  let node: unknown = root;
+  for (const raw of ref.slice(1).split('/').filter(Boolean)) {
+    if (!isRecord(node)) return undefined;
+    node = node[decodeURIComponent(raw).replaceAll('~1', '/').replaceAll('~0', '~')];
+  }
+  return node;
 }
 
 function pick(seed: string, path: string, n: number): number {
@@ -46,7 +57,24 @@ function num(s: Record<string, unknown>, integer: boolean, seed: string, path: s
   return Math.min(hi, lo + offset);
 }
 
+/** A string of a structured-outputs format, from an 8-hex-digit hash. */
+const FORMATS: Record<string, (hex: string) => string> = {
+  'date-time': (h) =>
+    `2026-0${(Number.parseInt(h[0] ?? '0', 16) % 9) + 1}-1${Number.parseInt(h[1] ?? '0', 16) % 9}T12:00:00Z`,
+  date: (h) => `2026-0${(Number.parseInt(h[0] ?? '0', 16) % 9) + 1}-1${Number.parseInt(h[1] ?? '0', 16) % 9}`,
+  time: (h) => `1${Number.parseInt(h[0] ?? '0', 16) % 9}:30:00Z`,
+  duration: (h) => `P${(Number.parseInt(h[0] ?? '0', 16) % 9) + 1}D`,
+  email: (h) => `emulated-${h}@example.com`,
+  hostname: (h) => `emulated-${h}.example.com`,
+  uri: (h) => `https://example.com/emulated-${h}`,
+  ipv4: (h) => `192.0.2.${Number.parseInt(h.slice(0, 2), 16)}`,
+  ipv6: (h) => `2001:db8::${h.slice(0, 4)}`,
+  uuid: (h) => `${h}-0000-4000-8000-${h}0000`,
+};
+
 function str(s: Record<string, unknown>, seed: string, path: string): string {
+  const format = typeof s.format === 'string' ? FORMATS[s.format] : undefined;
+  if (format) return format(createHash('sha256').update(`${seed}\u0000${path}`).digest('hex').slice(0, 8));
   const min = typeof s.minLength === 'number' ? s.minLength : 1;
   const max = typeof s.maxLength === 'number' ? s.maxLength : Number.POSITIVE_INFINITY;
   const hex = createHash('sha256').update(`${seed}\u0000${path}`).digest('hex').slice(0, 8);
@@ -56,22 +84,34 @@ function str(s: Record<string, unknown>, seed: string, path: string): string {
   return out.slice(0, Math.max(min, Math.min(max, base.length)));
 }
 
-function generate(schema: unknown, seed: string, path: string, depth: number): unknown {
+function generate(schema: unknown, seed: string, path: string, depth: number, root: unknown): unknown {
   if (!isRecord(schema)) return str({}, seed, path);
+  if (typeof schema.$ref === 'string' && depth <= 16) {
+    return generate(resolveRef(root, schema.$ref), seed, path, depth + 1, root);
+  }
   if ('const' in schema) return schema.const;
   if (Array.isArray(schema.enum) && schema.enum.length > 0) {
     return schema.enum[pick(seed, path, schema.enum.length)];
   }
   for (const key of ['anyOf', 'oneOf', 'allOf'] as const) {
     const list = schema[key];
-    if (Array.isArray(list) && list.length > 0 && !schema.type) return generate(list[0], seed, path, depth);
+    if (Array.isArray(list) && list.length > 0 && !schema.type) {
+      if (key !== 'allOf') return generate(list[0], seed, path, depth, root);
+      // allOf: the parts' objects merged (a part that is not an object gives the value).
+      let merged: unknown;
+      for (const part of list) {
+        const value = generate(part, seed, path, depth + 1, root);
+        merged = isRecord(value) && isRecord(merged) ? { ...merged, ...value } : (merged ?? value);
+      }
+      return merged;
+    }
   }
   switch (typeOf(schema)) {
     case 'object': {
       const out: Record<string, unknown> = {};
       if (depth > 16) return out;
       const props = isRecord(schema.properties) ? schema.properties : {};
-      for (const [k, v] of Object.entries(props)) out[k] = generate(v, seed, `${path}.${k}`, depth + 1);
+      for (const [k, v] of Object.entries(props)) out[k] = generate(v, seed, `${path}.${k}`, depth + 1, root);
       if (Array.isArray(schema.required)) {
         for (const k of schema.required)
           if (typeof k === 'string' && !(k in out)) out[k] = str({}, seed, `${path}.${k}`);
@@ -82,7 +122,9 @@ function generate(schema: unknown, seed: string, path: string, depth: number): u
       const min = typeof schema.minItems === 'number' ? schema.minItems : 1;
       const max = typeof schema.maxItems === 'number' ? schema.maxItems : Math.max(min, 1);
       const n = depth > 16 ? 0 : Math.min(Math.max(min, 1), max);
-      return Array.from({ length: n }, (_, i) => generate(schema.items, seed, `${path}[${i}]`, depth + 1));
+      return Array.from({ length: n }, (_, i) =>
+        generate(schema.items, seed, `${path}[${i}]`, depth + 1, root),
+      );
     }
     case 'integer':
       return num(schema, true, seed, path);
