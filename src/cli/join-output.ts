@@ -5,10 +5,12 @@ import { UsageError } from '../core/errors.js';
 import { openAtomicFile, type Sink, streamSink } from '../core/fs/atomic-file.js';
 import { joinBatchResults, joinProduced } from '../core/join/batch.js';
 import { type JoinFormat, type JoinSource, type JoinSummary, joinResults } from '../core/join/join.js';
+import { loadOutputSpecs } from '../core/results/output.js';
 import type { Context } from './context.js';
 import { count, n, pct } from './format.js';
 import { println } from './io.js';
 import { startProgress } from './progress.js';
+import { outputsLine } from './render-results.js';
 
 /** The options of `results ID --join INPUT` (the rest of `results`' options pass through). */
 export interface JoinCliOptions {
@@ -20,6 +22,8 @@ export interface JoinCliOptions {
   requests?: string;
   /** A results file to read (from `monitor --results` or `results -o`) instead of downloading. */
   from?: string;
+  /** A JSON Schema every answer is checked against (instead of the requests' own). */
+  schema?: string;
   joinSource?: string;
   delimiter?: string;
   splitBy?: string;
@@ -32,10 +36,22 @@ export interface JoinCliOptions {
 /** For `results` without --join: refuses the join-only flags instead of ignoring them. */
 export function checkJoinFlags(options: Partial<JoinCliOptions>): void {
   if (options.join !== undefined) return;
+  // --requests and --schema also say what structured answers were asked for (compact, csv).
+  const flat = options.format === 'compact' || options.format === 'csv';
+  if (
+    !flat &&
+    (options.schema !== undefined || options.requests !== undefined) &&
+    options.map === undefined
+  ) {
+    throw new UsageError(
+      `${options.schema !== undefined ? '--schema' : '--requests'} needs --format compact or csv, or --join INPUT`,
+      'e.g. claude-batch results ID --requests requests.jsonl --format csv -o answers.csv',
+    );
+  }
   const given: string[] = (
     [
       ['--map', options.map],
-      ['--requests', options.requests],
+      ['--requests', flat ? undefined : options.requests],
       ['--from', options.from],
       ['--join-source', options.joinSource],
       ['--delimiter', options.delimiter],
@@ -78,6 +94,8 @@ export function joinSummaryText(s: JoinSummary): string[] {
     `Results: ${n(r.total)} · ${n(r.succeeded)} succeeded · ${n(r.errored)} errored · ${n(r.canceled)} canceled · ${n(r.expired)} expired · success rate ${pct(r.successRate)}`,
   ];
   for (const e of r.topErrors) lines.push(`  ${n(e.count)} × ${e.type}: ${e.message}`);
+  const outputs = outputsLine(r);
+  if (outputs) lines.push(outputs);
   if (s.unmatchedResults > 0) {
     lines.push(
       `warning: ${count(s.unmatchedResults, 'result')} with a custom_id not in the map (e.g. ${s.unmatchedIds.join(', ')}); they are not in the output`,
@@ -104,7 +122,13 @@ export function joinSummaryText(s: JoinSummary): string[] {
 /** Where a join's results come from: a batch to download, a producer (a job's merge), or a file. */
 export type JoinFrom =
   | string
-  | { label: string; produce: (sink: Sink) => Promise<unknown>; defaultMap?: string }
+  | {
+      label: string;
+      produce: (sink: Sink) => Promise<unknown>;
+      defaultMap?: string;
+      /** The request files the results answer (a job's shards): what structured answers were asked for. */
+      requests?: string[];
+    }
   | { label: string; file: string };
 
 /**
@@ -152,6 +176,14 @@ export async function joinToOutput(ctx: Context, from: JoinFrom, options: JoinCl
   );
   try {
     const joinOptions = {
+      outputs: await loadOutputSpecs(
+        {
+          schema: options.schema,
+          requests:
+            options.requests ?? (typeof from !== 'string' && 'produce' in from ? from.requests : undefined),
+        },
+        io.cwd,
+      ),
       input: options.join,
       map,
       source,

@@ -15,7 +15,11 @@ export function joinOptions(mapHelp: string) {
     map: { flags: '--map <file>', help: `with --join: ${mapHelp}` },
     requests: {
       flags: '--requests <file>',
-      help: 'with --join: the request file build wrote (its sidecar is read)',
+      help: 'the request file build wrote: with --join its sidecar is read; with compact, csv or --join, structured answers (--schema, a forced tool) become output columns',
+    },
+    schema: {
+      flags: '--schema <file>',
+      help: "with compact, csv or --join: check every answer against this JSON Schema (instead of the requests' own): out_FIELD columns and output_error",
     },
     joinSource: {
       flags: '--join-source <kind>',

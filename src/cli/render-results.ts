@@ -11,5 +11,16 @@ export function summaryText(s: ResultsSummary): string {
         : ''),
   ];
   for (const e of s.topErrors) lines.push(`  ${n(e.count)} × ${e.type}: ${e.message}`);
+  const outputs = outputsLine(s);
+  if (outputs) lines.push(outputs);
   return lines.join('\n');
+}
+
+/** The line on structured answers: how many were checked, and how many are invalid. */
+export function outputsLine(s: ResultsSummary): string | undefined {
+  const o = s.outputs;
+  if (!o || o.checked === 0) return undefined;
+  return o.invalid === 0
+    ? `Structured answers: ${n(o.checked)} checked · all valid`
+    : `Structured answers: ${n(o.checked)} checked · ${n(o.invalid)} invalid (see output_error; send them again with retry --invalid-output)`;
 }

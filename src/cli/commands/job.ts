@@ -6,7 +6,7 @@ import { UsageError } from '../../core/errors.js';
 import { openAtomicFile, type Sink, streamSink } from '../../core/fs/atomic-file.js';
 import { cancelJob } from '../../core/job/cancel.js';
 import { listJobs, locateJob, type Manifest } from '../../core/job/manifest.js';
-import { mergeResults } from '../../core/job/run.js';
+import { jobOutputSpecs, mergeResults } from '../../core/job/run.js';
 import {
   assertJobComplete,
   inputReadingOf,
@@ -17,6 +17,7 @@ import {
 } from '../../core/job/state.js';
 import type { JoinSource } from '../../core/join/join.js';
 import type { ResultsFormat } from '../../core/results/download.js';
+import { loadOutputSpecs } from '../../core/results/output.js';
 import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { count, fittedTable, n, table, when } from '../format.js';
@@ -132,6 +133,7 @@ async function results(ctx: Context, job: string, options: Options & Partial<Joi
         label: manifest.job_id,
         produce: (sink) => mergeResults(dir, manifest, sink),
         ...(existsSync(ownMap) ? { defaultMap: ownMap } : {}),
+        requests: manifest.shards.map((s) => join(dir, s.file)),
       },
       { ...options, ...readLike(manifest, options), join: options.join },
     );
@@ -140,7 +142,13 @@ async function results(ctx: Context, job: string, options: Options & Partial<Joi
   const sink: Sink = toStdout
     ? streamSink(ctx.io.stdout)
     : await openAtomicFile(resolve(ctx.io.cwd, options.output as string), options);
-  const summary = await mergeResults(dir, manifest, sink, (options.format ?? 'jsonl') as ResultsFormat);
+  const format = (options.format ?? 'jsonl') as ResultsFormat;
+  // The job's own requests say what structured answers were asked for (or --schema / --requests).
+  const specs =
+    options.schema !== undefined || options.requests !== undefined
+      ? await loadOutputSpecs({ schema: options.schema, requests: options.requests }, ctx.io.cwd)
+      : await jobOutputSpecs(dir, manifest);
+  const summary = await mergeResults(dir, manifest, sink, format, specs);
   println(ctx.io.stderr, summaryText(summary));
   println(ctx.io.stderr, costText(summary, await loadPrices(pricesPath(ctx, options.prices))));
   return 0;

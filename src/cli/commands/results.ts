@@ -2,6 +2,7 @@ import { loadPrices } from '../../core/cost/prices.js';
 import { UsageError } from '../../core/errors.js';
 import { openAtomicFile, type Sink, streamSink } from '../../core/fs/atomic-file.js';
 import { downloadResults, type ResultsFormat } from '../../core/results/download.js';
+import { loadOutputSpecs } from '../../core/results/output.js';
 import type { Context } from '../context.js';
 import { n } from '../format.js';
 import { println } from '../io.js';
@@ -42,6 +43,10 @@ export async function run(ctx: Context, [id]: string[], options: Options) {
   if (options.json && toStdout) {
     throw new UsageError('--json prints the summary on stdout, so it needs -o FILE for the results');
   }
+  const outputs =
+    format === 'jsonl'
+      ? undefined
+      : await loadOutputSpecs({ schema: options.schema, requests: options.requests }, io.cwd);
   const client = await ctx.client();
   const sink: Sink = toStdout
     ? streamSink(io.stdout)
@@ -50,6 +55,7 @@ export async function run(ctx: Context, [id]: string[], options: Options) {
   try {
     const { summary } = await downloadResults(client, id as string, sink, {
       format,
+      outputs,
       signal: io.signal,
       onProgress: (count) => progress.update(`Downloading results of ${id}… ${n(count)}`),
       onNotice: (message) => {

@@ -6,7 +6,7 @@ import { assertWritable, openAtomicFile } from '../fs/atomic-file.js';
 import { READ_CHUNK_BYTES } from '../fs/memory.js';
 import type { ResultsSummary } from '../results/summary.js';
 import { type Manifest, writeManifest } from './manifest.js';
-import { mergeResults } from './run.js';
+import { jobOutputSpecs, mergeResults } from './run.js';
 
 /** Every file that holds the job's merged results: its own first, then those the user named. */
 export function jobResultsFiles(dir: string, manifest: Manifest): string[] {
@@ -48,7 +48,14 @@ export async function writeJobResults(
     }
   }
   const [first, ...others] = jobResultsFiles(dir, manifest) as [string, ...string[]];
-  const summary = await mergeResults(dir, manifest, await openAtomicFile(first, { force: true }));
+  const specs = await jobOutputSpecs(dir, manifest);
+  const summary = await mergeResults(
+    dir,
+    manifest,
+    await openAtomicFile(first, { force: true }),
+    'jsonl',
+    specs,
+  );
   for (const path of others) {
     const sink = await openAtomicFile(path, { force: true });
     try {

@@ -11,7 +11,8 @@ import { openSource, validateRequests } from '../requests/file.js';
 import { requestFileWarnings } from '../requests/warnings.js';
 import type { ResultsFormat } from '../results/download.js';
 import { downloadResults } from '../results/download.js';
-import { compactLine, flatCsvHeader, flatCsvLine } from '../results/line.js';
+import { compactLine, flatCsvHeader, flatCsvLine, flatOutputs } from '../results/line.js';
+import { OutputSpecs } from '../results/output.js';
 import { type ResultsSummary, SummaryBuilder } from '../results/summary.js';
 import { submitRequests } from '../submit/submit.js';
 import { assertSameInput, assertSameOptions, jobIdentity } from './identity.js';
@@ -302,19 +303,28 @@ export async function mergeResults(
   manifest: Manifest,
   target: Sink,
   format: ResultsFormat = 'jsonl',
+  /** Structured answers asked for (see {@link jobOutputSpecs}): counted, and columns in compact / csv. */
+  specs?: OutputSpecs | undefined,
 ): Promise<ResultsSummary> {
   const sink = bufferedSink(target);
   const summary = new SummaryBuilder();
+  if (specs) summary.countOutputs();
+  const outputs = specs && format !== 'jsonl' ? flatOutputs(specs.columns()) : undefined;
   const newline = Buffer.from('\n');
   try {
-    if (format === 'csv') await sink.write(flatCsvHeader());
+    if (format === 'csv') await sink.write(flatCsvHeader(outputs));
     for (const shard of manifest.shards) {
       await visitLatestResults(dir, shard, async (facts, line) => {
         summary.add(facts);
+        const out = specs?.check(facts);
+        summary.addOutput(facts, out);
         if (format === 'jsonl') {
           await sink.write(line);
           await sink.write(newline);
-        } else await sink.write(format === 'csv' ? flatCsvLine(facts) : `${compactLine(facts)}\n`);
+        } else
+          await sink.write(
+            format === 'csv' ? flatCsvLine(facts, outputs, out) : `${compactLine(facts, outputs, out)}\n`,
+          );
       });
     }
     await sink.commit();
@@ -323,6 +333,15 @@ export async function mergeResults(
     throw error;
   }
   return summary.build();
+}
+
+/**
+ * What the job's requests asked for (structured answers), from its own shard files: undefined
+ * when no request asked for a structured answer.
+ */
+export async function jobOutputSpecs(dir: string, manifest: Manifest): Promise<OutputSpecs | undefined> {
+  const specs = await OutputSpecs.fromRequests(manifest.shards.map((s) => join(dir, s.file)));
+  return specs.any ? specs : undefined;
 }
 
 /** True when every shard's latest attempt has its results downloaded. */

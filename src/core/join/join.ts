@@ -45,10 +45,20 @@ import { assertReadableFile } from '../fs/readable.js';
 import { ChunkWriter } from '../fs/streams.js';
 import { isRecord } from '../is-record.js';
 import { type ResultFacts, resultFacts } from '../results/line.js';
+import type { OutputColumns, OutputSpecs } from '../results/output.js';
 import { type ResultsSummary, SummaryBuilder } from '../results/summary.js';
 import { csvRecords, jsonInputItems, textInputRows } from './inputs.js';
 import { idHash, type RowMapping, readMapHeader, readMapping } from './mapping.js';
-import { csvRecord, resultCells, resultColumnNames, resultFields, resultKey } from './output.js';
+import {
+  csvCell,
+  csvRecord,
+  outputColumnNames,
+  outputRow,
+  resultCells,
+  resultColumnNames,
+  resultFields,
+  resultKey,
+} from './output.js';
 import { type JoinedResult, RESULT_COLUMNS, ResultIndex } from './result-index.js';
 
 /** How the input is read: as `build csv`, `build json` (a document, or JSON Lines), or `build text`. */
@@ -86,6 +96,11 @@ export interface JoinOptions {
   onProgress?: (phase: 'index' | 'join', count: number) => void;
   /** What {@link checkJoinOptions} found, when the caller has already called it (not checked twice). */
   prepared?: PreparedJoin | undefined;
+  /**
+   * What structured answers were asked for: each row then gets `tool_name` (forced tools),
+   * `output_error` and the answer's fields as `out_FIELD` columns, in schema order.
+   */
+  outputs?: OutputSpecs | undefined;
 }
 
 /** A join's options once checked against the files: how to read the input, and the paths. */
@@ -144,17 +159,14 @@ function assertFile(path: string, name: string, what: string, hint: string): Pro
   return assertReadableFile(path, `${what} ${name}`, hint);
 }
 
-/** A JSON value as one CSV cell: text as it is, null as empty, objects and arrays as JSON. */
-function cell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value);
-}
+const cell = csvCell;
 
-/** The nested result of a JSON item: the seven columns, or null when the row has none. */
-function nestedResult(result: JoinedResult | undefined): Record<string, unknown> | null {
-  return result ? resultFields(result, RESULT_COLUMNS, {}) : null;
+/** The nested result of a JSON item: the seven columns (and output fields), or null when the row has none. */
+function nestedResult(
+  result: JoinedResult | undefined,
+  names: readonly string[],
+): Record<string, unknown> | null {
+  return result ? resultFields(result, names, {}) : null;
 }
 
 /** How build read the input, in words (for messages). */
@@ -423,6 +435,9 @@ async function indexResults(
       ? createReadStream(resolve(cwd, options.results), { highWaterMark: READ_CHUNK_BYTES })
       : options.results;
   const summary = new SummaryBuilder();
+  const specs = options.outputs;
+  const columns = specs?.columns();
+  if (specs) summary.countOutputs();
   let lines = 0;
   let unmatched = 0;
   const unmatchedIds: string[] = [];
@@ -430,13 +445,15 @@ async function indexResults(
     if (isBlank(bytes)) continue;
     const facts = resultLine(bytes, number, resultsName);
     summary.add(facts);
+    const out = specs?.check(facts);
+    summary.addOutput(facts, out);
     lines += 1;
     const row = mapping.rowOf(facts.custom_id);
     if (row === undefined) {
       unmatched += 1;
       if (unmatchedIds.length < 5) unmatchedIds.push(facts.custom_id);
     } else {
-      const writing = index.add(row, facts);
+      const writing = index.add(row, facts, columns ? outputRow(columns, out) : undefined);
       if (writing) await writing;
     }
     if (lines % EVERY === 0) {
@@ -462,6 +479,8 @@ interface RowWriter {
   open: () => AsyncIterable<Uint8Array>;
   /** The result of input row `row` (and counts it). */
   lookup: (row: number) => JoinedResult | undefined;
+  /** The output columns (structured answers), when asked for. */
+  outputs: OutputColumns | undefined;
 }
 
 /** Pass 2: the input in order, each row written with its result; returns the counts. */
@@ -476,6 +495,7 @@ async function writeRows(
     out: new ChunkWriter(options.sink, 1 << 18),
     format: options.format,
     checks,
+    outputs: options.outputs?.columns(),
     open: () => paced(createReadStream(prepared.inputPath, { highWaterMark: READ_CHUNK_BYTES })),
     lookup: (row) => {
       counts.rows = row;
@@ -508,7 +528,7 @@ async function writeCsvRows(w: RowWriter, options: JoinOptions, prepared: Prepar
       const record = records[i] as string[];
       if (columns === undefined) {
         columns = record;
-        names = resultColumnNames(columns);
+        names = resultColumnNames(columns, w.outputs);
         if (prepared.header?.id_column !== undefined) idAt = columns.indexOf(prepared.header.id_column);
         if (w.format === 'csv') await w.out.write(csvRecord([...columns, ...names]));
         continue;
@@ -520,7 +540,9 @@ async function writeCsvRows(w: RowWriter, options: JoinOptions, prepared: Prepar
       if (record.length !== columns.length) uneven += 1;
       if (w.format === 'csv') {
         const cells = columns.map((_, c) => record[c] ?? '');
-        await w.out.write(csvRecord([...cells, ...resultCells(result)]));
+        await w.out.write(
+          csvRecord([...cells, ...resultCells(result, names.length - RESULT_COLUMNS.length)]),
+        );
       } else {
         const object: Record<string, unknown> = Object.create(null);
         columns.forEach((name, c) => {
@@ -537,6 +559,7 @@ async function writeCsvRows(w: RowWriter, options: JoinOptions, prepared: Prepar
 async function writeJsonRows(w: RowWriter, options: JoinOptions, prepared: PreparedJoin): Promise<void> {
   const jsonl = prepared.jsonl;
   let columns: string[] = [];
+  let names: string[] = [];
   if (w.format === 'csv') {
     // CSV needs every key up front: one pass over the input to collect them.
     const keys = new Set<string>();
@@ -545,8 +568,10 @@ async function writeJsonRows(w: RowWriter, options: JoinOptions, prepared: Prepa
       else keys.add('value');
     }
     columns = [...keys];
-    await w.out.write(csvRecord([...columns, ...resultColumnNames(columns)]));
+    names = resultColumnNames(columns, w.outputs);
+    await w.out.write(csvRecord([...columns, ...names]));
   }
+  const nested = [...RESULT_COLUMNS, ...outputColumnNames(w.outputs, RESULT_COLUMNS, '')];
   let row = 0;
   for await (const { value, line } of jsonInputItems(w.open(), options.input, jsonl)) {
     row += 1;
@@ -556,9 +581,9 @@ async function writeJsonRows(w: RowWriter, options: JoinOptions, prepared: Prepa
     const item = isRecord(value) ? value : { value };
     if (w.format === 'csv') {
       const cells = columns.map((key) => cell(Object.hasOwn(item, key) ? item[key] : undefined));
-      await w.out.write(csvRecord([...cells, ...resultCells(result)]));
+      await w.out.write(csvRecord([...cells, ...resultCells(result, names.length - RESULT_COLUMNS.length)]));
     } else {
-      item[resultKey(item)] = nestedResult(result);
+      item[resultKey(item)] = nestedResult(result, nested);
       await w.out.write(`${JSON.stringify(item)}\n`);
     }
   }
@@ -566,12 +591,13 @@ async function writeJsonRows(w: RowWriter, options: JoinOptions, prepared: Prepa
 
 /** Text input: `row` and `text` columns, then the result columns. */
 async function writeTextRows(w: RowWriter, options: JoinOptions, prepared: PreparedJoin): Promise<void> {
-  const names = resultColumnNames(['row', 'text']);
+  const names = resultColumnNames(['row', 'text'], w.outputs);
+  const extra = names.length - RESULT_COLUMNS.length;
   if (w.format === 'csv') await w.out.write(csvRecord(['row', 'text', ...names]));
   for await (const { row, line, text } of textInputRows(w.open(), options.input, prepared.splitBy)) {
     w.checks.line(row, line);
     const result = w.lookup(row);
-    if (w.format === 'csv') await w.out.write(csvRecord([String(row), text, ...resultCells(result)]));
+    if (w.format === 'csv') await w.out.write(csvRecord([String(row), text, ...resultCells(result, extra)]));
     else await w.out.write(`${JSON.stringify(resultFields(result, names, { row, text }))}\n`);
   }
 }

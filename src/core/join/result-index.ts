@@ -12,6 +12,8 @@ export interface JoinedResult {
   output_tokens: number | null;
   error_type: string | null;
   error_message: string | null;
+  /** The output columns' values (tool name if forced, output_error, fields), when asked for. */
+  outputs?: unknown[];
 }
 
 /** The names of the result columns, in output order. */
@@ -36,6 +38,7 @@ type Packed = [
   number | null,
   string | null,
   string | null,
+  ...unknown[],
 ];
 
 /**
@@ -90,8 +93,8 @@ export class ResultIndex {
    * Records the result of input row `row` (1 ≤ row ≤ rows); a later result for the same row
    * replaces it. Returns a promise only when buffered records are being written out (await it).
    */
-  add(row: number, f: ResultFacts): Promise<void> | undefined {
-    const packed: Packed = resultValues(f);
+  add(row: number, f: ResultFacts, outputs?: readonly unknown[]): Promise<void> | undefined {
+    const packed: Packed = outputs ? [...resultValues(f), ...outputs] : resultValues(f);
     const record = `${JSON.stringify(packed)}\n`;
     // At most 3 bytes a UTF-16 unit: measure the record only when it might not fit.
     let length = record.length * 3;
@@ -151,10 +154,10 @@ export class ResultIndex {
       if (n === 0) throw new Error(`the join index ended early at byte ${offset + done}`);
       done += n;
     }
-    const [type, text, stopReason, inputTokens, outputTokens, errorType, errorMessage] = JSON.parse(
-      this.scratch.toString('utf8', 0, length),
-    ) as Packed;
+    const [type, text, stopReason, inputTokens, outputTokens, errorType, errorMessage, ...outputs] =
+      JSON.parse(this.scratch.toString('utf8', 0, length)) as Packed;
     return {
+      ...(outputs.length > 0 ? { outputs } : {}),
       result_type: type,
       text,
       stop_reason: stopReason,

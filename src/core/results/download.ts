@@ -13,7 +13,8 @@ import type { MessageBatch } from '../api/types.js';
 import { BatchStateError, CliError, InterruptedError } from '../errors.js';
 import { bufferedSink, type Sink } from '../fs/atomic-file.js';
 import { decodeUtf8, readLines } from '../fs/lines.js';
-import { compactLine, flatCsvHeader, flatCsvLine, resultFacts } from './line.js';
+import { compactLine, flatCsvHeader, flatCsvLine, flatOutputs, resultFacts } from './line.js';
+import type { OutputSpecs } from './output.js';
 import { scanSucceeded } from './scan.js';
 import { type ResultsSummary, SummaryBuilder } from './summary.js';
 
@@ -26,6 +27,11 @@ export type ResultsFormat = 'jsonl' | 'compact' | 'csv';
 /** Options for {@link downloadResults}. */
 export interface DownloadOptions {
   format?: ResultsFormat;
+  /**
+   * What structured answers were asked for (compact and csv): each answer's output fields, its
+   * `output_error`, and the counts in the summary.
+   */
+  outputs?: OutputSpecs | undefined;
   signal?: AbortSignal | undefined;
   /** Called now and then with the number of results written so far. */
   onProgress?: (results: number) => void;
@@ -160,9 +166,12 @@ export async function downloadResults(
     const batch = await getBatch(client, id, options);
     const expected = totalRequests(batch);
     const summary = new SummaryBuilder();
+    const specs = format === 'jsonl' ? undefined : options.outputs;
+    const outputs = specs ? flatOutputs(specs.columns()) : undefined;
+    if (specs) summary.countOutputs();
     const seen = new Set<string>();
     const newline = Buffer.from('\n');
-    if (format === 'csv') await sink.write(flatCsvHeader());
+    if (format === 'csv') await sink.write(flatCsvHeader(outputs));
     let stalled = 0;
     const policy: RetryPolicy = {
       baseMs: options.retryDelayMs ?? 100,
@@ -197,13 +206,15 @@ export async function downloadResults(
           if (seen.has(facts.custom_id)) continue;
           seen.add(facts.custom_id);
           summary.add(facts);
+          const out = specs?.check(facts);
+          summary.addOutput(facts, out);
           if (format === 'jsonl') {
             await sink.write(bytes);
             await sink.write(newline);
           } else if (format === 'csv') {
-            await sink.write(flatCsvLine(facts));
+            await sink.write(flatCsvLine(facts, outputs, out));
           } else {
-            await sink.write(`${compactLine(facts)}\n`);
+            await sink.write(`${compactLine(facts, outputs, out)}\n`);
           }
           if (seen.size % 10_000 === 0) options.onProgress?.(seen.size);
         }

@@ -1,5 +1,6 @@
 import { isRecord } from '../is-record.js';
-import { csvRecord } from '../join/output.js';
+import { csvCell, csvRecord } from '../join/output.js';
+import { type OutputColumns, outputFieldNames, outputValues, type StructuredOutput } from './output.js';
 
 /** What one line of a results file says, in flat form. */
 export interface ResultFacts {
@@ -17,6 +18,8 @@ export interface ResultFacts {
   cache_write_1h_tokens: number | null;
   error_type: string | null;
   error_message: string | null;
+  /** The answer's first `tool_use` block (a forced tool's call), when it has one. */
+  tool_use?: { name: string; input: unknown };
 }
 
 type Json = Record<string, unknown>;
@@ -37,15 +40,19 @@ export function resultFacts(line: unknown): ResultFacts {
   const outer = obj(result.error);
   const inner = obj(outer?.error) ?? outer;
   let text: string | null = null;
+  let toolUse: ResultFacts['tool_use'];
   if (message && Array.isArray(message.content)) {
     const parts: string[] = [];
+    // Only text blocks: thinking and tool_use blocks are never mixed into the text.
     for (const block of message.content) {
       const b = obj(block);
       if (b?.type === 'text' && typeof b.text === 'string') parts.push(b.text);
+      else if (b?.type === 'tool_use' && toolUse === undefined && typeof b.name === 'string')
+        toolUse = { name: b.name, input: b.input };
     }
     text = parts.join('');
   }
-  return {
+  const facts: ResultFacts = {
     custom_id: str(root.custom_id) ?? '',
     type: str(result.type) ?? 'unknown',
     model: str(message?.model),
@@ -59,11 +66,28 @@ export function resultFacts(line: unknown): ResultFacts {
     error_type: inner ? str(inner.type) : null,
     error_message: inner ? str(inner.message) : null,
   };
+  if (toolUse) facts.tool_use = toolUse;
+  return facts;
 }
 
-/** The `compact` output line: one flat JSON object a result. */
-export function compactLine(f: ResultFacts): string {
-  return JSON.stringify({
+/**
+ * The output fields a flat format adds after its own (when structured answers were asked for):
+ * the forced tool's name, the error, and each field under `out_`.
+ */
+export interface FlatOutputs {
+  columns: OutputColumns;
+  /** The fields' column names (`out_FIELD`). */
+  names: string[];
+}
+
+/** The flat layout of output columns (no flat column starts with `out_`: names never collide). */
+export function flatOutputs(columns: OutputColumns): FlatOutputs {
+  return { columns, names: outputFieldNames(columns.fields, []) };
+}
+
+/** The `compact` output line: one flat JSON object a result (with its output fields, if asked). */
+export function compactLine(f: ResultFacts, outputs?: FlatOutputs, out?: StructuredOutput): string {
+  const line: Record<string, unknown> = {
     custom_id: f.custom_id,
     type: f.type,
     text: f.text,
@@ -72,7 +96,16 @@ export function compactLine(f: ResultFacts): string {
     output_tokens: f.output_tokens,
     error_type: f.error_type,
     error_message: f.error_message,
-  });
+  };
+  if (outputs) {
+    if (outputs.columns.tool) line.tool_name = out?.tool_name ?? null;
+    line.output_error = out?.output_error ?? null;
+    const values = outputValues(out, outputs.columns.fields);
+    outputs.names.forEach((name, i) => {
+      line[name] = values[i];
+    });
+  }
+  return JSON.stringify(line);
 }
 
 /** The flat CSV's columns: the id, then the result columns under the same names a join gives them. */
@@ -87,9 +120,21 @@ export const FLAT_CSV_COLUMNS = [
   'result_error_message',
 ] as const;
 
-/** The flat CSV's header line. */
-export function flatCsvHeader(): string {
-  return `${FLAT_CSV_COLUMNS.join(',')}\n`;
+/** The flat CSV's header line: its columns, then the output columns (if asked). */
+export function flatCsvHeader(outputs?: FlatOutputs): string {
+  const extra = outputs
+    ? [...(outputs.columns.tool ? ['result_tool_name'] : []), 'result_output_error', ...outputs.names]
+    : [];
+  return csvRecord([...FLAT_CSV_COLUMNS, ...extra]);
+}
+
+/** The output columns' cells of one result, in {@link flatCsvHeader}'s order. */
+export function outputCells(outputs: FlatOutputs, out: StructuredOutput | undefined): string[] {
+  return [
+    ...(outputs.columns.tool ? [csvCell(out?.tool_name)] : []),
+    csvCell(out?.output_error),
+    ...outputValues(out, outputs.columns.fields).map(csvCell),
+  ];
 }
 
 /** A result's seven values in the order of the result columns (type, text, stop reason, tokens, error). */
@@ -100,7 +145,9 @@ export function resultValues(
 }
 
 /** One result as a flat CSV record (RFC 4180 quoting), in {@link FLAT_CSV_COLUMNS} order. */
-export function flatCsvLine(f: ResultFacts): string {
-  const cells = [f.custom_id, ...resultValues(f)];
-  return csvRecord(cells.map((v) => (v === null || v === undefined ? '' : String(v))));
+export function flatCsvLine(f: ResultFacts, outputs?: FlatOutputs, out?: StructuredOutput): string {
+  const cells = [f.custom_id, ...resultValues(f)].map((v) =>
+    v === null || v === undefined ? '' : String(v),
+  );
+  return csvRecord(outputs ? [...cells, ...outputCells(outputs, out)] : cells);
 }

@@ -1,5 +1,6 @@
 import { noTokens, type TokenUse } from '../cost/cost.js';
 import type { ResultFacts } from './line.js';
+import { type OutputCounts, OutputTally, type StructuredOutput } from './output.js';
 
 /** Totals over a results file. */
 export interface ResultsSummary {
@@ -20,6 +21,8 @@ export interface ResultsSummary {
   errorTypes: Record<string, number>;
   /** The most common error messages, most frequent first (at most 5). */
   topErrors: Array<{ type: string; message: string; count: number }>;
+  /** Structured answers (when the requests or --schema said what was asked): checked, and invalid. */
+  outputs?: OutputCounts;
 }
 
 /** Accumulates a {@link ResultsSummary} one result at a time, in constant memory (errors capped). */
@@ -29,6 +32,18 @@ export class SummaryBuilder {
   private errorTypes: Record<string, number> = {};
   private byModel: Record<string, TokenUse> = {};
   private messages = new Map<string, { type: string; message: string; count: number }>();
+  private tally: OutputTally | undefined;
+
+  /** Counts the structured answers too (see {@link addOutput}). */
+  countOutputs(): this {
+    this.tally ??= new OutputTally();
+    return this;
+  }
+
+  /** Counts one result's structured answer (after {@link countOutputs}). */
+  addOutput(f: ResultFacts, out: StructuredOutput | undefined): void {
+    this.tally?.add(f, out);
+  }
 
   add(f: ResultFacts): void {
     this.counts.total += 1;
@@ -73,6 +88,7 @@ export class SummaryBuilder {
       byModel: structuredClone(this.byModel),
       errorTypes: { ...this.errorTypes },
       topErrors: [...this.messages.values()].sort((a, b) => b.count - a.count).slice(0, 5),
+      ...(this.tally ? { outputs: this.tally.build() } : {}),
     };
   }
 }
