@@ -160,6 +160,10 @@ export const RETRY_OPTIONS = defineOptions({
   },
   expired: { flags: '--expired', help: 'also retry expired requests' },
   canceled: { flags: '--canceled', help: 'also retry canceled requests' },
+  invalidOutput: {
+    flags: '--invalid-output',
+    help: "also retry succeeded requests whose structured answer is invalid (cut, not JSON, or not matching the request's --schema or forced tool)",
+  },
   maxAttempts: {
     flags: '--max-attempts <n>',
     help: 'attempts per shard at most, the first included',
@@ -370,6 +374,7 @@ function registerRetry(program: Command, invoke: Invoke): void {
       examples([
         'claude-batch retry job-3f2a9c1b7d4e',
         'claude-batch retry job-3f2a9c1b7d4e --expired --canceled',
+        'claude-batch retry job-3f2a9c1b7d4e --invalid-output   # answers that broke their schema',
         'claude-batch retry msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d --requests requests.jsonl',
         '',
         'invalid_request_error is never retried unless named in --errored: the same request fails again.',

@@ -31,7 +31,14 @@ function rulesOf(options: Options): RetryRules {
         }),
     expired: options.expired === true,
     canceled: options.canceled === true,
+    invalidOutput: options.invalidOutput === true,
   });
+}
+
+/** The line on retried structured answers, when there are any. */
+function invalidLine(retried: { outputs?: { invalid: number } }): string[] {
+  const invalid = retried.outputs?.invalid ?? 0;
+  return invalid > 0 ? [`  ${n(invalid)} × invalid structured answer (output_error)`] : [];
 }
 
 function topErrorLines(top: Array<{ type: string; message: string; count: number }>): string[] {
@@ -66,7 +73,7 @@ async function retryOneBatch(ctx: Context, id: string, options: Options) {
   if (!batch) {
     println(
       io.stderr,
-      `Nothing to retry in ${id} (rules: ${[...rules.errorTypes].join(', ')}${rules.expired ? ', expired' : ''}${rules.canceled ? ', canceled' : ''}).`,
+      `Nothing to retry in ${id} (rules: ${[...rules.errorTypes].join(', ')}${rules.expired ? ', expired' : ''}${rules.canceled ? ', canceled' : ''}${rules.invalidOutput ? ', invalid output' : ''}).`,
     );
     return ExitCode.OK;
   }
@@ -75,7 +82,7 @@ async function retryOneBatch(ctx: Context, id: string, options: Options) {
     io.stderr,
     `✓ Resubmitted ${count(requests, 'request')} of ${id} as ${batch.id}. Most common errors:`,
   );
-  for (const line of topErrorLines(retried.topErrors)) println(io.stderr, line);
+  for (const line of [...topErrorLines(retried.topErrors), ...invalidLine(retried)]) println(io.stderr, line);
   println(io.stderr, `Next: claude-batch monitor ${batch.id}`);
   return ExitCode.OK;
 }
@@ -115,6 +122,7 @@ async function retryWholeJob(ctx: Context, job: string, options: Options) {
       for (const line of topErrorLines(p.retried.topErrors)) reporter.say(line);
       if (p.retried.expired) reporter.say(`  ${n(p.retried.expired)} × expired`);
       if (p.retried.canceled) reporter.say(`  ${n(p.retried.canceled)} × canceled`);
+      for (const line of invalidLine(p.retried)) reporter.say(line);
     },
   }).finally(() => reporter.stop());
   if (!summary) {

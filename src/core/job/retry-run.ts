@@ -22,6 +22,7 @@ import {
   type RetryPlan,
   type RetryRules,
   shouldRetry,
+  structuredSpecs,
 } from './retry.js';
 import { finishAttempts, type JobOptions, jobComplete, submitPending } from './run.js';
 
@@ -30,11 +31,13 @@ export function retryRules(choice: {
   errorTypes?: string[];
   expired?: boolean;
   canceled?: boolean;
+  invalidOutput?: boolean;
 }): RetryRules {
   return {
     errorTypes: new Set(choice.errorTypes ?? RETRYABLE_ERRORS),
     expired: choice.expired === true,
     canceled: choice.canceled === true,
+    invalidOutput: choice.invalidOutput === true,
   };
 }
 
@@ -128,6 +131,7 @@ export async function retryBatch(
   } = {},
 ): Promise<RetryBatchResult> {
   await assertReadableFile(requestFile);
+  const specs = rules.invalidOutput ? await structuredSpecs([requestFile], requestFile) : undefined;
   const dir = await mkdtemp(join(tmpdir(), 'claude-batch-retry-'));
   try {
     const resultsPath = join(dir, 'results.jsonl');
@@ -136,12 +140,14 @@ export async function retryBatch(
     });
     const ids = new Set<string>();
     const retried = new SummaryBuilder();
+    if (specs) retried.countOutputs();
     for await (const { bytes } of readLines(openSource(resultsPath))) {
       if (bytes.length === 0) continue;
       const facts = resultFacts(JSON.parse(decodeUtf8(bytes) ?? 'null'));
-      if (shouldRetry(facts, rules)) {
+      if (shouldRetry(facts, rules, specs)) {
         ids.add(facts.custom_id);
         retried.add(facts);
+        retried.addOutput(facts, specs?.check(facts));
       }
     }
     if (ids.size === 0) return { requests: 0, retried: retried.build() };

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
+import { UsageError } from '../errors.js';
 import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
 import { openSource } from '../requests/file.js';
 import type { ResultFacts } from '../results/line.js';
+import { OutputSpecs } from '../results/output.js';
 import { type ResultsSummary, SummaryBuilder } from '../results/summary.js';
 import { visitLatestResults } from './latest.js';
 import { latestAttempt, type Manifest, type Shard } from './manifest.js';
@@ -14,10 +16,16 @@ export interface RetryRules {
   errorTypes: ReadonlySet<string>;
   expired: boolean;
   canceled: boolean;
+  /** Succeeded results whose structured answer is invalid (an `output_error`: cut, not JSON, not matching). */
+  invalidOutput?: boolean | undefined;
 }
 
-/** Whether a result should be sent again under the rules. */
-export function shouldRetry(f: ResultFacts, rules: RetryRules): boolean {
+/**
+ * Whether a result should be sent again under the rules; `specs` (what the requests asked for)
+ * decides whether a succeeded answer is an invalid structured answer.
+ */
+export function shouldRetry(f: ResultFacts, rules: RetryRules, specs?: OutputSpecs): boolean {
+  if (f.type === 'succeeded') return rules.invalidOutput === true && !!specs?.check(f)?.output_error;
   if (f.type === 'errored') return rules.errorTypes.has(f.error_type ?? '');
   if (f.type === 'expired') return rules.expired;
   if (f.type === 'canceled') return rules.canceled;
@@ -51,6 +59,21 @@ export async function extractRequests(
   return copied;
 }
 
+/**
+ * What the requests of `files` asked for, for `--invalid-output`: refused when none asked for a
+ * structured answer (nothing could be invalid).
+ */
+export async function structuredSpecs(files: readonly string[], what: string): Promise<OutputSpecs> {
+  const specs = await OutputSpecs.fromRequests(files);
+  if (!specs.any) {
+    throw new UsageError(
+      `--invalid-output: no request of ${what} asked for a structured answer`,
+      'it resends answers that do not match their schema: requests built with --schema FILE, or a forced --tool-choice',
+    );
+  }
+  return specs;
+}
+
 /** What planning retries found. */
 export interface RetryPlan {
   /** Requests that will be sent again. */
@@ -75,6 +98,13 @@ export async function planRetries(
   maxAttempts: number,
 ): Promise<RetryPlan> {
   const retried = new SummaryBuilder();
+  const specs = rules.invalidOutput
+    ? await structuredSpecs(
+        manifest.shards.map((s) => join(dir, s.file)),
+        `job ${manifest.job_id}`,
+      )
+    : undefined;
+  if (specs) retried.countOutputs();
   let requests = 0;
   let shards = 0;
   let exhausted = 0;
@@ -84,9 +114,10 @@ export async function planRetries(
     const ids = new Set<string>();
     const replaces = { errored: 0, expired: 0, canceled: 0 };
     await visitLatestResults(dir, shard, (facts) => {
-      if (!shouldRetry(facts, rules)) return;
+      if (!shouldRetry(facts, rules, specs)) return;
       ids.add(facts.custom_id);
       retried.add(facts);
+      retried.addOutput(facts, specs?.check(facts));
       if (facts.type === 'errored' || facts.type === 'expired' || facts.type === 'canceled')
         replaces[facts.type] += 1;
     });
