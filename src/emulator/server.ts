@@ -223,7 +223,8 @@ function sendFailure(res: ServerResponse, error: unknown): void {
  * count_tokens and the models (see ROUTES in routes.ts), the checks the API makes on headers
  * (`anthropic-version`, `anthropic-beta`, a JSON content type), the API's error shapes and headers, batches that
  * end after a set time, and deterministic answers. Test triggers in a prompt:
- * `EMULATE_ERROR=<type>`, `EMULATE_EXPIRE`.
+ * `EMULATE_ERROR=<type>`, `EMULATE_EXPIRE`; for structured outputs, `EMULATE_INVALID_OUTPUT` (JSON that
+ * breaks the schema) and `EMULATE_TRUNCATED_OUTPUT` (JSON cut short, stop_reason max_tokens).
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const faults =

@@ -57,6 +57,7 @@ const REQUEST_SHAPING: Record<(typeof SOURCES)[number], string[]> = {
     'toolChoice',
     'thinking',
     'effort',
+    'schema',
     'idPrefix',
     'hashIds',
     'model',
@@ -80,6 +81,7 @@ const REQUEST_SHAPING: Record<(typeof SOURCES)[number], string[]> = {
     'toolChoice',
     'thinking',
     'effort',
+    'schema',
     'idPrefix',
     'hashIds',
     'model',
@@ -97,12 +99,13 @@ const REQUEST_SHAPING: Record<(typeof SOURCES)[number], string[]> = {
     'toolChoice',
     'thinking',
     'effort',
+    'schema',
     'idPrefix',
     'hashIds',
     'model',
     'maxTokens',
   ],
-  custom: ['hashIds', 'model', 'maxTokens'],
+  custom: ['hashIds', 'schema', 'model', 'maxTokens'],
 };
 
 describe("run's job identity", () => {
@@ -143,7 +146,7 @@ describe("run's job identity", () => {
         }),
       ),
     ).toEqual(['b', 'c']);
-    expect(shapingKeys(SOURCE_OPTIONS.custom)).toEqual(['hashIds', 'model', 'maxTokens']);
+    expect(shapingKeys(SOURCE_OPTIONS.custom)).toEqual(['hashIds', 'schema', 'model', 'maxTokens']);
   });
 });
 
