@@ -38,6 +38,8 @@ function fixtures(dir: string): void {
   copyFileSync(join(ROOT, 'examples', 'products.csv'), join(dir, 'products.csv'));
   copyFileSync(join(ROOT, 'examples', 'conversations.jsonl'), join(dir, 'conversations.jsonl'));
   copyFileSync(join(ROOT, 'examples', 'tools.json'), join(dir, 'tools.json'));
+  copyFileSync(join(ROOT, 'examples', 'feedback.csv'), join(dir, 'feedback.csv'));
+  copyFileSync(join(ROOT, 'examples', 'feedback-schema.json'), join(dir, 'feedback-schema.json'));
   cpSync(join(ROOT, 'examples', 'images'), join(dir, 'images'), { recursive: true });
   writeFileSync(
     join(dir, 'items.json'),
@@ -109,6 +111,9 @@ describe('every shell block an agent would paste runs as written (against the em
     );
     for (const page of ['report.html', 'batch-report.html', 'joined-report.html'])
       expect(readFileSync(join(dir, page), 'utf8')).toMatch(/^<!doctype html>/);
+    expect(readFileSync(join(dir, 'feedback-answers.csv'), 'utf8').split('\n')[0]).toMatch(
+      /,result_output_error,out_sentiment,out_rating,out_issues,out_needs_reply,out_summary$/,
+    );
   }, 120_000);
 
   it("README's quick start, in order, in one fresh folder", async () => {
