@@ -118,6 +118,11 @@ const EXPIRE_TRIGGER = 'EMULATE_EXPIRE';
 const INVALID_OUTPUT_TRIGGER = 'EMULATE_INVALID_OUTPUT';
 const TRUNCATED_OUTPUT_TRIGGER = 'EMULATE_TRUNCATED_OUTPUT';
 
+/** A structured answer's JSON text made not to match its schema (the `invalid-output` fault). */
+export function spoilOutput(json: string): string {
+  return JSON.stringify(nonConforming(JSON.parse(json)));
+}
+
 /**
  * A value that breaks its schema, whatever the schema: an object loses its first property and
  * gains one no closed schema allows; anything else becomes such an object.

@@ -45,6 +45,11 @@ export interface FaultSpec {
   resultError: number;
   /** Share of requests (per request and per attempt) that come back expired. */
   resultExpire: number;
+  /**
+   * Share of structured answers (requests with `output_config.format`; per request and per
+   * attempt) that come back succeeded but not matching their schema.
+   */
+  invalidOutput: number;
 }
 
 /** The forms of the wait an injected error asks for. */
@@ -84,10 +89,11 @@ export function noFaults(): FaultSpec {
     truncate: 0,
     resultError: 0,
     resultExpire: 0,
+    invalidOutput: 0,
   };
 }
 
-type ShareKey = 'lostCreate' | 'reset' | 'truncate' | 'resultError' | 'resultExpire';
+type ShareKey = 'lostCreate' | 'reset' | 'truncate' | 'resultError' | 'resultExpire' | 'invalidOutput';
 type TimeKey = 'retryAfterMs' | 'slowMs' | 'notFoundAfterCreateMs';
 
 const SHARES: Record<string, ShareKey> = {
@@ -96,6 +102,7 @@ const SHARES: Record<string, ShareKey> = {
   truncate: 'truncate',
   'result-error': 'resultError',
   'result-expire': 'resultExpire',
+  'invalid-output': 'invalidOutput',
 };
 const TIMES: Record<string, TimeKey> = {
   'retry-after': 'retryAfterMs',
@@ -126,7 +133,7 @@ function parseShare(kind: string, text: string): number {
 
 /**
  * Parses a SPEC: a comma list of `kind=value`, e.g. `429=0.1,529=5%,slow=200ms,reset=0.3`.
- * Shares (HTTP statuses, lost-create, reset, truncate, result-error, result-expire) are from 0
+ * Shares (HTTP statuses, lost-create, reset, truncate, result-error, result-expire, invalid-output) are from 0
  * to 1 or a percentage; times (slow, notfound-after-create, retry-after) are durations (`200ms`,
  * `2s`); `retry-after-only` is `ms`, `seconds` or `date`. An empty SPEC means no faults. Throws FaultSpecError naming the bad item.
  */
@@ -238,7 +245,8 @@ export interface DownloadCut {
 /** The fate of one request of a batch, when a fault overrides it. */
 export type ResultFault =
   | { outcome: 'errored'; errorType: string; errorMessage: string }
-  | { outcome: 'expired' };
+  | { outcome: 'expired' }
+  | { outcome: 'succeeded'; invalidOutput: true };
 
 const RETRYABLE_RESULT_ERRORS = ['overloaded_error', 'api_error'] as const;
 
@@ -332,8 +340,8 @@ export class FaultPlan {
   resultFault(customId: string): ResultFault | undefined {
     const attempt = (this.attempts.get(customId) ?? 0) + 1;
     this.attempts.set(customId, attempt);
-    const { resultError, resultExpire } = this.spec;
-    if (resultError <= 0 && resultExpire <= 0) return undefined;
+    const { resultError, resultExpire, invalidOutput } = this.spec;
+    if (resultError <= 0 && resultExpire <= 0 && invalidOutput <= 0) return undefined;
     const r = drawFor(this.seed, 'result', customId, attempt);
     if (r < resultError) {
       const type =
@@ -349,6 +357,10 @@ export class FaultPlan {
     if (r < resultError + resultExpire) {
       this.count('result-expire');
       return { outcome: 'expired' };
+    }
+    // Drawn apart: whether a succeeded structured answer breaks its schema (counted when it does).
+    if (invalidOutput > 0 && drawFor(this.seed, 'output', customId, attempt) < invalidOutput) {
+      return { outcome: 'succeeded', invalidOutput: true };
     }
     return undefined;
   }

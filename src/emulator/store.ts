@@ -1,6 +1,6 @@
 import type { MessageBatch } from '../core/api/types.js';
 import { BATCH_EXPIRY_MS } from '../core/requests/limits.js';
-import { resultLine, type StoredRequest, storeRequest } from './answers.js';
+import { resultLine, type StoredRequest, spoilOutput, storeRequest } from './answers.js';
 import type { ResultFault } from './faults.js';
 import { randomId, timestamp } from './http.js';
 
@@ -54,7 +54,12 @@ export class BatchStore {
       requests: requests.map((r) => {
         const stored = storeRequest(r, apiVersion, cached, this.options.minCacheTokens, this.options.models);
         const fault = this.options.resultFault?.(r.custom_id);
-        return fault && stored.outcome === 'succeeded' ? { ...stored, ...fault } : stored;
+        if (!fault || stored.outcome !== 'succeeded') return stored;
+        if (fault.outcome !== 'succeeded') return { ...stored, ...fault };
+        // invalid-output: only a structured answer can break its schema.
+        return stored.jsonOutput === undefined
+          ? stored
+          : { ...stored, jsonOutput: spoilOutput(stored.jsonOutput) };
       }),
     };
     this.batches.set(record.id, record);

@@ -263,3 +263,47 @@ describe('--schema on every source, and in a job identity', () => {
     );
   });
 });
+
+describe('retry --invalid-output against the invalid-output fault (drawn anew per attempt)', () => {
+  const ctx = useEmulator({ processingTimeMs: 50, faults: 'invalid-output=0.5', seed: 3 });
+
+  it('the retried answers are merged, and most now match', async () => {
+    writeFileSync(join(dir, 'fault-schema.json'), JSON.stringify(SCHEMA));
+    writeFileSync(
+      join(dir, 'many.csv'),
+      `text\n${Array.from({ length: 16 }, (_, i) => `row ${i}`).join('\n')}\n`,
+    );
+    const state = join(dir, 'fault-job');
+    const run = await runCli(
+      [
+        'run',
+        'csv',
+        'many.csv',
+        '--prompt-column',
+        'text',
+        '--schema',
+        'fault-schema.json',
+        '--state',
+        state,
+        '--interval',
+        '50ms',
+      ],
+      { cwd: dir, env: ctx.env },
+    );
+    expect(run.code).toBe(0);
+    const invalid = (text: string) => Number(/(\d+) invalid/.exec(text)?.[1] ?? 0);
+    const before = invalid(run.stderr);
+    expect(before).toBeGreaterThan(2);
+    const retry = await runCli(['retry', state, '--invalid-output', '--interval', '50ms'], {
+      cwd: dir,
+      env: ctx.env,
+    });
+    expect(retry.code).toBe(0);
+    expect(retry.stderr).toContain(`Retrying ${before} requests in 1 shard`);
+    expect(invalid(retry.stderr)).toBeLessThan(before);
+    const csv = await runCli(['job', 'results', state, '--format', 'csv'], { cwd: dir, env: ctx.env });
+    const rows = csv.stdout.trimEnd().split('\n').slice(1);
+    expect(rows).toHaveLength(16);
+    expect(rows.filter((r) => r.includes('does not match the schema'))).toHaveLength(invalid(retry.stderr));
+  });
+});

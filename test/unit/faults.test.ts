@@ -14,7 +14,7 @@ import {
 describe('parseFaults', () => {
   it('reads every kind of the issue', () => {
     const spec = parseFaults(
-      '429=0.1, 500=0.05,529=0.1,slow=200ms,notfound-after-create=2s,reset=0.3,truncate=0.2,result-error=0.1,result-expire=0.05,lost-create=0.5,retry-after=5ms',
+      '429=0.1, 500=0.05,529=0.1,slow=200ms,notfound-after-create=2s,reset=0.3,truncate=0.2,result-error=0.1,result-expire=0.05,invalid-output=0.2,lost-create=0.5,retry-after=5ms',
     );
     expect(spec).toEqual({
       errors: { 429: 0.1, 500: 0.05, 529: 0.1 },
@@ -26,6 +26,7 @@ describe('parseFaults', () => {
       truncate: 0.2,
       resultError: 0.1,
       resultExpire: 0.05,
+      invalidOutput: 0.2,
     });
   });
 
