@@ -125,7 +125,7 @@ describe('build openai', () => {
       `  ${input}:3: body.logprobs: no Claude equivalent (or pass --drop-unsupported)`,
       `  ${input}:3: body.presence_penalty: no Claude equivalent (or pass --drop-unsupported)`,
       `  ${input}:3: body.temperature: no Claude equivalent under API version 2026-10-21 (the version this tool's SDK sends refuses temperature and top_p) (or pass --drop-unsupported)`,
-      `  ${input}:4: body.response_format: only {"type": "text"} has a Claude equivalent (or pass --drop-unsupported)`,
+      `  ${input}:4: body.response_format: only {"type": "text"} and {"type": "json_schema"} have a Claude equivalent (json_object has no schema: pass one with --schema FILE) (or pass --drop-unsupported)`,
     ]);
     expect(existsSync(out)).toBe(false);
     expect(existsSync(`${out}.map`)).toBe(false);

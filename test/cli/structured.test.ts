@@ -307,3 +307,51 @@ describe('retry --invalid-output against the invalid-output fault (drawn anew pe
     expect(rows.filter((r) => r.includes('does not match the schema'))).toHaveLength(invalid(retry.stderr));
   });
 });
+
+describe('build openai: response_format json_schema → structured outputs', () => {
+  const line = (id: string, responseFormat: unknown) =>
+    JSON.stringify({
+      custom_id: id,
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], response_format: responseFormat },
+    });
+
+  it('converts a json_schema response format, checks its schema, and refuses json_object', async () => {
+    writeFileSync(
+      join(dir, 'rf.jsonl'),
+      `${line('a', { type: 'json_schema', json_schema: { name: 'x', strict: true, schema: SCHEMA } })}\n${line('b', { type: 'text' })}\n`,
+    );
+    const ok = await runCli(
+      ['build', 'openai', 'rf.jsonl', '--model', 'claude-haiku-4-5', '-o', 'rf-out.jsonl'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(ok.code, ok.stderr).toBe(0);
+    const [a, b] = readFileSync(join(dir, 'rf-out.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(a.params.output_config).toEqual({ format: { type: 'json_schema', schema: SCHEMA } });
+    expect(b.params.output_config).toBeUndefined();
+
+    writeFileSync(
+      join(dir, 'rf-bad.jsonl'),
+      `${line('a', { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'object', properties: {} } } })}\n${line('b', { type: 'json_object' })}\n`,
+    );
+    const bad = await runCli(
+      ['build', 'openai', 'rf-bad.jsonl', '--model', 'claude-haiku-4-5', '-o', 'rf-bad-out.jsonl'],
+      {
+        cwd: dir,
+      },
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      'rf-bad.jsonl:1: body.response_format.json_schema.schema.additionalProperties: is required',
+    );
+    expect(bad.stderr).toContain(
+      'rf-bad.jsonl:2: body.response_format: only {"type": "text"} and {"type": "json_schema"',
+    );
+  });
+});

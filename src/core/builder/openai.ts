@@ -10,6 +10,8 @@
  * - `max_completion_tokens` / `max_tokens` → `max_tokens` (else the default); `stop` →
  *   `stop_sequences`; `tools` / `tool_choice` → Claude's shapes; `parallel_tool_calls: false` →
  *   `tool_choice.disable_parallel_tool_use`; `user` → `metadata.user_id`;
+ * - `response_format: {type: "json_schema", json_schema: {schema}}` → structured outputs,
+ *   `output_config.format` (the schema checked against the subset the API accepts);
  * - the model from `--model-map` (the line's model), else `--model`.
  *
  * Whatever has no Claude equivalent (`n` > 1, `logprobs`, penalties, `temperature`…) is a
@@ -23,6 +25,7 @@ import { mediaTokens, promptCharacters, toolTokens } from '../cost/tokens.js';
 import { UsageError } from '../errors.js';
 import { isRecord } from '../is-record.js';
 import { API_VERSION } from '../requests/api-version.js';
+import { checkOutputSchema } from '../requests/output-schema.js';
 import { checkRequest } from '../requests/schema.js';
 import { LineSample, overContextWindow } from '../requests/warnings.js';
 import type { IdRegistry } from './ids.js';
@@ -94,11 +97,13 @@ const WHY: Record<string, string> = {
   temperature: TEMPERATURE_WHY,
   top_p: TEMPERATURE_WHY,
   stream: 'batch requests never stream',
-  response_format: 'only {"type": "text"} has a Claude equivalent',
+  response_format:
+    'only {"type": "text"} and {"type": "json_schema"} have a Claude equivalent (json_object has no schema: pass one with --schema FILE)',
 };
 
 /** The body keys this converter turns into Claude parameters. */
 const CONVERTED = new Set([
+  'response_format',
   'model',
   'messages',
   'max_tokens',
@@ -240,6 +245,24 @@ export function convertOpenAiLine(line: unknown, options: OpenAiOptions): Conver
   if (toolChoice && params.tools !== undefined) params.tool_choice = toolChoice;
   else if (toolChoice && toolChoice.type !== 'auto' && toolChoice.type !== 'none') {
     problem('body.tool_choice', 'asks for a tool but the request has no tools');
+  }
+  // response_format: a JSON schema → structured outputs (output_config.format)
+  const format = body.response_format;
+  if (isRecord(format) && format.type === 'json_schema') {
+    const schema = isRecord(format.json_schema) ? format.json_schema.schema : undefined;
+    if (!isRecord(schema))
+      problem('body.response_format.json_schema.schema', 'is required (a JSON Schema object)');
+    else if (options.schema) {
+      problem('body.response_format', 'asks for a JSON schema, and so does --schema: drop one of them');
+    } else {
+      for (const issue of checkOutputSchema(schema).slice(0, 5)) {
+        const path = issue.path === '' ? '' : `.${issue.path}`;
+        problem(`body.response_format.json_schema.schema${path}`, issue.message);
+      }
+      params.output_config = { format: { type: 'json_schema', schema } };
+    }
+  } else if (format !== undefined && format !== null && !NEUTRAL.response_format?.(format)) {
+    unsupported('body.response_format', WHY.response_format as string);
   }
   // user
   if (body.user !== undefined && body.user !== null) {

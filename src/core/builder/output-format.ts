@@ -46,11 +46,13 @@ export async function readSchemaFile(file: string, cwd: string): Promise<Record<
   }
   if (issues.length > 0) {
     const shown = issues.slice(0, 20);
-    throw new InputError(
+    const error = new InputError(
       shown.map((i) => ({ file, field: i.path === '' ? '(root)' : i.path, message: i.message })),
       issues.length,
       HINT,
     );
+    error.message = error.message.replace('nothing was sent', 'nothing was done');
+    throw error;
   }
   return schema;
 }
