@@ -35,9 +35,19 @@ export { joinBatchResults } from './core/join/batch.js';
 export { type JoinOptions, type JoinSummary, joinResults } from './core/join/join.js';
 export { type RequestFileStats, validateRequests } from './core/requests/file.js';
 export { CUSTOM_ID_PATTERN, MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from './core/requests/limits.js';
+export { checkOutputSchema, type SchemaIssue } from './core/requests/output-schema.js';
 export { type BatchRequest, BatchRequestSchema, checkRequest } from './core/requests/schema.js';
 export { type DownloadOptions, downloadResults, type ResultsFormat } from './core/results/download.js';
 export { compactLine, type ResultFacts, resultFacts } from './core/results/line.js';
+export {
+  loadOutputSpecs,
+  type OutputColumns,
+  type OutputSpec,
+  OutputSpecs,
+  outputFieldNames,
+  outputValues,
+  type StructuredOutput,
+} from './core/results/output.js';
 export type { ResultsSummary } from './core/results/summary.js';
 export { type RequestSource, type SubmitResult, submitRequests } from './core/submit/submit.js';
 export { type Emulator, type EmulatorOptions, startEmulator } from './emulator/server.js';

@@ -125,11 +125,13 @@ export class OutputSpecs {
   /** The specs of every request of request files (streamed; one line in memory at a time). */
   static async fromRequests(paths: string | readonly string[]): Promise<OutputSpecs> {
     const specs = new OutputSpecs();
+    let requests = 0;
     for (const path of typeof paths === 'string' ? [paths] : paths) {
       for await (const { bytes } of readLines(openSource(path))) {
+        if (isBlank(bytes)) continue;
+        requests += 1;
         // Only requests that ask for a structured answer are parsed and remembered.
-        if (isBlank(bytes) || (bytes.indexOf(OUTPUT_CONFIG) === -1 && bytes.indexOf(TOOL_CHOICE) === -1))
-          continue;
+        if (bytes.indexOf(OUTPUT_CONFIG) === -1 && bytes.indexOf(TOOL_CHOICE) === -1) continue;
         let request: unknown;
         try {
           request = JSON.parse(decodeUtf8(bytes) ?? '');
@@ -140,6 +142,11 @@ export class OutputSpecs {
         const spec = specOfParams(request.params);
         if (spec) specs.add(request.custom_id, spec);
       }
+    }
+    // Every request asked the same (the usual build --schema): no id need be kept.
+    if (specs.specs.length === 1 && specs.byId.size === requests) {
+      specs.byId.clear();
+      specs.uniform = 0;
     }
     return specs;
   }
