@@ -80,6 +80,63 @@ export function specOfParams(params: unknown): OutputSpec | undefined {
   return undefined;
 }
 
+const ID_PREFIX = Buffer.from('{"custom_id":"');
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** The bytes of the JSON object starting at `from` (a `{`), strings and escapes respected; or undefined. */
+function objectBytes(line: Buffer, from: number): Buffer | undefined {
+  if (line[from] !== 0x7b) return undefined;
+  let depth = 0;
+  let inString = false;
+  for (let i = from; i < line.length; i += 1) {
+    const c = line[i];
+    if (inString) {
+      if (c === BACKSLASH) i += 1;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === 0x7b || c === 0x5b) depth += 1;
+    else if (c === 0x7d || c === 0x5d) {
+      depth -= 1;
+      if (depth === 0) return line.subarray(from, i + 1);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The spec of a request line without parsing it whole, for the usual line (`build --schema`):
+ * `{"custom_id":"ID"` first, one `"output_config":` and no `"tool_choice"`. The output_config
+ * object's text is the cache key, so a file of one schema parses it once. Undefined when the
+ * line needs a full parse.
+ */
+function quickSpec(
+  line: Buffer,
+  cache: Map<string, OutputSpec | undefined>,
+): { id: string; spec: OutputSpec | undefined } | undefined {
+  if (line.indexOf(TOOL_CHOICE) !== -1) return undefined;
+  if (line.compare(ID_PREFIX, 0, ID_PREFIX.length, 0, ID_PREFIX.length) !== 0) return undefined;
+  const idEnd = line.indexOf(QUOTE, ID_PREFIX.length);
+  if (idEnd === -1 || line.subarray(ID_PREFIX.length, idEnd).includes(BACKSLASH)) return undefined;
+  const at = line.indexOf(OUTPUT_CONFIG);
+  if (at === -1 || line.lastIndexOf(OUTPUT_CONFIG) !== at || line[at + OUTPUT_CONFIG.length] !== 0x3a)
+    return undefined;
+  const object = objectBytes(line, at + OUTPUT_CONFIG.length + 1);
+  if (!object) return undefined;
+  const key = object.toString('utf8');
+  if (!cache.has(key)) {
+    let config: unknown;
+    try {
+      config = JSON.parse(key);
+    } catch {
+      return undefined;
+    }
+    if (cache.size > 1000) cache.clear();
+    cache.set(key, specOfParams({ output_config: config }));
+  }
+  return { id: line.toString('utf8', ID_PREFIX.length, idEnd), spec: cache.get(key) };
+}
+
 function fieldsOf(schema: Record<string, unknown>, root = schema, depth = 0): string[] {
   if (depth > 8) return [];
   if (typeof schema.$ref === 'string' && schema.$ref.startsWith('#')) {
@@ -105,11 +162,14 @@ function fieldsOf(schema: Record<string, unknown>, root = schema, depth = 0): st
 export class OutputSpecs {
   private readonly specs: OutputSpec[] = [];
   private readonly keys = new Map<string, number>();
+  /** The index of each spec object already seen (a file's lines share one object: no stringify each). */
+  private readonly interned = new WeakMap<OutputSpec, number>();
   private readonly byId = new Map<string, number>();
   /** The spec of every id not in `byId` (-1: none). */
   private uniform = -1;
   private readonly ajv = new Ajv({ strict: false, allErrors: true });
-  private readonly validators = new Map<number, Map<string, ValidateFunction>>();
+  /** Compiled validators, by spec (specs are interned: one object per distinct spec) and tool. */
+  private readonly validators = new Map<OutputSpec, Map<string, ValidateFunction>>();
 
   private constructor() {
     addFormats(this.ajv);
@@ -125,6 +185,7 @@ export class OutputSpecs {
   /** The specs of every request of request files (streamed; one line in memory at a time). */
   static async fromRequests(paths: string | readonly string[]): Promise<OutputSpecs> {
     const specs = new OutputSpecs();
+    const cache = new Map<string, OutputSpec | undefined>();
     let requests = 0;
     for (const path of typeof paths === 'string' ? [paths] : paths) {
       for await (const { bytes } of readLines(openSource(path))) {
@@ -132,6 +193,11 @@ export class OutputSpecs {
         requests += 1;
         // Only requests that ask for a structured answer are parsed and remembered.
         if (bytes.indexOf(OUTPUT_CONFIG) === -1 && bytes.indexOf(TOOL_CHOICE) === -1) continue;
+        const quick = quickSpec(bytes, cache);
+        if (quick) {
+          if (quick.spec) specs.add(quick.id, quick.spec);
+          continue;
+        }
         let request: unknown;
         try {
           request = JSON.parse(decodeUtf8(bytes) ?? '');
@@ -152,6 +218,8 @@ export class OutputSpecs {
   }
 
   private intern(spec: OutputSpec): number {
+    const known = this.interned.get(spec);
+    if (known !== undefined) return known;
     const key = JSON.stringify(spec);
     let index = this.keys.get(key);
     if (index === undefined) {
@@ -159,6 +227,7 @@ export class OutputSpecs {
       this.specs.push(spec);
       this.keys.set(key, index);
     }
+    this.interned.set(spec, index);
     return index;
   }
 
@@ -193,11 +262,10 @@ export class OutputSpecs {
 
   /** The validator of a schema (compiled once per spec and tool). */
   private validator(spec: OutputSpec, tool: string | undefined): ValidateFunction | string {
-    const index = this.keys.get(JSON.stringify(spec)) ?? -1;
-    let byTool = this.validators.get(index);
+    let byTool = this.validators.get(spec);
     if (!byTool) {
       byTool = new Map();
-      this.validators.set(index, byTool);
+      this.validators.set(spec, byTool);
     }
     const key = tool ?? '';
     let validate = byTool.get(key);
