@@ -170,6 +170,7 @@ export async function downloadResults(
     const outputs = specs ? flatOutputs(specs.columns()) : undefined;
     if (specs) summary.countOutputs();
     const seen = new Set<string>();
+    let jsonLooking = 0;
     const newline = Buffer.from('\n');
     if (format === 'csv') await sink.write(flatCsvHeader(outputs));
     let stalled = 0;
@@ -208,6 +209,7 @@ export async function downloadResults(
           summary.add(facts);
           const out = specs?.check(facts);
           summary.addOutput(facts, out);
+          if (!specs && format !== 'jsonl' && facts.text?.startsWith('{')) jsonLooking += 1;
           if (format === 'jsonl') {
             await sink.write(bytes);
             await sink.write(newline);
@@ -248,6 +250,12 @@ export async function downloadResults(
       await sleep(wait, options.signal);
     }
     await sink.commit();
+    if (jsonLooking > 0) {
+      // Never guessed: say how to get the columns.
+      options.onNotice?.(
+        `${jsonLooking.toLocaleString('en-US')} answers look like JSON objects; for their fields as out_ columns (and output_error), pass --requests FILE (the request file with their schema) or --schema FILE`,
+      );
+    }
     return { batch, summary: summary.build() };
   } catch (error) {
     await sink.abort();
