@@ -152,7 +152,9 @@ describe('structured outputs (spawned binary, emulator)', () => {
     // Without the requests, no columns are guessed: a note says how to get them.
     const plain = await runBin(['results', id, '--format', 'csv'], { env: ctx.env });
     expect(plain.stdout.split('\n')[0]).not.toContain('out_');
-    expect(plain.stderr).toContain('note: 4 answers look like JSON objects; for their fields as out_ columns');
+    expect(plain.stderr).toContain(
+      'note: 4 answers look like JSON objects; for their fields as out_ columns',
+    );
     const retry = await runBin(['retry', id, '--requests', requests, '--invalid-output'], { env: ctx.env });
     expect(retry.code).toBe(0);
     expect(retry.stderr).toContain('Resubmitted 2 requests');
