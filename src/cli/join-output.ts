@@ -38,14 +38,10 @@ export function checkJoinFlags(options: Partial<JoinCliOptions>): void {
   if (options.join !== undefined) return;
   // --requests and --schema also say what structured answers were asked for (compact, csv).
   const flat = options.format === 'compact' || options.format === 'csv';
-  if (
-    !flat &&
-    (options.schema !== undefined || options.requests !== undefined) &&
-    options.map === undefined
-  ) {
+  if (!flat && options.schema !== undefined) {
     throw new UsageError(
-      `${options.schema !== undefined ? '--schema' : '--requests'} needs --format compact or csv, or --join INPUT`,
-      'e.g. claude-batch results ID --requests requests.jsonl --format csv -o answers.csv',
+      '--schema needs --format compact or csv, or --join INPUT',
+      'e.g. claude-batch results ID --schema schema.json --format csv -o answers.csv',
     );
   }
   const given: string[] = (

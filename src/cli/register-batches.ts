@@ -15,11 +15,7 @@ export function joinOptions(mapHelp: string) {
     map: { flags: '--map <file>', help: `with --join: ${mapHelp}` },
     requests: {
       flags: '--requests <file>',
-      help: 'the request file build wrote: with --join its sidecar is read; with compact, csv or --join, structured answers (--schema, a forced tool) become output columns',
-    },
-    schema: {
-      flags: '--schema <file>',
-      help: "with compact, csv or --join: check every answer against this JSON Schema (instead of the requests' own): out_FIELD columns and output_error",
+      help: 'with --join: the request file build wrote (its sidecar is read)',
     },
     joinSource: {
       flags: '--join-source <kind>',
@@ -37,6 +33,23 @@ export function joinOptions(mapHelp: string) {
       help: 'with --join on text: as given to build',
       defaultText: "the map's",
       choices: ['line', 'paragraph'],
+    },
+  });
+}
+
+/**
+ * `results` and `job results`: what structured answers were asked for, so that their fields
+ * become columns (`--requests` also names the sidecar with --join, as in {@link joinOptions}).
+ */
+export function outputOptions() {
+  return defineOptions({
+    requests: {
+      flags: '--requests <file>',
+      help: 'the request file build wrote: with --join its sidecar is read; with compact, csv or --join, structured answers (--schema, a forced tool) become output columns',
+    },
+    schema: {
+      flags: '--schema <file>',
+      help: "with compact, csv or --join: check every answer against this JSON Schema (instead of the requests' own): out_FIELD columns and output_error",
     },
   });
 }
@@ -116,6 +129,7 @@ export const RESULTS_OPTIONS = {
     },
   }),
   ...joinOptions('the sidecar build wrote (requests.jsonl.map)'),
+  ...outputOptions(),
 };
 
 /** The options every report writer shares (`report`, and `monitor`/`run --report`). */

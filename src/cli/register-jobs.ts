@@ -15,7 +15,7 @@ import {
   positiveInt,
 } from './define.js';
 import { defineJobOptions, defineOptions, shapingKeys, withOptions } from './options.js';
-import { joinOptions, REPORT_FULL, RESULTS_FORMAT } from './register-batches.js';
+import { joinOptions, outputOptions, REPORT_FULL, RESULTS_FORMAT } from './register-batches.js';
 import { SOURCE_ARGUMENTS, SOURCE_DESCRIPTIONS, SOURCE_OPTIONS } from './register-build.js';
 
 /** The options of every form of `run` (besides a source's): none of them shapes the requests. */
@@ -144,6 +144,7 @@ export const JOB_OPTIONS = {
       json: { flags: '--json', help: 'with --join and -o: print the summary as JSON on stdout' },
     }),
     ...joinOptions("the sidecar build wrote (default: the job's own, for run <source>)"),
+    ...outputOptions(),
   },
   cancel: { ...JSON_ONLY, ...STATE },
 } as const;

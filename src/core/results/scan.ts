@@ -8,7 +8,7 @@ import type { ResultFacts } from './line.js';
  * at their right depth count, so a tool's input that holds `"model"` or `"input_tokens"` changes
  * nothing. Anything unexpected (another layout, white space, a repeated key, a number that is not
  * a plain integer) returns undefined, and the caller parses the line as usual.
- * `text` is not read (the `jsonl` format does not need it).
+ * `text` and `tool_use` are not read (the `jsonl` format does not need them).
  */
 
 const enc = (s: string) => Buffer.from(s, 'latin1');
