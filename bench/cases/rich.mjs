@@ -8,45 +8,18 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { rgbPng } from '../../examples/make-images.mjs';
 import { DATA_DIR } from '../lib/data.mjs';
 import { CLI } from '../lib/emulator.mjs';
 import { fmtMB, fmtS, n } from '../lib/format.mjs';
 import { interleave } from '../lib/measure.mjs';
 import { mulberry32 } from '../lib/prng.mjs';
 
-function crc32(bytes) {
-  let c = ~0;
-  for (const byte of bytes) {
-    c ^= byte;
-    for (let k = 0; k < 8; k += 1) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
-  }
-  return ~c >>> 0;
-}
-
-function pngChunk(type, data) {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'latin1');
-  data.copy(out, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
-}
-
 /** A width × height RGB PNG of noise (so it does not compress away): ~3 bytes a pixel. */
 function noisePng(width, height, random) {
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8);
   const raw = Buffer.alloc((width * 3 + 1) * height);
   for (let i = 0; i < raw.length; i += 1) raw[i] = i % (width * 3 + 1) === 0 ? 0 : (random() * 256) | 0;
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    pngChunk('IHDR', header),
-    pngChunk('IDAT', deflateSync(raw, { level: 1 })),
-    pngChunk('IEND', Buffer.alloc(0)),
-  ]);
+  return rgbPng(width, height, raw, 1);
 }
 
 /** 50 noise PNGs of ~120 kB (200 × 200) and a CSV of `rows` rows naming them in turn. */
