@@ -37,19 +37,35 @@ export function joinOptions(mapHelp: string) {
   });
 }
 
+/** What `--requests` and `--schema` do with structured answers, as a command's help says it. */
+const STRUCTURED_USE = {
+  columns: {
+    requests:
+      'with compact, csv or --join, structured answers (--schema, a forced tool) become output columns',
+    schema: 'with compact, csv or --join: check every answer against this JSON Schema',
+    marks: 'out_FIELD columns and output_error',
+  },
+  report: {
+    requests: 'structured answers (--schema, a forced tool) are summed up per output field',
+    schema: 'check every answer against this JSON Schema',
+    marks: 'per-field summaries and output_error',
+  },
+} as const;
+
 /**
- * `results` and `job results`: what structured answers were asked for, so that their fields
- * become columns (`--requests` also names the sidecar with --join, as in {@link joinOptions}).
+ * What structured answers were asked for: `results` and `job results` make their fields columns,
+ * `report` sums them up (`--requests` also names the sidecar with --join, as in {@link joinOptions}).
  */
-export function outputOptions() {
+export function outputOptions(use: keyof typeof STRUCTURED_USE = 'columns') {
+  const words = STRUCTURED_USE[use];
   return defineOptions({
     requests: {
       flags: '--requests <file>',
-      help: 'the request file build wrote: with --join its sidecar is read; with compact, csv or --join, structured answers (--schema, a forced tool) become output columns',
+      help: `the request file build wrote: with --join its sidecar is read; ${words.requests}`,
     },
     schema: {
       flags: '--schema <file>',
-      help: "with compact, csv or --join: check every answer against this JSON Schema (instead of the requests' own): out_FIELD columns and output_error",
+      help: `${words.schema} (instead of the requests' own): ${words.marks}`,
     },
   });
 }
@@ -150,6 +166,7 @@ export const REPORT_OPTIONS = {
     },
   }),
   ...joinOptions('the sidecar build wrote (requests.jsonl.map); a job made from an input uses its own'),
+  ...outputOptions('report'),
 };
 
 /** The emulator's port when none is given (0 picks a free one). */
@@ -309,10 +326,12 @@ export function registerBatchCommands(program: Command, invoke: Invoke): void {
         'claude-batch report "$id" -o report.html',
         'claude-batch report reviews-job -o report.html',
         'claude-batch report results.jsonl --join reviews.csv --requests requests.jsonl -o report.html',
+        'claude-batch report results.jsonl --requests requests.jsonl -o report.html   # structured answers, per field',
         '',
         'The page holds its data, style and script: it opens offline, from anywhere, and fetches nothing.',
         'It shows counts by result type, the cost (batch and standard prices), token histograms,',
-        'stop reasons, errors, and every row with search and filters.',
+        'stop reasons, errors, and every row with search and filters. With structured answers (what was',
+        "asked: --requests, --schema, or a job's own requests), each output field's values and the invalid answers.",
       ]),
     ),
     'report',

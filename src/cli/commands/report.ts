@@ -4,10 +4,12 @@ import type { SplitBy } from '../../core/builder/text.js';
 import { CliError, UsageError } from '../../core/errors.js';
 import { assertWritable } from '../../core/fs/atomic-file.js';
 import { locateJob, type Manifest } from '../../core/job/manifest.js';
+import { jobOutputSpecs } from '../../core/job/run.js';
 import { assertJobComplete, inputReadingOf } from '../../core/job/state.js';
 import { checkJoinOptions, type JoinSource } from '../../core/join/join.js';
 import type { ReportJoin } from '../../core/report/report.js';
 import { batchesInput, fileInput, jobInput, jobJoin, type ReportInput } from '../../core/report/sources.js';
+import { loadOutputSpecs, type OutputSpecs } from '../../core/results/output.js';
 import type { Context } from '../context.js';
 import { println } from '../io.js';
 import { checkJoinFlags, joinMapPath } from '../join-output.js';
@@ -64,14 +66,19 @@ export async function run(ctx: Context, [ref]: string[], options: Options) {
       `e.g. claude-batch report ${ref ?? 'ID'} -o report.html`,
     );
   }
-  checkJoinFlags(options);
+  // --requests and --schema also say what structured answers were asked for, with or without --join.
+  checkJoinFlags({ ...options, requests: undefined, schema: undefined });
   const target = ref as string;
   if (options.output !== '-') await assertWritable(resolve(io.cwd, options.output), options.force === true);
   const file = await stat(resolve(io.cwd, target)).catch(() => undefined);
   let input: ReportInput;
   let join: ReportJoin | undefined;
+  // What structured answers were asked for: --schema, else --requests, else a job's own requests.
+  const asked = () => loadOutputSpecs({ schema: options.schema, requests: options.requests }, io.cwd);
+  let outputs: OutputSpecs | undefined;
   if (file?.isFile()) {
     join = askedJoin(ctx, options);
+    outputs = await asked();
     input = fileInput(target);
   } else {
     const job = await findJob(ctx, target);
@@ -79,9 +86,14 @@ export async function run(ctx: Context, [ref]: string[], options: Options) {
       assertJobComplete(job.manifest, job.dir);
       const own = jobJoin(job.dir, job.manifest);
       join = askedJoin(ctx, options, own?.map, job.manifest) ?? own;
+      outputs =
+        options.schema === undefined && options.requests === undefined
+          ? await jobOutputSpecs(job.dir, job.manifest)
+          : await asked();
       input = await jobInput(job.dir, job.manifest);
     } else {
       join = askedJoin(ctx, options);
+      outputs = await asked();
       // The input and map are checked before the download, not after it.
       if (join) join.prepared = await checkJoinOptions({ ...join, format: 'jsonl', cwd: io.cwd });
       input = await batchesInput(await ctx.client(), [target], {
@@ -90,6 +102,6 @@ export async function run(ctx: Context, [ref]: string[], options: Options) {
       });
     }
   }
-  await writeReportFile(ctx, input, { ...options, output: options.output }, join);
+  await writeReportFile(ctx, input, { ...options, output: options.output }, join, outputs);
   return 0;
 }

@@ -8,7 +8,7 @@ import { assertWritable } from '../../core/fs/atomic-file.js';
 import { assertJobWouldResume, jobIdentity } from '../../core/job/identity.js';
 import { jobIdFor, jobsRoot, type Manifest, readManifest } from '../../core/job/manifest.js';
 import { assertResultsTarget, writeJobResults } from '../../core/job/outputs.js';
-import { previewJob, runJob } from '../../core/job/run.js';
+import { jobOutputSpecs, previewJob, runJob } from '../../core/job/run.js';
 import { buildJobInput } from '../../core/job/source.js';
 import { jobJoin, jobSource } from '../../core/report/sources.js';
 import { assertReadableFile, formatBytes } from '../../core/requests/file.js';
@@ -166,7 +166,13 @@ export async function runRequestFile(
         source: await jobSource(state, manifest),
         remove: async () => {},
       };
-      await writeReportFile(ctx, input, { ...options, output: options.report }, jobJoin(state, manifest));
+      await writeReportFile(
+        ctx,
+        input,
+        { ...options, output: options.report },
+        jobJoin(state, manifest),
+        await jobOutputSpecs(state, manifest),
+      );
     }
     return ExitCode.OK;
   } catch (error) {

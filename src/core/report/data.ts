@@ -5,25 +5,30 @@
  * in 8 bytes a result (for the histograms' bins and percentiles), and the rows, which the page
  * needs, each answer cut at {@link ANSWER_LIMIT} characters unless the report is `full`.
  *
- * Structured outputs (typed output fields) will add one summary per output field here: a
- * `fields` entry in {@link ReportData}, fed by {@link ReportBuilder.add} (nothing else changes).
+ * Structured outputs: when the report is told what was asked (results/output.ts), each result's
+ * structured part is given to {@link ReportBuilder.add} too, and `outputs` summarises the answers
+ * per output field (fields.ts: bounded, whatever the number of results).
  */
 import { type ActualCost, actualCost, usd } from '../cost/cost.js';
 import type { PriceTable } from '../cost/prices.js';
 import { formatDuration } from '../duration.js';
 import type { ResultFacts } from '../results/line.js';
+import type { OutputColumns, StructuredOutput } from '../results/output.js';
 import { type ResultsSummary, SummaryBuilder } from '../results/summary.js';
 
 export { ANSWER_LIMIT } from './limits.js';
+
+import { OutputsBuilder, type OutputsSummary } from './fields.js';
+import { cut, type Histogram, histogram } from './histogram.js';
+
+export type { FieldSummary, OutputsSummary } from './fields.js';
+export { type Bin, binWidth, cut, HISTOGRAM_BINS, type Histogram, histogram } from './histogram.js';
 
 /** The most error groups (type × message) a report lists, most frequent first. */
 export const MAX_ERROR_GROUPS = 50;
 
 /** Example custom_ids kept per error group. */
 export const ERROR_EXAMPLES = 3;
-
-/** Bars in a token histogram, at most. */
-export const HISTOGRAM_BINS = 20;
 
 /** What the report is about. */
 export interface ReportSource {
@@ -38,24 +43,6 @@ export interface ReportSource {
   ended_at: string | null;
 }
 
-/** One bar of a histogram: values in [from, to). */
-export interface Bin {
-  from: number;
-  to: number;
-  count: number;
-}
-
-/** A histogram of a token count over the results that have one. */
-export interface Histogram {
-  count: number;
-  min: number | null;
-  max: number | null;
-  mean: number | null;
-  p50: number | null;
-  p90: number | null;
-  bins: Bin[];
-}
-
 /** A group of errored results with the same error type and message. */
 export interface ErrorGroup {
   type: string;
@@ -67,8 +54,10 @@ export interface ErrorGroup {
 /**
  * One row of the table, as an array (a 100,000-row page stays small):
  * `[custom_id, result type, stop_reason, input tokens, output tokens, answer (cut at the limit),
- * the answer's full length, "error_type: message", input cells]`. A joined input row without a
- * result has a null type.
+ * the answer's full length, "error_type: message", input cells (null when not joined),
+ * output_error]`. A joined input row without a result has a null type. The last two are left
+ * out when not needed: input cells with no join and no structured answers, output_error when no
+ * structured answer was asked for.
  */
 export type ReportRow = [
   string,
@@ -79,7 +68,8 @@ export type ReportRow = [
   string | null,
   number | null,
   string | null,
-  string[]?,
+  (string[] | null)?,
+  (string | null)?,
 ];
 
 /** The report's figures (the page's `report-data`). */
@@ -120,6 +110,8 @@ export interface ReportData {
   histograms: { input_tokens: Histogram; output_tokens: Histogram };
   /** Succeeded results by stop_reason, most frequent first. */
   stop_reasons: Array<{ stop_reason: string; count: number }>;
+  /** What the structured answers said, per output field (null when none was asked for). */
+  outputs: OutputsSummary | null;
   /** Errored results by type × message, most frequent first (at most {@link MAX_ERROR_GROUPS}). */
   errors: ErrorGroup[];
   /** Error groups left out of `errors`. */
@@ -157,42 +149,6 @@ class Counts {
   }
 }
 
-/** A round bin width (1, 2 or 5 × 10^k) that covers `span` in at most `bins` bins. */
-export function binWidth(span: number, bins = HISTOGRAM_BINS): number {
-  const raw = Math.max(1, span / bins);
-  const power = 10 ** Math.floor(Math.log10(raw));
-  for (const step of [1, 2, 5, 10]) {
-    if (step * power >= raw) return step * power;
-  }
-  return 10 * power;
-}
-
-/** The histogram of some values: round-width bins from the lowest to the highest, and percentiles. */
-export function histogram(values: ArrayLike<number>): Histogram {
-  const sorted = Float64Array.from(values).sort();
-  const count = sorted.length;
-  if (count === 0) return { count: 0, min: null, max: null, mean: null, p50: null, p90: null, bins: [] };
-  const min = sorted[0] as number;
-  const max = sorted[count - 1] as number;
-  let sum = 0;
-  for (const v of sorted) sum += v;
-  // Nearest rank: the smallest value with at least p of the values at or below it.
-  const rank = (p: number) => sorted[Math.max(0, Math.ceil(p * count) - 1)] as number;
-  const width = binWidth(max - min + 1);
-  const start = Math.floor(min / width) * width;
-  const bins: Bin[] = [];
-  for (let from = start; from <= max; from += width) bins.push({ from, to: from + width, count: 0 });
-  for (const v of sorted) (bins[Math.floor((v - start) / width)] as Bin).count += 1;
-  return { count, min, max, mean: sum / count, p50: rank(0.5), p90: rank(0.9), bins };
-}
-
-/** A text cut at `limit` characters (never inside a surrogate pair); undefined limit: whole. */
-export function cut(text: string, limit: number | undefined): string {
-  if (limit === undefined || text.length <= limit) return text;
-  const end = /[\uD800-\uDBFF]/.test(text.charAt(limit - 1)) ? limit - 1 : limit;
-  return text.slice(0, end);
-}
-
 /** The error of a result in one line, `type: message`, or null. */
 function errorText(type: string | null, message: string | null): string | null {
   if (type === null && message === null) return null;
@@ -207,6 +163,8 @@ export function reportRow(
   > & { type: string | null },
   limit: number | undefined,
   inputs?: string[],
+  /** The result's structured part, when structured answers were asked for (null: none for it). */
+  output?: StructuredOutput | null,
 ): ReportRow {
   const answer = f.text === null ? null : cut(f.text, limit);
   const row: ReportRow = [
@@ -219,7 +177,8 @@ export function reportRow(
     f.text === null ? null : f.text.length,
     errorText(f.error_type, f.error_message),
   ];
-  if (inputs) row.push(inputs);
+  if (inputs || output !== undefined) row.push(inputs ?? null);
+  if (output !== undefined) row.push(output?.output_error ?? null);
   return row;
 }
 
@@ -231,9 +190,23 @@ export class ReportBuilder {
   private readonly stopReasons = new Map<string, number>();
   private readonly errors = new Map<string, ErrorGroup>();
   private readonly models = new Set<string>();
+  private readonly outputs: OutputsBuilder | undefined;
 
-  add(f: ResultFacts): void {
+  /** `outputs`: the columns structured answers fill, when they were asked for. */
+  constructor(outputs?: OutputColumns) {
+    if (outputs) {
+      this.outputs = new OutputsBuilder(outputs);
+      this.summary.countOutputs();
+    }
+  }
+
+  /** Adds one result, and its structured part when structured answers were asked for. */
+  add(f: ResultFacts, out?: StructuredOutput): void {
     this.summary.add(f);
+    if (this.outputs) {
+      this.summary.addOutput(f, out);
+      this.outputs.add(f, out);
+    }
     if (f.model) this.models.add(f.model);
     if (f.input_tokens !== null) this.inputTokens.push(f.input_tokens);
     if (f.output_tokens !== null) this.outputTokens.push(f.output_tokens);
@@ -326,6 +299,7 @@ export class ReportBuilder {
       stop_reasons: [...this.stopReasons]
         .map(([stop_reason, count]) => ({ stop_reason, count }))
         .sort((a, b) => b.count - a.count || a.stop_reason.localeCompare(b.stop_reason)),
+      outputs: this.outputs?.build() ?? null,
       errors: groups.slice(0, MAX_ERROR_GROUPS),
       more_error_groups: Math.max(0, groups.length - MAX_ERROR_GROUPS),
       table: options.table,

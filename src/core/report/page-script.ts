@@ -11,11 +11,13 @@ export const PAGE_SCRIPT = String.raw`
   var data = JSON.parse(document.getElementById('report-data').textContent);
   var rows = JSON.parse(document.getElementById('report-rows').textContent);
   var NS = document.getElementById('svg-ns').namespaceURI;
-  var ID = 0, TYPE = 1, STOP = 2, IN = 3, OUT = 4, ANSWER = 5, LENGTH = 6, ERROR = 7, INPUTS = 8;
+  var ID = 0, TYPE = 1, STOP = 2, IN = 3, OUT = 4, ANSWER = 5, LENGTH = 6, ERROR = 7, INPUTS = 8, OUTPUT_ERROR = 9;
   var PAGE = 50, SHOWN = 240;
   var TYPES = ['succeeded', 'errored', 'canceled', 'expired', 'other'];
   var nf = new Intl.NumberFormat('en-US');
   var num = function (v) { return v === null || v === undefined ? '-' : nf.format(Math.round(v)); };
+  var nfx = new Intl.NumberFormat('en-US', { maximumFractionDigits: 3 });
+  var dec = function (v) { return v === null || v === undefined ? '-' : nfx.format(v); };
   var pct = function (part, whole) { return whole ? (100 * part / whole).toFixed(1) + '%' : '0%'; };
 
   function el(tag, props) {
@@ -123,10 +125,13 @@ export const PAGE_SCRIPT = String.raw`
   // Token histograms
   var hs = section('tokens', 'Tokens per request');
   var grid = el('div', { class: 'grid' });
-  function histogramBox(title, h, id) {
+  // how: { unit, of, fmt, whole } (tokens of requests, whole numbers; or an output field's numbers).
+  function histogramBox(title, h, id, how) {
+    how = how || { unit: ' tokens', of: 'requests', fmt: num, whole: true };
+    var fmt = how.fmt;
     var box = el('div', { id: id }, el('b', { text: title }));
     if (!h.count) { box.append(el('p', { class: 'muted', text: 'no token counts' })); return box; }
-    box.append(el('div', { class: 'muted', text: num(h.count) + ' requests · mean ' + num(h.mean) + ' · median ' + num(h.p50) + ' · p90 ' + num(h.p90) + ' · max ' + num(h.max) }));
+    box.append(el('div', { class: 'muted', text: num(h.count) + ' ' + how.of + ' · min ' + fmt(h.min) + ' · mean ' + fmt(h.mean) + ' · median ' + fmt(h.p50) + ' · p90 ' + fmt(h.p90) + ' · max ' + fmt(h.max) }));
     var W = 480, H = 160, B = 22, L = 40;
     var top = 0;
     h.bins.forEach(function (b) { if (b.count > top) top = b.count; });
@@ -139,10 +144,10 @@ export const PAGE_SCRIPT = String.raw`
     h.bins.forEach(function (b, i) {
       var bh = top ? (H - 14) * b.count / top : 0;
       var r = svg('rect', { class: 'bin', x: L + i * bw + 1, y: H - bh, width: Math.max(1, bw - 2), height: bh });
-      var tip = svg('title', {}); tip.textContent = num(b.from) + '–' + num(b.to - 1) + ' tokens: ' + num(b.count) + ' requests';
+      var tip = svg('title', {}); tip.textContent = (how.whole && b.to - b.from === 1 ? fmt(b.from) : how.whole ? fmt(b.from) + '–' + fmt(b.to - 1) : fmt(b.from) + ' to under ' + fmt(b.to)) + how.unit + ': ' + num(b.count) + ' ' + how.of;
       r.append(tip);
       g.append(r);
-      if (i % every === 0) { var lx = svg('text', { x: L + i * bw, y: H + 15 }); lx.textContent = num(b.from); g.append(lx); }
+      if (i % every === 0) { var lx = svg('text', { x: L + i * bw, y: H + 15 }); lx.textContent = fmt(b.from); g.append(lx); }
     });
     box.append(g);
     return box;
@@ -185,6 +190,58 @@ export const PAGE_SCRIPT = String.raw`
     if (data.more_error_groups) es.append(el('p', { class: 'note', text: num(data.more_error_groups) + ' less frequent error groups are not listed.' }));
   }
 
+  // Structured answers: the invalid ones, the forced tools, and a summary per output field
+  var outputs = data.outputs;
+  if (outputs) {
+    var os = section('outputs', 'Structured answers: ' + num(outputs.checked) + ' checked · ' + num(outputs.invalid) + ' invalid');
+    var inv = el('div', { id: 'invalid' });
+    if (!outputs.invalid) inv.append(el('p', { class: 'muted', text: outputs.checked ? 'Every structured answer is valid.' : 'No succeeded request asked for a structured answer.' }));
+    else {
+      inv.append(el('p', null, el('b', { text: num(outputs.invalid) + ' invalid answers (' + pct(outputs.invalid, outputs.checked) + ')' }), ' ',
+        el('button', { class: 'link', id: 'show-invalid', text: 'show these rows', onclick: function () { setFilter({ invalid: true }); } })));
+      var it = el('table', null, el('thead', null, el('tr', null, el('th', { text: 'custom_id' }), el('th', { text: 'output_error' }))));
+      var ib = el('tbody');
+      outputs.invalid_examples.forEach(function (x) {
+        ib.append(el('tr', null, el('td', null, el('button', { class: 'link', text: x.custom_id, onclick: function () { setFilter({ search: x.custom_id }); } })),
+          el('td', { class: 'cell', text: x.reason })));
+      });
+      it.append(ib);
+      inv.append(it);
+      if (outputs.invalid > outputs.invalid_examples.length) inv.append(el('p', { class: 'note', text: 'The first ' + num(outputs.invalid_examples.length) + ' of them; filter the rows to invalid answers to see all.' }));
+    }
+    os.append(inv);
+    if (outputs.tools) {
+      var tt = el('table', { id: 'tools' }, el('thead', null, el('tr', null, el('th', { text: 'tool called' }), el('th', { class: 'num', text: 'answers' }))));
+      var tb = el('tbody');
+      outputs.tools.forEach(function (x) { tb.append(el('tr', null, el('td', { text: x.name }), el('td', { class: 'num', text: num(x.count) }))); });
+      if (!outputs.tools.length) tb.append(el('tr', null, el('td', { colspan: '2', class: 'muted', text: 'no tool call' })));
+      tt.append(tb);
+      os.append(tt);
+    }
+    var fg = el('div', { class: 'grid fields' });
+    outputs.fields.forEach(function (f, k) {
+      var box = el('div', { class: 'field', id: 'field-' + k, 'data-field': f.name }, el('h3', { text: f.name }));
+      box.append(el('div', { class: 'muted', text: num(f.present) + ' with a value · ' + num(f.missing) + ' missing' }));
+      var texts = f.other;
+      f.values.forEach(function (v) { texts += v.count; });
+      if (f.values.length) {
+        var vt = el('table', { class: 'values' }, el('thead', null, el('tr', null, el('th', { text: 'value' }), el('th', { class: 'num', text: 'answers' }), el('th', { class: 'num', text: 'share' }))));
+        var vb = el('tbody');
+        f.values.forEach(function (v) {
+          vb.append(el('tr', null, el('td', { class: 'cell', text: v.value }), el('td', { class: 'num', text: num(v.count) }), el('td', { class: 'num', text: pct(v.count, texts) })));
+        });
+        if (f.other) vb.append(el('tr', { class: 'other' }, el('td', { class: 'muted', text: '(other)' }), el('td', { class: 'num', text: num(f.other) }), el('td', { class: 'num', text: pct(f.other, texts) })));
+        vt.append(vb);
+        box.append(vt);
+      }
+      if (f.capped) box.append(el('p', { class: 'note', text: 'More than ' + num(outputs.limits.distinct) + ' distinct values: the later ones are counted in (other).' }));
+      if (f.numbers) box.append(histogramBox('numbers', f.numbers, 'field-hist-' + k, { unit: '', of: 'answers', fmt: dec, whole: false }));
+      fg.append(box);
+    });
+    os.append(fg);
+    os.append(el('p', { class: 'note', text: 'Field summaries are over the ' + num(outputs.valid) + ' valid answers, in schema order: the ' + num(outputs.limits.top) + ' most frequent values (each cut at ' + num(outputs.limits.value_chars) + ' characters; nested values as JSON), a histogram for numbers. At most ' + num(outputs.limits.distinct) + ' distinct values are kept a field.' }));
+  }
+
   // Rows
   var rs = section('rows', 'Rows');
   var columns = data.table.columns;
@@ -197,13 +254,17 @@ export const PAGE_SCRIPT = String.raw`
   });
   var stopSelect = el('select', { id: 'filter-stop', 'aria-label': 'stop reason' }, el('option', { value: '', text: 'any stop_reason' }));
   data.stop_reasons.forEach(function (s) { stopSelect.append(el('option', { value: s.stop_reason, text: s.stop_reason })); });
+  var outputSelect = el('select', { id: 'filter-output', 'aria-label': 'structured answer' }, el('option', { value: '', text: 'any answer' }),
+    el('option', { value: 'invalid', text: 'invalid answers (output_error)' }));
   var status = el('span', { id: 'match-count', class: 'muted' });
-  rs.append(el('div', { class: 'controls' }, search, typeSelect, stopSelect, status));
+  rs.append(el('div', { class: 'controls' }, search, typeSelect, stopSelect, outputs ? outputSelect : null, status));
   var limit = data.table.answer_limit;
   rs.append(el('p', { class: 'note', text: limit === null ? 'Answers are complete (--full).' : 'Answers and input cells are kept up to ' + num(limit) + ' characters (' + num(data.table.truncated) + ' answers were cut); make the report with --full to keep them whole.' }));
   var headRow = el('tr', null, el('th', { class: 'num', text: '#' }), el('th', { text: 'custom_id' }));
   columns.forEach(function (c) { headRow.append(el('th', { text: c })); });
-  headRow.append(el('th', { text: 'answer' }), el('th', { text: 'result' }), el('th', { class: 'num', text: 'tokens in / out' }));
+  headRow.append(el('th', { text: 'answer' }));
+  if (outputs) headRow.append(el('th', { text: 'output_error' }));
+  headRow.append(el('th', { text: 'result' }), el('th', { class: 'num', text: 'tokens in / out' }));
   var body = el('tbody', { id: 'row-body' });
   rs.append(el('div', { class: 'scroll' }, el('table', { id: 'row-table' }, el('thead', null, headRow), body)));
   var first = el('button', { text: '« first' }), prev = el('button', { text: '‹ previous' });
@@ -217,17 +278,19 @@ export const PAGE_SCRIPT = String.raw`
   function haystack(r) {
     var parts = [r[ID], r[ANSWER] || '', r[ERROR] || ''];
     if (r[INPUTS]) parts = parts.concat(r[INPUTS]);
+    if (r[OUTPUT_ERROR]) parts.push(r[OUTPUT_ERROR]);
     return parts.join('\n').toLowerCase();
   }
   function apply() {
     var q = search.value.trim().toLowerCase();
-    var type = typeSelect.value, stop = stopSelect.value;
+    var type = typeSelect.value, stop = stopSelect.value, invalid = outputSelect.value === 'invalid';
     if (q && !hay) hay = rows.map(haystack);
     matches = [];
     for (var i = 0; i < rows.length; i++) {
       var r = rows[i];
       if (type && (type === '(none)' ? r[TYPE] !== null : r[TYPE] !== type)) continue;
       if (stop && r[STOP] !== stop) continue;
+      if (invalid && !r[OUTPUT_ERROR]) continue;
       if (q && hay[i].indexOf(q) < 0) continue;
       matches.push(i);
     }
@@ -260,11 +323,13 @@ export const PAGE_SCRIPT = String.raw`
       var tr = el('tr', null, el('td', { class: 'num', text: String(i + 1) }), el('td', { class: 'id', text: r[ID] }));
       for (var c = 0; c < columns.length; c++) tr.append(el('td', { class: 'cell', text: r[INPUTS] && r[INPUTS][c] !== undefined ? r[INPUTS][c] : '' }));
       var result = r[TYPE] === null ? '(no result)' : r[TYPE] + (r[STOP] ? ' · ' + r[STOP] : '');
-      tr.append(answerCell(r), el('td', null, el('span', { class: 'swatch ' + typeClass(r[TYPE]) }), result),
+      tr.append(answerCell(r));
+      if (outputs) tr.append(el('td', { class: 'cell oerr', text: r[OUTPUT_ERROR] || '' }));
+      tr.append(el('td', null, el('span', { class: 'swatch ' + typeClass(r[TYPE]) }), result),
         el('td', { class: 'num', text: num(r[IN]) + ' / ' + num(r[OUT]) }));
       body.append(tr);
     }
-    if (!matches.length) body.append(el('tr', null, el('td', { colspan: String(columns.length + 5), class: 'muted', text: 'no row matches' })));
+    if (!matches.length) body.append(el('tr', null, el('td', { colspan: String(columns.length + (outputs ? 6 : 5)), class: 'muted', text: 'no row matches' })));
     status.textContent = num(matches.length) + ' of ' + num(rows.length) + ' rows';
     where.textContent = 'page ' + num(page + 1) + ' of ' + num(pages);
     first.disabled = prev.disabled = page === 0;
@@ -274,6 +339,7 @@ export const PAGE_SCRIPT = String.raw`
     search.value = f.search || '';
     typeSelect.value = f.type ? (Array.prototype.some.call(typeSelect.options, function (o) { return o.value === f.type; }) ? f.type : '') : '';
     stopSelect.value = f.stop || '';
+    outputSelect.value = f.invalid ? 'invalid' : '';
     apply();
     rs.scrollIntoView({ behavior: 'smooth', block: 'start' });
   }
@@ -281,6 +347,7 @@ export const PAGE_SCRIPT = String.raw`
   search.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(apply, 150); });
   typeSelect.addEventListener('change', apply);
   stopSelect.addEventListener('change', apply);
+  outputSelect.addEventListener('change', apply);
   first.addEventListener('click', function () { page = 0; draw(); });
   prev.addEventListener('click', function () { page -= 1; draw(); });
   next.addEventListener('click', function () { page += 1; draw(); });

@@ -59,11 +59,17 @@ td.cell { max-width: 260px; word-break: break-word; white-space: pre-wrap; }
 .badge { display: inline-block; border-radius: 10px; padding: 0 8px; font-size: 12px; color: #fff; }
 .note { font-size: 12px; color: var(--muted); }
 .hot { background: var(--mark); }
+h3 { font-size: 14px; margin: 0 0 2px; word-break: break-all; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
+.field { border: 1px solid var(--line); border-radius: 6px; padding: 10px; background: var(--bg); break-inside: avoid; }
+.field table { margin-top: 6px; }
+.field th, .field td { padding: 3px 6px; }
+#tools { margin: 8px 0 12px; max-width: 420px; }
+td.oerr { color: var(--bad); font-size: 12px; }
 @media print {
   :root { color-scheme: light; --bg: #fff; --fg: #000; --muted: #444; --line: #bbb; --panel: #fff; }
   body { font-size: 11px; }
   main { max-width: none; padding: 0; }
-  .controls, .pager, button.more, button[data-stop] { display: none; }
+  .controls, .pager, button.more, button[data-stop], #show-invalid { display: none; }
   button.link { color: var(--fg); text-decoration: none; }
   section { break-inside: avoid; border-color: #bbb; }
   #rows { break-inside: auto; }

@@ -3,8 +3,11 @@
  * html.ts for the page). The results are streamed once: each line adds to the figures and, unless
  * an input is joined, becomes a table row written to the file at once. With an input joined, the
  * rows come from the join (`joinResults`, with all its checks), in input order, each with its
- * input's cells and its custom_id from the map. Memory: the figures (constant), 8 bytes a result
- * for the histograms, the map's ids when joined, and output buffered in 1 MB chunks.
+ * input's cells and its custom_id from the map. With `outputs` (what structured answers were
+ * asked for), each answer is checked once more here: its output_error goes in its row, and its
+ * fields into the summaries (fields.ts). Memory: the figures (constant, field summaries capped),
+ * 8 bytes a result for the histograms (and a number a numeric field), the map's ids when joined,
+ * and output buffered in 1 MB chunks.
  */
 import { createReadStream } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
@@ -25,6 +28,7 @@ import {
 } from '../join/join.js';
 import { RESULT_COLUMNS } from '../join/result-index.js';
 import { type ResultFacts, resultFacts } from '../results/line.js';
+import type { OutputSpecs } from '../results/output.js';
 import type { ResultsSummary } from '../results/summary.js';
 import { cut, ReportBuilder, type ReportData, type ReportSource, reportRow } from './data.js';
 import { pageEnd, pageStart, scriptJson } from './html.js';
@@ -52,6 +56,8 @@ export interface ReportOptions {
   /** Keep answers and input cells whole (default: cut at {@link ANSWER_LIMIT} characters). */
   full?: boolean | undefined;
   join?: ReportJoin | undefined;
+  /** What structured answers were asked for (`--requests`, `--schema`, a job's shards). */
+  outputs?: OutputSpecs | undefined;
   cwd?: string | undefined;
   signal?: AbortSignal | undefined;
   now?: (() => number) | undefined;
@@ -155,7 +161,9 @@ export async function writeReport(options: ReportOptions): Promise<ReportOutcome
   const limit = options.full ? undefined : ANSWER_LIMIT;
   const cwd = options.cwd ?? process.cwd();
   const out = new ChunkWriter(options.sink, 1 << 20);
-  const builder = new ReportBuilder();
+  const specs = options.outputs;
+  const outputColumns = specs?.columns();
+  const builder = new ReportBuilder(outputColumns);
   let rows = 0;
   let truncated = 0;
   const addRow = (row: ReturnType<typeof reportRow>) => {
@@ -179,9 +187,10 @@ export async function writeReport(options: ReportOptions): Promise<ReportOutcome
       for await (const { number, bytes } of readLines(stream)) {
         if (isBlank(bytes)) continue;
         const facts = resultLine(bytes, number, file);
-        builder.add(facts);
+        const out = specs?.check(facts);
+        builder.add(facts, out);
         if (!join) {
-          const writing = addRow(reportRow(facts, limit));
+          const writing = addRow(reportRow(facts, limit, undefined, specs ? (out ?? null) : undefined));
           if (writing) await writing;
         }
         read += 1;
@@ -196,6 +205,10 @@ export async function writeReport(options: ReportOptions): Promise<ReportOutcome
     if (join && prepared) {
       const ids = await mapIds(prepared.mapPath, join.map);
       const nested = prepared.source === 'json' || prepared.source === 'jsonl';
+      // The join adds the output columns after the result's: tool_name (forced tools),
+      // output_error, then the fields; only output_error is kept for the row.
+      const extra = outputColumns ? (outputColumns.tool ? 1 : 0) + 1 + outputColumns.fields.length : 0;
+      const errorAt = outputColumns?.tool ? 1 : 0;
       const place = new Map<string, number>();
       let row = 0;
       joined = await joinResults({
@@ -204,17 +217,25 @@ export async function writeReport(options: ReportOptions): Promise<ReportOutcome
         prepared,
         cwd,
         signal: options.signal,
+        outputs: specs,
         results: options.results[0] as string,
         sink: lineSink((line) => {
           row += 1;
           const entries = Object.entries(JSON.parse(line) as Record<string, unknown>);
-          const own = entries.slice(0, nested ? -1 : -RESULT_COLUMNS.length);
+          const own = entries.slice(0, nested ? -1 : -(RESULT_COLUMNS.length + extra));
+          const result = entries.at(-1)?.[1];
           const values = nested
-            ? RESULT_COLUMNS.map((c) => {
-                const r = entries.at(-1)?.[1];
-                return isRecord(r) ? r[c] : null;
-              })
-            : entries.slice(-RESULT_COLUMNS.length).map(([, v]) => v);
+            ? RESULT_COLUMNS.map((c) => (isRecord(result) ? result[c] : null))
+            : entries
+                .slice(-(RESULT_COLUMNS.length + extra), extra === 0 ? undefined : -extra)
+                .map(([, v]) => v);
+          const outputError = !outputColumns
+            ? undefined
+            : nested
+              ? isRecord(result)
+                ? result.output_error
+                : null
+              : entries.at(-extra + errorAt)?.[1];
           const cells: string[] = [];
           for (const [key, value] of own) {
             let at = place.get(key);
@@ -249,6 +270,13 @@ export async function writeReport(options: ReportOptions): Promise<ReportOutcome
               },
               limit,
               cells,
+              outputColumns
+                ? {
+                    tool_name: null,
+                    value: null,
+                    output_error: typeof outputError === 'string' ? outputError : null,
+                  }
+                : undefined,
             ),
           );
         }),
