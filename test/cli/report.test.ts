@@ -50,9 +50,9 @@ describe('report', () => {
     expect(again.code).toBe(2);
     expect(readFileSync(taken, 'utf8')).toBe('mine');
     expect((await runCli(['report', results, '-o', taken, '--force'], { cwd: dir })).code).toBe(0);
-    const flags = await runCli(['report', results, '-o', 'x.html', '--requests', 'r.jsonl'], { cwd: dir });
+    const flags = await runCli(['report', results, '-o', 'x.html', '--map', 'r.jsonl.map'], { cwd: dir });
     expect(flags.code).toBe(2);
-    expect(flags.stderr).toContain('--requests needs --join INPUT');
+    expect(flags.stderr).toContain('--map needs --join INPUT');
     expect(existsSync(join(dir, 'x.html'))).toBe(false);
   });
 
@@ -145,6 +145,109 @@ describe('report', () => {
       ['text-para-1', 'errored', ['1', 'First note.']],
       ['text-para-2', 'succeeded', ['2', 'Second note.']],
     ]);
+  });
+
+  it('structured answers: --requests (alone or with --join) or --schema give field summaries and output_error', async () => {
+    writeText(dir, 'reviews.csv', 'id,text\n1,good\n2,bad\n3,meh\n');
+    writeText(
+      dir,
+      'schema.json',
+      JSON.stringify({
+        type: 'object',
+        properties: {
+          sentiment: { type: 'string', enum: ['positive', 'negative'] },
+          score: { type: 'integer' },
+        },
+        required: ['sentiment', 'score'],
+        additionalProperties: false,
+      }),
+    );
+    const built = await runCli(
+      [
+        'build',
+        'csv',
+        'reviews.csv',
+        '--prompt-column',
+        'text',
+        '--schema',
+        'schema.json',
+        '-o',
+        'reviews.jsonl',
+      ],
+      { cwd: dir },
+    );
+    expect(built.code).toBe(0);
+    const usage = { input_tokens: 4, output_tokens: 6 };
+    writeText(
+      dir,
+      'structured.jsonl',
+      `${[
+        succeeded('csv-row-1', '{"sentiment":"positive","score":5}', usage),
+        succeeded('csv-row-2', '{"sentiment":"negative","score":1}', usage),
+        succeeded('csv-row-3', '{"sentiment":"meh","score":3}', usage),
+      ].join('\n')}\n`,
+    );
+    const fields = [
+      {
+        name: 'sentiment',
+        values: [
+          { value: 'negative', count: 1 },
+          { value: 'positive', count: 1 },
+        ],
+      },
+      { name: 'score', numbers: { count: 2, min: 1, max: 5 } },
+    ];
+    const alone = await runCli(
+      ['report', 'structured.jsonl', '--requests', 'reviews.jsonl', '-o', 's1.html'],
+      {
+        cwd: dir,
+      },
+    );
+    expect([alone.code, alone.stdout]).toEqual([0, '']);
+    expect(alone.stderr).toContain(
+      'Structured answers: 3 checked · 1 invalid (see output_error; send them again with retry --invalid-output)\nWrote s1.html',
+    );
+    const data = reportBlock(readFileSync(join(dir, 's1.html'), 'utf8'), 'report-data');
+    expect(data).toMatchObject({
+      outputs: { checked: 3, invalid: 1, invalid_examples: [{ custom_id: 'csv-row-3' }], fields },
+    });
+
+    const schema = await runCli(['report', 'structured.jsonl', '--schema', 'schema.json', '-o', 's2.html'], {
+      cwd: dir,
+    });
+    expect(schema.code).toBe(0);
+    expect(reportBlock(readFileSync(join(dir, 's2.html'), 'utf8'), 'report-data')).toMatchObject({
+      outputs: { checked: 3, invalid: 1, fields },
+    });
+
+    const joined = await runCli(
+      ['report', 'structured.jsonl', '--join', 'reviews.csv', '--requests', 'reviews.jsonl', '-o', 's3.html'],
+      { cwd: dir },
+    );
+    expect(joined.code).toBe(0);
+    const html = readFileSync(join(dir, 's3.html'), 'utf8');
+    expect(reportBlock(html, 'report-data')).toMatchObject({
+      outputs: { invalid: 1, fields },
+      table: { columns: ['id', 'text'] },
+    });
+    const rows = reportBlock(html, 'report-rows') as unknown[][];
+    expect(
+      rows.map((row) => [row[0], row[1], row[8], typeof row[9] === 'string' ? 'invalid' : row[9]]),
+    ).toEqual([
+      ['csv-row-1', 'succeeded', ['1', 'good'], null],
+      ['csv-row-2', 'succeeded', ['2', 'bad'], null],
+      ['csv-row-3', 'succeeded', ['3', 'meh'], 'invalid'],
+    ]);
+    expect(rows[2]?.[9]).toMatch(
+      /^does not match the schema: sentiment: must be equal to one of the allowed values/,
+    );
+
+    const missing = await runCli(['report', 'structured.jsonl', '--schema', 'nope.json', '-o', 's4.html'], {
+      cwd: dir,
+    });
+    expect([missing.code, missing.stdout]).toEqual([2, '']);
+    expect(missing.stderr).toContain('nope.json');
+    expect(existsSync(join(dir, 's4.html'))).toBe(false);
   });
 
   it('--join refuses an input edited since build, before anything is written (exit 2)', async () => {
