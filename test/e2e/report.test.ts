@@ -102,6 +102,69 @@ describe('report from the built binary', () => {
     expect(checkPage(readFileSync(join(dir, 'run.html'), 'utf8')).table.columns).toHaveLength(4);
   });
 
+  it('structured answers (--schema): per-field summaries and the invalid answer, from --requests and from a job', async () => {
+    const feedback = readFileSync(join(ROOT, 'examples', 'feedback.csv'), 'utf8')
+      .split('\n')
+      .map((line) => line.replace(/,[^,]*$/, ''))
+      .join('\n')
+      .trimEnd();
+    writeText(dir, 'feedback.csv', `${feedback}\nf5,"EMULATE_INVALID_OUTPUT please"\n`);
+    writeText(dir, 'schema.json', readFileSync(join(ROOT, 'examples', 'feedback-schema.json'), 'utf8'));
+    const source = [
+      'csv',
+      'feedback.csv',
+      '--prompt-column',
+      'text',
+      '--id-column',
+      'id',
+      '--schema',
+      'schema.json',
+    ];
+    await cb(['build', ...source, '-o', 'feedback-requests.jsonl']);
+    const id = (await cb(['submit', 'feedback-requests.jsonl'])).stdout.trim();
+    await cb(['monitor', id, '--interval', '100ms', '--results', 'feedback-results.jsonl']);
+    const written = await cb([
+      'report',
+      'feedback-results.jsonl',
+      '--requests',
+      'feedback-requests.jsonl',
+      '-o',
+      'structured.html',
+    ]);
+    expect(written.stderr).toContain('Structured answers: 5 checked · 1 invalid');
+    const html = readFileSync(join(dir, 'structured.html'), 'utf8');
+    expect(references(html)).toEqual([]);
+    const data = reportBlock(html, 'report-data') as ReportData;
+    const outputs = data.outputs;
+    expect(outputs).toMatchObject({ checked: 5, valid: 4, invalid: 1, tools: null });
+    expect(outputs?.invalid_examples).toEqual([
+      { custom_id: 'f5', reason: expect.stringMatching(/^does not match the schema: /) },
+    ]);
+    expect(outputs?.fields.map((f) => f.name)).toEqual([
+      'sentiment',
+      'rating',
+      'issues',
+      'needs_reply',
+      'summary',
+    ]);
+    // The emulator's answers follow the schema: every valid answer has every (required) field.
+    for (const f of outputs?.fields ?? []) expect([f.name, f.present, f.missing]).toEqual([f.name, 4, 0]);
+    const [sentiment, rating, , needsReply] = outputs?.fields ?? [];
+    for (const v of sentiment?.values ?? []) expect(['positive', 'neutral', 'negative']).toContain(v.value);
+    expect(rating?.numbers?.count).toBe(4);
+    for (const v of needsReply?.values ?? []) expect(['true', 'false']).toContain(v.value);
+    const rows = reportBlock(html, 'report-rows') as unknown[][];
+    expect(rows.filter((r) => typeof r[9] === 'string').map((r) => r[0])).toEqual(['f5']);
+
+    // A job's report reads what was asked from the job's own request files.
+    await cb(['run', ...source, '--state', 'feedback-job', '--interval', '100ms']);
+    const job = await writesOnlyThis(
+      ['report', 'feedback-job', '-o', 'feedback-job.html'],
+      'feedback-job.html',
+    );
+    expect((reportBlock(job, 'report-data') as ReportData).outputs).toMatchObject({ checked: 5, invalid: 1 });
+  });
+
   it(`in headless Chromium, offline: counts, search, max_tokens filter, the hostile answer as text${HAS_CHROMIUM ? '' : ` (skipped: no browser at ${CHROMIUM}; install Debian's chromium package or set CHROMIUM_PATH)`}`, {
     skip: !HAS_CHROMIUM,
     timeout: 60_000,
@@ -153,6 +216,33 @@ describe('report from the built binary', () => {
         await expect.poll(() => page.textContent('#match-count')).toBe(`${maxTokens} of 31 rows`);
         expect(await page.inputValue('#filter-stop')).toBe('max_tokens');
       }
+      // Structured answers: a field's summary, and the invalid answers one click away.
+      const structured = reportBlock(
+        readFileSync(join(dir, 'structured.html'), 'utf8'),
+        'report-data',
+      ) as ReportData;
+      await page.goto(pathToFileURL(join(dir, 'structured.html')).href);
+      await page.waitForSelector('html[data-ready=true]');
+      expect(await page.textContent('#outputs h2')).toBe('Structured answers: 5 checked · 1 invalid');
+      const sentiment = structured.outputs?.fields[0];
+      const box = page.locator('[data-field=sentiment]');
+      expect(await box.locator('h3').textContent()).toBe('sentiment');
+      expect(await box.locator('.muted').first().textContent()).toBe('4 with a value · 0 missing');
+      expect(await box.locator('tbody tr').allTextContents()).toEqual(
+        (sentiment?.values ?? []).map((v) => `${v.value}${v.count}${((100 * v.count) / 4).toFixed(1)}%`),
+      );
+      expect(await page.locator('[data-field=rating] svg rect.bin').count()).toBe(
+        structured.outputs?.fields[1]?.numbers?.bins.length,
+      );
+      expect(await page.textContent('#invalid')).toContain('f5');
+      expect(await page.textContent('#match-count')).toBe('5 of 5 rows');
+      await page.click('#show-invalid');
+      await expect.poll(() => page.textContent('#match-count')).toBe('1 of 5 rows');
+      expect(await page.inputValue('#filter-output')).toBe('invalid');
+      expect(await page.textContent('#row-body')).toContain('does not match the schema');
+      await page.selectOption('#filter-output', '');
+      await expect.poll(() => page.textContent('#match-count')).toBe('5 of 5 rows');
+
       await page.waitForTimeout(200);
       expect(dialogs).toBe(0);
       expect(problems).toEqual([]);

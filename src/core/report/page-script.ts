@@ -125,13 +125,17 @@ export const PAGE_SCRIPT = String.raw`
   // Token histograms
   var hs = section('tokens', 'Tokens per request');
   var grid = el('div', { class: 'grid' });
-  // how: { unit, of, fmt, whole } (tokens of requests, whole numbers; or an output field's numbers).
+  // Whole-number bins (an integer field): a bar is labelled from–to, not from–under.
+  function wholeBins(h) {
+    return Number.isInteger(h.min) && Number.isInteger(h.max) && h.bins.every(function (b) { return Number.isInteger(b.from) && Number.isInteger(b.to); });
+  }
+  // how: { unit, of, fmt, whole, ints } (tokens of requests, whole numbers; or an output field's numbers).
   function histogramBox(title, h, id, how) {
     how = how || { unit: ' tokens', of: 'requests', fmt: num, whole: true };
     var fmt = how.fmt;
     var box = el('div', { id: id }, el('b', { text: title }));
     if (!h.count) { box.append(el('p', { class: 'muted', text: 'no token counts' })); return box; }
-    box.append(el('div', { class: 'muted', text: num(h.count) + ' ' + how.of + ' · min ' + fmt(h.min) + ' · mean ' + fmt(h.mean) + ' · median ' + fmt(h.p50) + ' · p90 ' + fmt(h.p90) + ' · max ' + fmt(h.max) }));
+    box.append(el('div', { class: 'muted', text: num(h.count) + ' ' + how.of + (how.whole ? '' : ' · min ' + fmt(h.min)) + ' · mean ' + fmt(h.mean) + ' · median ' + fmt(h.p50) + ' · p90 ' + fmt(h.p90) + ' · max ' + fmt(h.max) }));
     var W = 480, H = 160, B = 22, L = 40;
     var top = 0;
     h.bins.forEach(function (b) { if (b.count > top) top = b.count; });
@@ -144,7 +148,8 @@ export const PAGE_SCRIPT = String.raw`
     h.bins.forEach(function (b, i) {
       var bh = top ? (H - 14) * b.count / top : 0;
       var r = svg('rect', { class: 'bin', x: L + i * bw + 1, y: H - bh, width: Math.max(1, bw - 2), height: bh });
-      var tip = svg('title', {}); tip.textContent = (how.whole && b.to - b.from === 1 ? fmt(b.from) : how.whole ? fmt(b.from) + '–' + fmt(b.to - 1) : fmt(b.from) + ' to under ' + fmt(b.to)) + how.unit + ': ' + num(b.count) + ' ' + how.of;
+      var tip = svg('title', {}); var ints = how.whole || how.ints;
+      tip.textContent = (ints && b.to - b.from === 1 ? fmt(b.from) : ints ? fmt(b.from) + '–' + fmt(b.to - 1) : fmt(b.from) + ' to under ' + fmt(b.to)) + how.unit + ': ' + num(b.count) + ' ' + how.of;
       r.append(tip);
       g.append(r);
       if (i % every === 0) { var lx = svg('text', { x: L + i * bw, y: H + 15 }); lx.textContent = fmt(b.from); g.append(lx); }
@@ -235,7 +240,7 @@ export const PAGE_SCRIPT = String.raw`
         box.append(vt);
       }
       if (f.capped) box.append(el('p', { class: 'note', text: 'More than ' + num(outputs.limits.distinct) + ' distinct values: the later ones are counted in (other).' }));
-      if (f.numbers) box.append(histogramBox('numbers', f.numbers, 'field-hist-' + k, { unit: '', of: 'answers', fmt: dec, whole: false }));
+      if (f.numbers) box.append(histogramBox('numbers', f.numbers, 'field-hist-' + k, { unit: '', of: 'answers', fmt: dec, whole: false, ints: wholeBins(f.numbers) }));
       fg.append(box);
     });
     os.append(fg);
