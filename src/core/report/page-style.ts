@@ -64,6 +64,8 @@ h3 { font-size: 14px; margin: 0 0 2px; word-break: break-all; font-family: ui-mo
 .field table { margin-top: 6px; }
 .field th, .field td { padding: 3px 6px; }
 #tools { margin: 8px 0 12px; max-width: 420px; }
+.grid.fields { margin-top: 14px; }
+.field b { display: block; margin-top: 8px; font-size: 12px; color: var(--muted); font-weight: 600; }
 td.oerr { color: var(--bad); font-size: 12px; }
 @media print {
   :root { color-scheme: light; --bg: #fff; --fg: #000; --muted: #444; --line: #bbb; --panel: #fff; }
