@@ -203,6 +203,10 @@ describe('structured outputs (spawned binary, emulator)', () => {
     expect(after.size).toBe(4);
     for (const id of ['r1', 'r4']) expect(after.get(id)).toBe(before.get(id));
     for (const id of ['r2', 'r3']) expect(after.get(id)).not.toBe(before.get(id));
+    // The job's counts take each custom_id's latest answer: 4 requests, 4 results, not 6.
+    const status = await runBin(['job', 'status', state], { env: ctx.env });
+    expect(status.code, status.stderr).toBe(0);
+    expect(`${status.stdout}${status.stderr}`).toMatch(/Latest results:\s+4 succeeded/);
 
     // The job's own requests say what was asked: job results gives the columns with no flag.
     const out = join(dir, 'job.csv');

@@ -23,7 +23,8 @@ export interface Attempt {
   /** The downloaded results (relative to the job folder), once the batch has ended. */
   results_file: string | null;
   /** For a retry: what its requests' results were before it (they are replaced by its own). */
-  replaces?: { errored: number; expired: number; canceled: number };
+  /** The latest results this attempt resends, by type (succeeded: answers whose output was invalid; absent in older manifests). */
+  replaces?: { errored: number; expired: number; canceled: number; succeeded?: number };
 }
 
 /** A part of the input small enough for one batch. */
@@ -168,6 +169,7 @@ export function shardCounts(shard: Shard): MessageBatchRequestCounts | undefined
     counts.errored -= attempt.replaces.errored;
     counts.expired -= attempt.replaces.expired;
     counts.canceled -= attempt.replaces.canceled;
+    counts.succeeded -= attempt.replaces.succeeded ?? 0;
   }
   return counts;
 }

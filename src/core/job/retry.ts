@@ -112,13 +112,19 @@ export async function planRetries(
     const latest = latestAttempt(shard);
     if (!latest?.results_file) continue;
     const ids = new Set<string>();
-    const replaces = { errored: 0, expired: 0, canceled: 0 };
+    const replaces = { errored: 0, expired: 0, canceled: 0, succeeded: 0 };
     await visitLatestResults(dir, shard, (facts) => {
       if (!shouldRetry(facts, rules, specs)) return;
       ids.add(facts.custom_id);
       retried.add(facts);
       retried.addOutput(facts, specs?.check(facts));
-      if (facts.type === 'errored' || facts.type === 'expired' || facts.type === 'canceled')
+      // A succeeded answer is resent when its output was invalid (--invalid-output).
+      if (
+        facts.type === 'errored' ||
+        facts.type === 'expired' ||
+        facts.type === 'canceled' ||
+        facts.type === 'succeeded'
+      )
         replaces[facts.type] += 1;
     });
     if (ids.size === 0) continue;
