@@ -83,6 +83,11 @@ export const RUN_OPTIONS = defineJobOptions({
   },
   full: { ...REPORT_FULL, shapes: false },
   force: { flags: '--force', help: 'replace an existing --results or --report file', shapes: false },
+  wait: {
+    flags: '--wait',
+    help: 'when another process holds the job, wait for it (default: say who holds it, exit 2)',
+    shapes: false,
+  },
   json: { flags: '--json', help: 'JSON lines on stdout: polls, then the summary', shapes: false },
   // Not the requests' shape, but part of the job all the same (runRequestFile adds it): every
   // batch of the job, resumed or retried, is sent with the same header.
@@ -146,7 +151,13 @@ export const JOB_OPTIONS = {
     ...joinOptions("the sidecar build wrote (default: the job's own, for run <source>)"),
     ...outputOptions(),
   },
-  cancel: { ...JSON_ONLY, ...STATE },
+  cancel: {
+    ...JSON_ONLY,
+    ...STATE,
+    ...defineOptions({
+      wait: { flags: '--wait', help: 'when another process holds the job, wait for it (default: exit 2)' },
+    }),
+  },
 } as const;
 
 export const RETRY_OPTIONS = defineOptions({
@@ -185,6 +196,10 @@ export const RETRY_OPTIONS = defineOptions({
   timeout: { flags: '--timeout <duration>', help: 'job: stop waiting after this long (exit 5)', ...DURATION },
   prices: { flags: '--prices <file>', help: 'a JSON price table for the cost line' },
   force: { flags: '--force', help: 'replace an existing --results file' },
+  wait: {
+    flags: '--wait',
+    help: 'job: when another process holds the job, wait for it (default: exit 2)',
+  },
   json: { flags: '--json', help: 'print JSON on stdout' },
   beta: {
     ...BETA,

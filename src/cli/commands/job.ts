@@ -5,7 +5,7 @@ import { loadPrices } from '../../core/cost/prices.js';
 import { UsageError } from '../../core/errors.js';
 import { openAtomicFile, type Sink, streamSink } from '../../core/fs/atomic-file.js';
 import { cancelJob } from '../../core/job/cancel.js';
-import { listJobs, locateJob, type Manifest } from '../../core/job/manifest.js';
+import { listJobs, locateJob, type Manifest, readManifest } from '../../core/job/manifest.js';
 import { jobOutputSpecs, mergeResults } from '../../core/job/run.js';
 import {
   assertJobComplete,
@@ -22,6 +22,7 @@ import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { count, fittedTable, n, table, when } from '../format.js';
 import { println } from '../io.js';
+import { holdingJob } from '../job-lock.js';
 import { checkJoinFlags, type JoinCliOptions, joinToOutput } from '../join-output.js';
 import type { OptionsOf } from '../options.js';
 import { pricesPath } from '../prices.js';
@@ -30,7 +31,11 @@ import { costText } from '../render-cost.js';
 import { summaryText } from '../render-results.js';
 
 /** The flags of `job list | status | results | cancel` (one module runs them all; results has the most). */
-type Options = Partial<OptionsOf<typeof JOB_OPTIONS.results> & OptionsOf<typeof JOB_OPTIONS.list>>;
+type Options = Partial<
+  OptionsOf<typeof JOB_OPTIONS.results> &
+    OptionsOf<typeof JOB_OPTIONS.list> &
+    OptionsOf<typeof JOB_OPTIONS.cancel>
+>;
 
 async function list(ctx: Context, options: Options) {
   const jobs = await listJobs(ctx.io.cwd, options.state);
@@ -155,8 +160,19 @@ async function results(ctx: Context, job: string, options: Options & Partial<Joi
 }
 
 async function cancel(ctx: Context, job: string, options: Options) {
-  const { dir, manifest } = await locateJob(ctx.io.cwd, job);
-  const canceled = await cancelJob(await ctx.client(), dir, manifest, ctx.io.signal);
+  const located = await locateJob(ctx.io.cwd, job);
+  const { manifest, canceled } = await holdingJob(
+    ctx,
+    located.dir,
+    `job cancel ${job}`,
+    options.wait,
+    async () => {
+      // Read again once held: the process that held the job may have changed it.
+      const dir = located.dir;
+      const manifest = readManifest(dir) ?? located.manifest;
+      return { manifest, canceled: await cancelJob(await ctx.client(), dir, manifest, ctx.io.signal) };
+    },
+  );
   if (options.json) println(ctx.io.stdout, JSON.stringify({ job_id: manifest.job_id, canceled }));
   else {
     for (const id of canceled) println(ctx.io.stdout, `${id} canceling`);
