@@ -187,6 +187,11 @@ export const EMULATOR_OPTIONS = defineOptions({
     help: 'characters of text in each answer',
     parse: positiveInt('--answer-size'),
   },
+  queueLimit: {
+    flags: '--queue-limit <n>',
+    help: 'refuse (429 rate_limit_error, as the API does) a create that would put more than N requests of unfinished batches in the queue (default: no limit)',
+    parse: positiveInt('--queue-limit'),
+  },
   faults: {
     flags: '--faults <spec>',
     help: 'inject faults: a comma list of kind=value (429=0.1, 500=0.05, 529=0.1, slow=200ms, notfound-after-create=2s, reset=0.3, truncate=0.2, result-error=0.1, result-expire=0.05, invalid-output=0.2, lost-create=0.5, retry-after=20ms, retry-after-only=ms|seconds|date: send the wait as retry-after-ms or retry-after alone, instead of both)',

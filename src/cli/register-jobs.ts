@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import { DEFAULT_IMAGE_TOKENS } from '../core/cost/images.js';
 import { CHARS_PER_TOKEN, TOOL_SYSTEM_TOKENS } from '../core/cost/tokens.js';
-import { RETRYABLE_ERRORS, SHARD_MAX_BYTES, SHARD_MAX_REQUESTS } from '../core/job/defaults.js';
+import {
+  DEFAULT_MAX_QUEUED,
+  RETRYABLE_ERRORS,
+  SHARD_MAX_BYTES,
+  SHARD_MAX_REQUESTS,
+} from '../core/job/defaults.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../core/requests/limits.js';
 import {
   action,
@@ -44,6 +49,13 @@ export const RUN_OPTIONS = defineJobOptions({
     help: 'bytes per shard at most',
     parse: positiveInt('--max-bytes', MAX_BATCH_BYTES),
     defaultText: grouped(SHARD_MAX_BYTES),
+    shapes: false,
+  },
+  maxQueued: {
+    flags: '--max-queued <n>',
+    help: "requests of the job waiting in the API's queue at most: later shards wait for earlier ones to end (your tier's cap: see the README)",
+    parse: positiveInt('--max-queued'),
+    defaultText: `${grouped(DEFAULT_MAX_QUEUED)}, tier 1's cap`,
     shapes: false,
   },
   interval: {

@@ -159,6 +159,7 @@ export async function runRequestFile(
         onEvent: reporter.onEvent,
         maxCost: options.maxCost,
         prices,
+        maxQueued: options.maxQueued,
       });
       const { summary, files } = await writeJobResults(state, manifest, {
         add: results,
