@@ -7,6 +7,7 @@ import { openAtomicFile, type Sink, streamSink } from '../../core/fs/atomic-file
 import { cancelJob } from '../../core/job/cancel.js';
 import { listJobs, locateJob, type Manifest, readManifest } from '../../core/job/manifest.js';
 import { jobOutputSpecs, mergeResults } from '../../core/job/run.js';
+import { addJobResults } from '../../core/job/sqlite.js';
 import {
   assertJobComplete,
   inputReadingOf,
@@ -29,6 +30,7 @@ import { pricesPath } from '../prices.js';
 import type { JOB_OPTIONS } from '../register-jobs.js';
 import { costText } from '../render-cost.js';
 import { summaryText } from '../render-results.js';
+import { intoDatabase, printExport, sqliteTarget } from '../sqlite-output.js';
 
 /** The flags of `job list | status | results | cancel` (one module runs them all; results has the most). */
 type Options = Partial<
@@ -137,11 +139,17 @@ async function results(ctx: Context, job: string, options: Options & Partial<Joi
       {
         label: manifest.job_id,
         produce: (sink) => mergeResults(dir, manifest, sink),
+        addTo: (db) => addJobResults(db, dir, manifest),
         ...(existsSync(ownMap) ? { defaultMap: ownMap } : {}),
         requests: manifest.shards.map((s) => join(dir, s.file)),
       },
       { ...options, ...readLike(manifest, options), join: options.join },
     );
+  }
+  if (options.format === 'sqlite') {
+    const path = sqliteTarget(ctx, options.output);
+    const done = await intoDatabase(path, (db) => addJobResults(db, dir, manifest));
+    return printExport(ctx, { ...done, path, label: { job_id: manifest.job_id } }, options);
   }
   const toStdout = options.output === undefined || options.output === '-';
   const sink: Sink = toStdout
