@@ -39,11 +39,11 @@ export interface JoinCliOptions {
 /** For `results` without --join: refuses the join-only flags instead of ignoring them. */
 export function checkJoinFlags(options: Partial<JoinCliOptions>): void {
   if (options.join !== undefined) return;
-  // --requests and --schema also say what structured answers were asked for (compact, csv).
-  const flat = options.format === 'compact' || options.format === 'csv';
+  // --requests and --schema also say what structured answers were asked for (compact, csv, sqlite).
+  const flat = options.format === 'compact' || options.format === 'csv' || options.format === 'sqlite';
   if (!flat && options.schema !== undefined) {
     throw new UsageError(
-      '--schema needs --format compact or csv, or --join INPUT',
+      '--schema needs --format compact, csv or sqlite, or --join INPUT',
       'e.g. claude-batch results ID --schema schema.json --format csv -o answers.csv',
     );
   }
@@ -251,48 +251,63 @@ async function joinToSqlite(
   const label = typeof from === 'string' ? from : from.label;
   const progress = await startProgress(io, `Joining results of ${label}…`, options);
   try {
-    const { value: summary, rows } = await intoDatabase(path, async (db) => {
-      await db.readMap(resolve(io.cwd, how.map));
-      const joinOptions = {
-        input: options.join,
-        map: how.map,
-        source: how.source,
-        format: 'jsonl' as const,
-        sink: discardSink(path),
-        delimiter: options.delimiter,
-        splitBy: options.splitBy as SplitBy | undefined,
-        cwd: io.cwd,
-        signal: io.signal,
-        onRow: (row: number, columns: Record<string, unknown>) => db.addInputRow(row, columns),
-        onProgress: (phase: 'index' | 'join', count: number) =>
-          progress.update(phase === 'index' ? `Indexing results… ${n(count)}` : `Joining rows… ${n(count)}`),
-      };
-      if (typeof from === 'string') {
-        const client = await ctx.client();
-        // One download: each line goes into the database first, then to the join's index.
-        const { summary } = await joinProduced(
-          (sink) =>
-            downloadResults(client, from, teeSink(db.sink(from), sink), {
-              signal: io.signal,
-              onNotice: (message) => {
-                progress.stop();
-                println(io.stderr, `note: ${message}`);
-              },
-            }),
-          joinOptions,
-        );
-        return summary;
-      }
-      if ('file' in from) {
-        await addResultsFile(db, resolve(io.cwd, from.file), null);
-        return joinResults({ ...joinOptions, results: from.file });
-      }
-      if (from.addTo) {
-        await from.addTo(db);
-        return (await joinProduced(from.produce, joinOptions)).summary;
-      }
-      return (await joinProduced((sink) => from.produce(teeSink(db.sink(null), sink)), joinOptions)).summary;
-    });
+    const outputs = await loadOutputSpecs(
+      {
+        schema: options.schema,
+        requests:
+          options.requests ?? (typeof from !== 'string' && 'produce' in from ? from.requests : undefined),
+      },
+      io.cwd,
+    );
+    const { value: summary, rows } = await intoDatabase(
+      path,
+      async (db) => {
+        await db.readMap(resolve(io.cwd, how.map));
+        const joinOptions = {
+          input: options.join,
+          map: how.map,
+          source: how.source,
+          format: 'jsonl' as const,
+          sink: discardSink(path),
+          delimiter: options.delimiter,
+          splitBy: options.splitBy as SplitBy | undefined,
+          cwd: io.cwd,
+          signal: io.signal,
+          onRow: (row: number, columns: Record<string, unknown>) => db.addInputRow(row, columns),
+          onProgress: (phase: 'index' | 'join', count: number) =>
+            progress.update(
+              phase === 'index' ? `Indexing results… ${n(count)}` : `Joining rows… ${n(count)}`,
+            ),
+        };
+        if (typeof from === 'string') {
+          const client = await ctx.client();
+          // One download: each line goes into the database first, then to the join's index.
+          const { summary } = await joinProduced(
+            (sink) =>
+              downloadResults(client, from, teeSink(db.sink(from), sink), {
+                signal: io.signal,
+                onNotice: (message) => {
+                  progress.stop();
+                  println(io.stderr, `note: ${message}`);
+                },
+              }),
+            joinOptions,
+          );
+          return summary;
+        }
+        if ('file' in from) {
+          await addResultsFile(db, resolve(io.cwd, from.file), null);
+          return joinResults({ ...joinOptions, results: from.file });
+        }
+        if (from.addTo) {
+          await from.addTo(db);
+          return (await joinProduced(from.produce, joinOptions)).summary;
+        }
+        return (await joinProduced((sink) => from.produce(teeSink(db.sink(null), sink)), joinOptions))
+          .summary;
+      },
+      outputs,
+    );
     progress.stop();
     if (options.json) {
       const out = {

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { loadPrices } from '../core/cost/prices.js';
 import { UsageError } from '../core/errors.js';
 import { downloadResults } from '../core/results/download.js';
+import { loadOutputSpecs, type OutputSpecs } from '../core/results/output.js';
 import { openResultsDatabase, type ResultsDatabase } from '../core/results/sqlite.js';
 import type { ResultsSummary } from '../core/results/summary.js';
 import type { Context } from './context.js';
@@ -31,8 +32,10 @@ export function sqliteTarget(ctx: Context, output: string | undefined): string {
 export async function intoDatabase<T>(
   path: string,
   fill: (db: ResultsDatabase) => Promise<T>,
+  /** Structured answers asked for: their columns in the table. */
+  outputs?: OutputSpecs | undefined,
 ): Promise<{ value: T; summary: ResultsSummary; rows: number }> {
-  const db = await openResultsDatabase(path);
+  const db = await openResultsDatabase(path, { outputs });
   try {
     const value = await fill(db);
     const rows = db.rows;
@@ -88,23 +91,34 @@ export async function printExport(
 export async function batchToSqlite(
   ctx: Context,
   id: string,
-  options: { output?: string | undefined; json?: boolean | undefined; prices?: string | undefined },
+  options: {
+    output?: string | undefined;
+    json?: boolean | undefined;
+    prices?: string | undefined;
+    schema?: string | undefined;
+    requests?: string | undefined;
+  },
 ): Promise<number> {
   const { io } = ctx;
   const path = sqliteTarget(ctx, options.output);
+  // What structured answers were asked for (--schema, or the requests'): their columns.
+  const outputs = await loadOutputSpecs({ schema: options.schema, requests: options.requests }, io.cwd);
   const client = await ctx.client();
   const progress = await startProgress(io, `Downloading results of ${id}…`, options);
   try {
-    const done = await intoDatabase(path, (db) =>
-      downloadResults(client, id, db.sink(id), {
-        format: 'jsonl',
-        signal: io.signal,
-        onProgress: (count) => progress.update(`Downloading results of ${id}… ${n(count)}`),
-        onNotice: (message) => {
-          progress.stop();
-          println(io.stderr, `note: ${message}`);
-        },
-      }),
+    const done = await intoDatabase(
+      path,
+      (db) =>
+        downloadResults(client, id, db.sink(id), {
+          format: 'jsonl',
+          signal: io.signal,
+          onProgress: (count) => progress.update(`Downloading results of ${id}… ${n(count)}`),
+          onNotice: (message) => {
+            progress.stop();
+            println(io.stderr, `note: ${message}`);
+          },
+        }),
+      outputs,
     );
     progress.stop();
     return await printExport(

@@ -205,4 +205,103 @@ describe('results --format sqlite', () => {
     ]);
     expect(new Set(rows.map((row) => row.batch_id)).size).toBe(2);
   });
+
+  it('structured answers: result_output_error and one out_ column per output field, typed values', async () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        score: { type: 'integer' },
+        label: { type: 'string', enum: ['a', 'b'] },
+        extra: {
+          type: 'object',
+          properties: { x: { type: 'number' } },
+          required: ['x'],
+          additionalProperties: false,
+        },
+      },
+      required: ['score', 'label', 'extra'],
+      additionalProperties: false,
+    };
+    const input = join(dir, 'structured.csv');
+    writeFileSync(input, 'id,out_score,text\nr1,old,one\nr2,old,two\nr3,old,three\n');
+    writeFileSync(join(dir, 'schema.json'), JSON.stringify(schema));
+    const requests = join(dir, 'structured.jsonl');
+    const build = await runCli(
+      [
+        'build',
+        'csv',
+        input,
+        '--prompt-column',
+        'text',
+        '--id-column',
+        'id',
+        '--schema',
+        'schema.json',
+        '-o',
+        requests,
+      ],
+      { cwd: dir },
+    );
+    expect(build.code).toBe(0);
+    const answer = (id: string, text: string) =>
+      JSON.stringify({
+        custom_id: id,
+        result: {
+          type: 'succeeded',
+          message: {
+            id: `msg_${id}`,
+            type: 'message',
+            role: 'assistant',
+            model: 'claude-haiku-4-5',
+            content: [{ type: 'text', text }],
+            stop_reason: 'end_turn',
+            stop_sequence: null,
+            usage: { input_tokens: 3, output_tokens: 4 },
+          },
+        },
+      });
+    const results = join(dir, 'structured-results.jsonl');
+    writeFileSync(
+      results,
+      `${[
+        answer('r1', JSON.stringify({ score: 3, label: 'a', extra: { x: 1.5 } })),
+        answer('r2', '{"score": "three"'),
+        JSON.stringify({ custom_id: 'r3', result: { type: 'expired' } }),
+      ].join('\n')}\n`,
+    );
+    const db = join(dir, 'structured.db');
+    const r = await runCli(
+      ['results', '--join', input, '--requests', requests, '--from', results, '--format', 'sqlite', '-o', db],
+      { cwd: dir },
+    );
+    expect(r.code).toBe(0);
+    const { columns, rows } = read(db);
+    expect(columns).toEqual([
+      ...RESULT_COLUMNS,
+      'result_output_error',
+      'out_score',
+      'out_label',
+      'out_extra',
+      'id',
+      'input_out_score',
+      'text',
+    ]);
+    expect(rows[0]).toMatchObject({
+      custom_id: 'r1',
+      result_output_error: null,
+      out_score: 3,
+      out_label: 'a',
+      out_extra: '{"x":1.5}',
+      input_out_score: 'old',
+      text: 'one',
+    });
+    expect(rows[1]?.result_output_error).toMatch(/^not JSON/);
+    expect(rows[1]?.out_score).toBe(null);
+    expect(rows[2]).toMatchObject({
+      custom_id: 'r3',
+      result_type: 'expired',
+      out_score: null,
+      text: 'three',
+    });
+  });
 });

@@ -146,9 +146,14 @@ async function results(ctx: Context, job: string, options: Options & Partial<Joi
       { ...options, ...readLike(manifest, options), join: options.join },
     );
   }
+  // The job's own requests say what structured answers were asked for (or --schema / --requests).
+  const specs =
+    options.schema !== undefined || options.requests !== undefined
+      ? await loadOutputSpecs({ schema: options.schema, requests: options.requests }, ctx.io.cwd)
+      : await jobOutputSpecs(dir, manifest);
   if (options.format === 'sqlite') {
     const path = sqliteTarget(ctx, options.output);
-    const done = await intoDatabase(path, (db) => addJobResults(db, dir, manifest));
+    const done = await intoDatabase(path, (db) => addJobResults(db, dir, manifest), specs);
     return printExport(ctx, { ...done, path, label: { job_id: manifest.job_id } }, options);
   }
   const toStdout = options.output === undefined || options.output === '-';
@@ -156,11 +161,6 @@ async function results(ctx: Context, job: string, options: Options & Partial<Joi
     ? streamSink(ctx.io.stdout)
     : await openAtomicFile(resolve(ctx.io.cwd, options.output as string), options);
   const format = (options.format ?? 'jsonl') as ResultsFormat;
-  // The job's own requests say what structured answers were asked for (or --schema / --requests).
-  const specs =
-    options.schema !== undefined || options.requests !== undefined
-      ? await loadOutputSpecs({ schema: options.schema, requests: options.requests }, ctx.io.cwd)
-      : await jobOutputSpecs(dir, manifest);
   const summary = await mergeResults(dir, manifest, sink, format, specs);
   println(ctx.io.stderr, summaryText(summary));
   println(ctx.io.stderr, costText(summary, await loadPrices(pricesPath(ctx, options.prices))));

@@ -10,6 +10,7 @@ import { CliError } from '../errors.js';
 import type { Sink } from '../fs/atomic-file.js';
 import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
 import { type ResultFacts, resultFacts } from './line.js';
+import { type OutputSpecs, outputFieldNames, outputValues } from './output.js';
 import { RESULT_ROW_COLUMNS, resultRow } from './rows.js';
 import { loadSqlite, type SqliteDatabase, type SqliteStatement } from './sqlite-module.js';
 import { type ResultsSummary, SummaryBuilder } from './summary.js';
@@ -44,6 +45,11 @@ export interface SqliteExportOptions {
   module?: string | undefined;
   /** Rows per transaction (default {@link SQLITE_BATCH_ROWS}). */
   batchRows?: number | undefined;
+  /**
+   * Structured answers asked for: the table then has `result_tool_name` (forced tools),
+   * `result_output_error` and one `out_FIELD` column per output field, as `--format csv` does.
+   */
+  outputs?: OutputSpecs | undefined;
 }
 
 /**
@@ -63,6 +69,12 @@ export class ResultsDatabase {
   private readonly updates = new Map<string, SqliteStatement>();
   private pendingInput: Array<{ row: number; values: Record<string, unknown> }> = [];
   private hasMap = false;
+  /** The structured answers' columns, after the result columns (none when none was asked for). */
+  private readonly outputs:
+    | { specs: OutputSpecs; tool: boolean; fields: string[]; names: string[] }
+    | undefined;
+  /** Column names an input column may not take. */
+  private readonly reserved: Set<string>;
   readonly summary = new SummaryBuilder();
   rows = 0;
 
@@ -77,22 +89,55 @@ export class ResultsDatabase {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('cache_size = -16384'); // 16 MB of pages: a transaction rarely spills
-    const defs = RESULT_ROW_COLUMNS.map(
-      (c) => `${quote(c.name)} ${c.sql}${c.name === 'custom_id' ? ' PRIMARY KEY NOT NULL' : ''}`,
+    const specs = options.outputs;
+    if (specs) {
+      const { tool, fields } = specs.columns();
+      const names = outputFieldNames(
+        fields,
+        RESULT_ROW_COLUMNS.map((c) => c.name),
+      );
+      this.outputs = { specs, tool, fields, names };
+      this.summary.countOutputs();
+    }
+    const columns: Array<{ name: string; sql: string }> = [
+      ...RESULT_ROW_COLUMNS,
+      ...(this.outputs?.tool ? [{ name: 'result_tool_name', sql: 'TEXT' }] : []),
+      ...(this.outputs ? [{ name: 'result_output_error', sql: 'TEXT' }] : []),
+      ...(this.outputs?.names.map((name) => ({ name, sql: '' })) ?? []),
+    ];
+    this.reserved = new Set(columns.map((c) => c.name));
+    const defs = columns.map(
+      (c) =>
+        `${quote(c.name)}${c.sql ? ` ${c.sql}` : ''}${c.name === 'custom_id' ? ' PRIMARY KEY NOT NULL' : ''}`,
     );
     db.exec(`CREATE TABLE IF NOT EXISTS ${RESULTS_TABLE} (${defs.join(', ')})`);
     // A table from an earlier export may lack columns added since, or have input columns.
     const existing = db.prepare(`PRAGMA table_info(${RESULTS_TABLE})`).all() as Array<{ name: string }>;
     const have = new Set(existing.map((c) => c.name));
-    for (const c of RESULT_ROW_COLUMNS) {
-      if (!have.has(c.name)) db.exec(`ALTER TABLE ${RESULTS_TABLE} ADD COLUMN ${quote(c.name)} ${c.sql}`);
+    for (const c of columns) {
+      if (!have.has(c.name))
+        db.exec(`ALTER TABLE ${RESULTS_TABLE} ADD COLUMN ${quote(c.name)}${c.sql ? ` ${c.sql}` : ''}`);
     }
     for (const name of have) this.columns.add(name);
-    const names = RESULT_ROW_COLUMNS.map((c) => quote(c.name));
-    const set = RESULT_ROW_COLUMNS.slice(1).map((c) => `${quote(c.name)} = excluded.${quote(c.name)}`);
+    for (const c of columns) this.columns.add(c.name);
+    const names = columns.map((c) => quote(c.name));
+    const set = columns.slice(1).map((c) => `${quote(c.name)} = excluded.${quote(c.name)}`);
     this.upsert = db.prepare(
       `INSERT INTO ${RESULTS_TABLE} (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')}) ON CONFLICT(custom_id) DO UPDATE SET ${set.join(', ')}`,
     );
+  }
+
+  /** A result's values: the row model's, then its structured answer's (if asked for). */
+  private values(facts: ResultFacts, batchId: string | null): Value[] {
+    const row: Value[] = resultRow(facts, batchId);
+    const outputs = this.outputs;
+    if (!outputs) return row;
+    const out = outputs.specs.check(facts);
+    this.summary.addOutput(facts, out);
+    if (outputs.tool) row.push(out?.tool_name ?? null);
+    row.push(out?.output_error ?? null);
+    for (const value of outputValues(out, outputs.fields)) row.push(sqlValue(value));
+    return row;
   }
 
   /** Adds one result, in the open transaction (committed every {@link SQLITE_BATCH_ROWS} rows). */
@@ -102,7 +147,7 @@ export class ResultsDatabase {
       this.db.exec('BEGIN');
       this.open = true;
     }
-    this.upsert.run(...resultRow(facts, batchId));
+    this.upsert.run(...this.values(facts, batchId));
     this.rows += 1;
     this.inBatch += 1;
     if (this.inBatch >= this.batchRows) this.commit();
@@ -205,8 +250,7 @@ export class ResultsDatabase {
     const known = this.inputColumns.get(name);
     if (known !== undefined) return known;
     let column = name;
-    const taken = new Set(RESULT_ROW_COLUMNS.map((c) => c.name));
-    while (taken.has(column)) column = `input_${column}`;
+    while (this.reserved.has(column)) column = `input_${column}`;
     if (!this.columns.has(column)) {
       this.db.exec(`ALTER TABLE ${RESULTS_TABLE} ADD COLUMN ${quote(column)}`);
       this.columns.add(column);
