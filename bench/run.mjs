@@ -5,7 +5,7 @@
  * baseline measured in the same run, then the goals met or not. The report also goes to
  * bench/results.md (or `--out FILE`).
  *
- *   node bench/run.mjs [--quick] [--only build|submit|results|monitor|rich|startup] [--runs N] [--out FILE]
+ *   node bench/run.mjs [--quick] [--only build|submit|results|sqlite|monitor|rich|startup] [--runs N] [--out FILE]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,6 +15,7 @@ import { runBuild } from './cases/build.mjs';
 import { runMonitor } from './cases/monitor.mjs';
 import { runResults } from './cases/results.mjs';
 import { runRich } from './cases/rich.mjs';
+import { runSqlite } from './cases/sqlite.mjs';
 import { runStartup } from './cases/startup.mjs';
 import { runSubmit } from './cases/submit.mjs';
 import { DATA_DIR } from './lib/data.mjs';
@@ -25,6 +26,7 @@ const CASES = {
   build: runBuild,
   submit: runSubmit,
   results: runResults,
+  sqlite: runSqlite,
   monitor: runMonitor,
   rich: runRich,
   startup: runStartup,

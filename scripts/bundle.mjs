@@ -8,7 +8,10 @@
 //
 // Everything the code imports is bundled except node: built-ins and the packages listed in
 // package.json `dependencies` (kept for what cannot be bundled, such as native modules): the
-// bundled ones are devDependencies, so a user's install carries only what runs.
+// bundled ones are devDependencies, so a user's install carries only what runs. Native modules
+// that are optional (NATIVE: better-sqlite3, for `results --format sqlite`) are never bundled
+// either: they are optional peer dependencies, loaded lazily from beside the package when the
+// user installed them (see src/core/results/sqlite-module.ts).
 // tsc still emits dist/**/*.d.ts (the library's types) and dist/**/*.js (used by bench/ only;
 // not published: see `files` in package.json).
 import { readFile, rm } from 'node:fs/promises';
@@ -17,7 +20,8 @@ import { rolldown } from 'rolldown';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(await readFile(`${root}package.json`, 'utf8'));
-const installed = Object.keys(pkg.dependencies ?? {});
+const NATIVE = ['better-sqlite3'];
+const installed = [...Object.keys(pkg.dependencies ?? {}), ...NATIVE];
 const out = `${root}dist/bundle`;
 await rm(out, { recursive: true, force: true });
 const bundle = await rolldown({

@@ -1,5 +1,6 @@
 import { InterruptedError } from '../core/errors.js';
 import { removeTempFilesSync } from '../core/fs/atomic-file.js';
+import { releaseLocksSync } from '../core/job/lock.js';
 import { ExitCode } from './exit-codes.js';
 import { processIo } from './io.js';
 import { main } from './main.js';
@@ -15,6 +16,7 @@ export async function runProcess(argv: string[]): Promise<void> {
     signals += 1;
     if (signals > 1) {
       removeTempFilesSync();
+      releaseLocksSync();
       process.exit(ExitCode.INTERRUPTED);
     }
     controller.abort(new InterruptedError(`Interrupted (${signal})`));
@@ -22,6 +24,7 @@ export async function runProcess(argv: string[]): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('exit', removeTempFilesSync);
+  process.on('exit', releaseLocksSync);
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     // A closed pipe (`| head`) is not a failure of ours.
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);

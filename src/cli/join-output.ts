@@ -5,12 +5,15 @@ import { UsageError } from '../core/errors.js';
 import { openAtomicFile, type Sink, streamSink } from '../core/fs/atomic-file.js';
 import { joinBatchResults, joinProduced } from '../core/join/batch.js';
 import { type JoinFormat, type JoinSource, type JoinSummary, joinResults } from '../core/join/join.js';
+import { downloadResults } from '../core/results/download.js';
 import { loadOutputSpecs } from '../core/results/output.js';
+import { discardSink, type ResultsDatabase, teeSink } from '../core/results/sqlite.js';
 import type { Context } from './context.js';
 import { count, n, pct } from './format.js';
 import { println } from './io.js';
 import { startProgress } from './progress.js';
 import { outputsLine } from './render-results.js';
+import { addResultsFile, intoDatabase, sqliteTarget } from './sqlite-output.js';
 
 /** The options of `results ID --join INPUT` (the rest of `results`' options pass through). */
 export interface JoinCliOptions {
@@ -36,11 +39,11 @@ export interface JoinCliOptions {
 /** For `results` without --join: refuses the join-only flags instead of ignoring them. */
 export function checkJoinFlags(options: Partial<JoinCliOptions>): void {
   if (options.join !== undefined) return;
-  // --requests and --schema also say what structured answers were asked for (compact, csv).
-  const flat = options.format === 'compact' || options.format === 'csv';
+  // --requests and --schema also say what structured answers were asked for (compact, csv, sqlite).
+  const flat = options.format === 'compact' || options.format === 'csv' || options.format === 'sqlite';
   if (!flat && options.schema !== undefined) {
     throw new UsageError(
-      '--schema needs --format compact or csv, or --join INPUT',
+      '--schema needs --format compact, csv or sqlite, or --join INPUT',
       'e.g. claude-batch results ID --schema schema.json --format csv -o answers.csv',
     );
   }
@@ -124,6 +127,8 @@ export type JoinFrom =
       defaultMap?: string;
       /** The request files the results answer (a job's shards): what structured answers were asked for. */
       requests?: string[];
+      /** For `--format sqlite`: adds the results to the database with their batch ids. */
+      addTo?: (db: ResultsDatabase) => Promise<void>;
     }
   | { label: string; file: string };
 
@@ -137,11 +142,11 @@ export async function joinToOutput(ctx: Context, from: JoinFrom, options: JoinCl
   const batchId = typeof from === 'string' ? from : from.label;
   const { io } = ctx;
   const format = (options.format ?? 'jsonl') as JoinFormat;
-  if (format !== 'csv' && format !== 'jsonl') {
+  if (format !== 'csv' && format !== 'jsonl' && (format as string) !== 'sqlite') {
     // compact has no meaning for joined rows: they keep the input's own shape.
     throw new UsageError(
       `--format ${options.format} cannot be used with --join`,
-      'use --format csv or jsonl',
+      'use --format csv, jsonl or sqlite',
     );
   }
   const source = options.joinSource as JoinSource | undefined;
@@ -156,6 +161,7 @@ export async function joinToOutput(ctx: Context, from: JoinFrom, options: JoinCl
     from.defaultMap
       ? from.defaultMap
       : joinMapPath(options, io.cwd);
+  if ((format as string) === 'sqlite') return joinToSqlite(ctx, from, options, { map, source });
   const toStdout = options.output === undefined || options.output === '-';
   if (options.json && toStdout) {
     throw new UsageError('--json prints the summary on stdout, so it needs -o FILE for the joined rows');
@@ -218,6 +224,104 @@ export async function joinToOutput(ctx: Context, from: JoinFrom, options: JoinCl
     } else {
       for (const line of joinSummaryText(summary)) println(io.stderr, line);
       if (!toStdout) println(io.stderr, `Wrote ${options.output}`);
+    }
+    if (summary.results.total > 0 && summary.results.succeeded === 0) {
+      println(io.stderr, 'warning: no request succeeded');
+      return 1;
+    }
+    return 0;
+  } finally {
+    progress.stop();
+  }
+}
+
+/**
+ * `--join INPUT --format sqlite -o FILE`: the results go into the database (with their batch ids),
+ * then the join hands over each input row and its columns are set on its result's row. Input rows
+ * with no result are not in the table (the summary counts them).
+ */
+async function joinToSqlite(
+  ctx: Context,
+  from: JoinFrom,
+  options: JoinCliOptions,
+  how: { map: string; source: JoinSource | undefined },
+): Promise<number> {
+  const { io } = ctx;
+  const path = sqliteTarget(ctx, options.output);
+  const label = typeof from === 'string' ? from : from.label;
+  const progress = await startProgress(io, `Joining results of ${label}…`, options);
+  try {
+    const outputs = await loadOutputSpecs(
+      {
+        schema: options.schema,
+        requests:
+          options.requests ?? (typeof from !== 'string' && 'produce' in from ? from.requests : undefined),
+      },
+      io.cwd,
+    );
+    const { value: summary, rows } = await intoDatabase(
+      path,
+      async (db) => {
+        await db.readMap(resolve(io.cwd, how.map));
+        const joinOptions = {
+          input: options.join,
+          map: how.map,
+          source: how.source,
+          format: 'jsonl' as const,
+          sink: discardSink(path),
+          delimiter: options.delimiter,
+          splitBy: options.splitBy as SplitBy | undefined,
+          cwd: io.cwd,
+          signal: io.signal,
+          onRow: (row: number, columns: Record<string, unknown>) => db.addInputRow(row, columns),
+          onProgress: (phase: 'index' | 'join', count: number) =>
+            progress.update(
+              phase === 'index' ? `Indexing results… ${n(count)}` : `Joining rows… ${n(count)}`,
+            ),
+        };
+        if (typeof from === 'string') {
+          const client = await ctx.client();
+          // One download: each line goes into the database first, then to the join's index.
+          const { summary } = await joinProduced(
+            (sink) =>
+              downloadResults(client, from, teeSink(db.sink(from), sink), {
+                signal: io.signal,
+                onNotice: (message) => {
+                  progress.stop();
+                  println(io.stderr, `note: ${message}`);
+                },
+              }),
+            joinOptions,
+          );
+          return summary;
+        }
+        if ('file' in from) {
+          await addResultsFile(db, resolve(io.cwd, from.file), null);
+          return joinResults({ ...joinOptions, results: from.file });
+        }
+        if (from.addTo) {
+          await from.addTo(db);
+          return (await joinProduced(from.produce, joinOptions)).summary;
+        }
+        return (await joinProduced((sink) => from.produce(teeSink(db.sink(null), sink)), joinOptions))
+          .summary;
+      },
+      outputs,
+    );
+    progress.stop();
+    if (options.json) {
+      const out = {
+        ...(typeof from !== 'string' && 'file' in from ? { results_file: from.file } : { batch_id: label }),
+        input: options.join,
+        map: how.map,
+        output: path,
+        ...summary,
+        format: 'sqlite',
+      };
+      println(io.stdout, JSON.stringify(out, null, 2));
+    } else {
+      for (const line of joinSummaryText(summary)) println(io.stderr, line);
+      println(io.stderr, `Wrote ${n(rows)} rows into table results of ${path}`);
     }
     if (summary.results.total > 0 && summary.results.succeeded === 0) {
       println(io.stderr, 'warning: no request succeeded');

@@ -123,8 +123,8 @@ export const DELETE_OPTIONS = defineOptions({
 /** How results are written, wherever they are (`results`, `job results`). */
 export const RESULTS_FORMAT = {
   flags: '--format <format>',
-  help: 'jsonl: every line as the API sent it; compact: one flat JSON line a result; csv: one row a result (with --join: the input rows)',
-  choices: ['jsonl', 'compact', 'csv'],
+  help: 'jsonl: every line as the API sent it; compact: one flat JSON line a result; csv: one row a result (with --join: the input rows); sqlite: a results table in the database -o FILE (rows replaced by custom_id; with --join: the input columns too; needs better-sqlite3)',
+  choices: ['jsonl', 'compact', 'csv', 'sqlite'],
   default: 'jsonl',
 } as const;
 
@@ -186,6 +186,11 @@ export const EMULATOR_OPTIONS = defineOptions({
     flags: '--answer-size <chars>',
     help: 'characters of text in each answer',
     parse: positiveInt('--answer-size'),
+  },
+  queueLimit: {
+    flags: '--queue-limit <n>',
+    help: 'refuse (429 rate_limit_error, as the API does) a create that would put more than N requests of unfinished batches in the queue (default: no limit)',
+    parse: positiveInt('--queue-limit'),
   },
   faults: {
     flags: '--faults <spec>',

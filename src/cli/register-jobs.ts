@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import { DEFAULT_IMAGE_TOKENS } from '../core/cost/images.js';
 import { CHARS_PER_TOKEN, TOOL_SYSTEM_TOKENS } from '../core/cost/tokens.js';
-import { RETRYABLE_ERRORS, SHARD_MAX_BYTES, SHARD_MAX_REQUESTS } from '../core/job/defaults.js';
+import {
+  DEFAULT_MAX_QUEUED,
+  RETRYABLE_ERRORS,
+  SHARD_MAX_BYTES,
+  SHARD_MAX_REQUESTS,
+} from '../core/job/defaults.js';
 import { MAX_BATCH_BYTES, MAX_BATCH_REQUESTS } from '../core/requests/limits.js';
 import {
   action,
@@ -46,6 +51,13 @@ export const RUN_OPTIONS = defineJobOptions({
     defaultText: grouped(SHARD_MAX_BYTES),
     shapes: false,
   },
+  maxQueued: {
+    flags: '--max-queued <n>',
+    help: "requests of the job waiting in the API's queue at most: later shards wait for earlier ones to end (your tier's cap: see the README)",
+    parse: positiveInt('--max-queued'),
+    defaultText: `${grouped(DEFAULT_MAX_QUEUED)}, tier 1's cap`,
+    shapes: false,
+  },
   interval: {
     flags: '--interval <duration>',
     help: 'poll at a fixed interval',
@@ -83,6 +95,11 @@ export const RUN_OPTIONS = defineJobOptions({
   },
   full: { ...REPORT_FULL, shapes: false },
   force: { flags: '--force', help: 'replace an existing --results or --report file', shapes: false },
+  wait: {
+    flags: '--wait',
+    help: 'when another process holds the job, wait for it (default: say who holds it, exit 2)',
+    shapes: false,
+  },
   json: { flags: '--json', help: 'JSON lines on stdout: polls, then the summary', shapes: false },
   // Not the requests' shape, but part of the job all the same (runRequestFile adds it): every
   // batch of the job, resumed or retried, is sent with the same header.
@@ -146,7 +163,13 @@ export const JOB_OPTIONS = {
     ...joinOptions("the sidecar build wrote (default: the job's own, for run <source>)"),
     ...outputOptions(),
   },
-  cancel: { ...JSON_ONLY, ...STATE },
+  cancel: {
+    ...JSON_ONLY,
+    ...STATE,
+    ...defineOptions({
+      wait: { flags: '--wait', help: 'when another process holds the job, wait for it (default: exit 2)' },
+    }),
+  },
 } as const;
 
 export const RETRY_OPTIONS = defineOptions({
@@ -185,6 +208,10 @@ export const RETRY_OPTIONS = defineOptions({
   timeout: { flags: '--timeout <duration>', help: 'job: stop waiting after this long (exit 5)', ...DURATION },
   prices: { flags: '--prices <file>', help: 'a JSON price table for the cost line' },
   force: { flags: '--force', help: 'replace an existing --results file' },
+  wait: {
+    flags: '--wait',
+    help: 'job: when another process holds the job, wait for it (default: exit 2)',
+  },
   json: { flags: '--json', help: 'print JSON on stdout' },
   beta: {
     ...BETA,

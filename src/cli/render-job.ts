@@ -126,6 +126,16 @@ export async function jobReporter(
       case 'warning':
         say(`warning: ${event.message}`);
         break;
+      case 'paced':
+        say(
+          `${manifest ? shardName(event.shard.index, manifest) : 'shard'}: waiting for earlier batches to end (${n(event.queued)} requests queued; --max-queued ${n(event.maxQueued)})`,
+        );
+        break;
+      case 'refused':
+        say(
+          `${manifest ? shardName(event.shard.index, manifest) : 'shard'}: the API refused the batch (${event.refusal.reason}: ${event.refusal.message}); nothing was created. Sending it again in ${Math.ceil(event.waitMs / 1000)} s (not a failure: the job goes on).`,
+        );
+        break;
     }
   };
   return {

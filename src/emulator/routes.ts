@@ -24,6 +24,8 @@ export interface EmulatorState {
   maxRequests: number;
   /** The models served, newest first (`GET /v1/models`); a request for another is errored. */
   models: readonly ModelInfo[];
+  /** The cap on requests of unfinished batches (the processing queue); undefined: none. */
+  queueLimit?: number | undefined;
 }
 
 /** One request being answered. */
@@ -131,6 +133,7 @@ async function create(x: Exchange, state: EmulatorState): Promise<void> {
   let created: BatchRecord;
   try {
     const requests = checkCreateBody(body, state.maxRequests);
+    checkQueue(state, requests.length);
     const version = String(x.req.headers['anthropic-version'] ?? SAMPLING_REMOVED_IN);
     created = state.store.create(requests, version);
   } catch (error) {
@@ -145,6 +148,19 @@ async function create(x: Exchange, state: EmulatorState): Promise<void> {
     return;
   }
   sendJson(x.res, 200, state.store.view(created, x.base));
+}
+
+/** Refuses a create that would put the processing queue over the account's cap, as the API does. */
+function checkQueue(state: EmulatorState, adding: number): void {
+  if (state.queueLimit === undefined) return;
+  const { queued, nextEndMs } = state.store.queue();
+  if (queued + adding <= state.queueLimit) return;
+  throw new ApiFailure(
+    429,
+    'rate_limit_error',
+    `This batch's ${adding} requests would exceed your organization's limit of ${state.queueLimit} batch requests in the processing queue (${queued} queued). Wait for batches to end before creating more.`,
+    { 'retry-after': String(Math.max(1, Math.ceil((nextEndMs ?? 1000) / 1000))) },
+  );
 }
 
 /**

@@ -32,6 +32,12 @@ export interface EmulatorOptions {
   /** Characters of text in each answer. */
   answerSize?: number | undefined;
   /**
+   * The account's cap on batch requests waiting in the processing queue: a create that would put
+   * the requests of unfinished batches over it is refused with a 429 `rate_limit_error` and a
+   * `retry-after` (the seconds until the next batch ends), as the API does. Default: no cap.
+   */
+  queueLimit?: number | undefined;
+  /**
    * The minimum cacheable prefix in tokens, for every model (default: the API's table by model,
    * `MIN_CACHEABLE_TOKENS`); 0 caches any prefix marked with `cache_control`.
    */
@@ -120,6 +126,7 @@ function emulatorState(options: EmulatorOptions, faults: FaultSpec): EmulatorSta
     slow: () => (faults.slowMs > 0 ? delay(faults.slowMs) : Promise.resolve()),
     maxBodyBytes: options.maxBodyBytes ?? MAX_BATCH_BYTES,
     maxRequests: options.maxRequests ?? MAX_BATCH_REQUESTS,
+    queueLimit: options.queueLimit,
   };
 }
 

@@ -125,6 +125,20 @@ export class BatchStore {
     return true;
   }
 
+  /** Requests of unfinished batches (the processing queue), and how long until the next of them ends. */
+  queue(): { queued: number; nextEndMs: number | undefined } {
+    let queued = 0;
+    let next: number | undefined;
+    const now = this.options.now();
+    for (const b of this.batches.values()) {
+      if (this.ended(b)) continue;
+      queued += b.requests.length;
+      const left = this.endsAt(b) - now;
+      next = next === undefined ? left : Math.min(next, left);
+    }
+    return { queued, nextEndMs: next };
+  }
+
   isEnded(b: BatchRecord): boolean {
     return this.ended(b);
   }

@@ -160,7 +160,7 @@ describe('typed output columns', () => {
   it('--requests and --schema without --join need compact or csv', async () => {
     const r = await runCli(['results', 'msgbatch_x', '--schema', 'schema.json'], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--schema needs --format compact or csv, or --join INPUT');
+    expect(r.stderr).toContain('--schema needs --format compact, csv or sqlite, or --join INPUT');
     expect(readFileSync(join(dir, 'schema.json'), 'utf8')).toContain('score');
   });
 

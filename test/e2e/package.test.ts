@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -63,6 +63,20 @@ describe('the published package', () => {
     const submitted = await run(bin, ['submit', writeRequests(dir, 'pkg.jsonl', 3)], { env });
     const id = submitted.stdout.trim();
     expect(id).toMatch(/^msgbatch_\w+$/);
+
+    // better-sqlite3 is an optional peer, not installed: only --format sqlite says so (exit 1).
+    expect(existsSync(join(prefix, 'lib', 'node_modules', 'better-sqlite3'))).toBe(false);
+    const sqlite = await run(bin, ['results', id, '--format', 'sqlite', '-o', join(dir, 'pkg.db')], {
+      env,
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(sqlite.code).toBe(1);
+    expect(sqlite.stderr).toMatch(
+      /^error: --format sqlite needs the better-sqlite3 module, which could not be loaded/m,
+    );
+    expect(sqlite.stderr).toContain('hint: install it beside claude-batch: npm install -g better-sqlite3@12');
 
     // The library entry, imported from the installed copy in a plain Node process.
     const script = `

@@ -18,6 +18,7 @@ export async function run(ctx: Context, _args: string[], options: Options) {
     processingTimeMs: options.processingTime,
     apiKey: options.apiKey,
     answerSize: options.answerSize,
+    queueLimit: options.queueLimit,
     faults: options.faults,
     seed: options.seed,
     models: options.models === undefined ? undefined : readModelsFile(options.models),

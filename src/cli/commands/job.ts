@@ -5,8 +5,9 @@ import { loadPrices } from '../../core/cost/prices.js';
 import { UsageError } from '../../core/errors.js';
 import { openAtomicFile, type Sink, streamSink } from '../../core/fs/atomic-file.js';
 import { cancelJob } from '../../core/job/cancel.js';
-import { listJobs, locateJob, type Manifest } from '../../core/job/manifest.js';
+import { listJobs, locateJob, type Manifest, readManifest } from '../../core/job/manifest.js';
 import { jobOutputSpecs, mergeResults } from '../../core/job/run.js';
+import { addJobResults } from '../../core/job/sqlite.js';
 import {
   assertJobComplete,
   inputReadingOf,
@@ -22,15 +23,21 @@ import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { count, fittedTable, n, table, when } from '../format.js';
 import { println } from '../io.js';
+import { holdingJob } from '../job-lock.js';
 import { checkJoinFlags, type JoinCliOptions, joinToOutput } from '../join-output.js';
 import type { OptionsOf } from '../options.js';
 import { pricesPath } from '../prices.js';
 import type { JOB_OPTIONS } from '../register-jobs.js';
 import { costText } from '../render-cost.js';
 import { summaryText } from '../render-results.js';
+import { intoDatabase, printExport, sqliteTarget } from '../sqlite-output.js';
 
 /** The flags of `job list | status | results | cancel` (one module runs them all; results has the most). */
-type Options = Partial<OptionsOf<typeof JOB_OPTIONS.results> & OptionsOf<typeof JOB_OPTIONS.list>>;
+type Options = Partial<
+  OptionsOf<typeof JOB_OPTIONS.results> &
+    OptionsOf<typeof JOB_OPTIONS.list> &
+    OptionsOf<typeof JOB_OPTIONS.cancel>
+>;
 
 async function list(ctx: Context, options: Options) {
   const jobs = await listJobs(ctx.io.cwd, options.state);
@@ -132,22 +139,28 @@ async function results(ctx: Context, job: string, options: Options & Partial<Joi
       {
         label: manifest.job_id,
         produce: (sink) => mergeResults(dir, manifest, sink),
+        addTo: (db) => addJobResults(db, dir, manifest),
         ...(existsSync(ownMap) ? { defaultMap: ownMap } : {}),
         requests: manifest.shards.map((s) => join(dir, s.file)),
       },
       { ...options, ...readLike(manifest, options), join: options.join },
     );
   }
-  const toStdout = options.output === undefined || options.output === '-';
-  const sink: Sink = toStdout
-    ? streamSink(ctx.io.stdout)
-    : await openAtomicFile(resolve(ctx.io.cwd, options.output as string), options);
-  const format = (options.format ?? 'jsonl') as ResultsFormat;
   // The job's own requests say what structured answers were asked for (or --schema / --requests).
   const specs =
     options.schema !== undefined || options.requests !== undefined
       ? await loadOutputSpecs({ schema: options.schema, requests: options.requests }, ctx.io.cwd)
       : await jobOutputSpecs(dir, manifest);
+  if (options.format === 'sqlite') {
+    const path = sqliteTarget(ctx, options.output);
+    const done = await intoDatabase(path, (db) => addJobResults(db, dir, manifest), specs);
+    return printExport(ctx, { ...done, path, label: { job_id: manifest.job_id } }, options);
+  }
+  const toStdout = options.output === undefined || options.output === '-';
+  const sink: Sink = toStdout
+    ? streamSink(ctx.io.stdout)
+    : await openAtomicFile(resolve(ctx.io.cwd, options.output as string), options);
+  const format = (options.format ?? 'jsonl') as ResultsFormat;
   const summary = await mergeResults(dir, manifest, sink, format, specs);
   println(ctx.io.stderr, summaryText(summary));
   println(ctx.io.stderr, costText(summary, await loadPrices(pricesPath(ctx, options.prices))));
@@ -155,8 +168,19 @@ async function results(ctx: Context, job: string, options: Options & Partial<Joi
 }
 
 async function cancel(ctx: Context, job: string, options: Options) {
-  const { dir, manifest } = await locateJob(ctx.io.cwd, job);
-  const canceled = await cancelJob(await ctx.client(), dir, manifest, ctx.io.signal);
+  const located = await locateJob(ctx.io.cwd, job);
+  const { manifest, canceled } = await holdingJob(
+    ctx,
+    located.dir,
+    `job cancel ${job}`,
+    options.wait,
+    async () => {
+      // Read again once held: the process that held the job may have changed it.
+      const dir = located.dir;
+      const manifest = readManifest(dir) ?? located.manifest;
+      return { manifest, canceled: await cancelJob(await ctx.client(), dir, manifest, ctx.io.signal) };
+    },
+  );
   if (options.json) println(ctx.io.stdout, JSON.stringify({ job_id: manifest.job_id, canceled }));
   else {
     for (const id of canceled) println(ctx.io.stdout, `${id} canceling`);

@@ -13,6 +13,7 @@ import { startProgress } from '../progress.js';
 import type { RESULTS_OPTIONS } from '../register-batches.js';
 import { costRecord, costText } from '../render-cost.js';
 import { summaryText } from '../render-results.js';
+import { batchToSqlite } from '../sqlite-output.js';
 
 type Options = OptionsOf<typeof RESULTS_OPTIONS>;
 
@@ -38,6 +39,7 @@ export async function run(ctx: Context, [id]: string[], options: Options) {
   if (options.join !== undefined) {
     return joinToOutput(ctx, id, { ...options, join: options.join });
   }
+  if (options.format === 'sqlite') return batchToSqlite(ctx, id, options);
   const format = options.format as ResultsFormat;
   const toStdout = options.output === undefined || options.output === '-';
   if (options.json && toStdout) {

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { loadPrices } from '../../core/cost/prices.js';
 import { UsageError } from '../../core/errors.js';
-import { locateJob } from '../../core/job/manifest.js';
+import { locateJob, type Manifest, readManifest } from '../../core/job/manifest.js';
 import type { RetryRules } from '../../core/job/retry.js';
 import { retryBatch, retryJob, retryRules } from '../../core/job/retry-run.js';
 import { jobBetas } from '../../core/job/run.js';
@@ -10,6 +10,7 @@ import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { count, n } from '../format.js';
 import { println } from '../io.js';
+import { holdingJob } from '../job-lock.js';
 import type { OptionsOf } from '../options.js';
 import { pricesPath } from '../prices.js';
 import type { RETRY_OPTIONS } from '../register-jobs.js';
@@ -90,13 +91,22 @@ async function retryOneBatch(ctx: Context, id: string, options: Options) {
 /** `retry JOB`: new attempts for the retryable results of every shard, then wait, download and merge. */
 async function retryWholeJob(ctx: Context, job: string, options: Options) {
   const { io } = ctx;
-  const { dir, manifest } = await locateJob(io.cwd, job);
+  const located = await locateJob(io.cwd, job);
   if (options.beta) {
     throw new UsageError(
       `retry ${job}: --beta is for a batch id; a job's batches are sent with the betas it was run with`,
-      `leave out --beta (job ${manifest.job_id} uses: ${jobBetas(manifest)?.join(', ') ?? 'none'})`,
+      `leave out --beta (job ${located.manifest.job_id} uses: ${jobBetas(located.manifest)?.join(', ') ?? 'none'})`,
     );
   }
+  return holdingJob(ctx, located.dir, `retry ${job}`, options.wait, async () => {
+    // Read again once held: the process that held the job may have changed it.
+    const manifest = readManifest(located.dir) ?? located.manifest;
+    return retryLocked(ctx, located.dir, manifest, options);
+  });
+}
+
+async function retryLocked(ctx: Context, dir: string, manifest: Manifest, options: Options) {
+  const { io } = ctx;
   const reporter = await jobReporter(ctx, options, manifest);
   const {
     plan,

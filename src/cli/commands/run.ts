@@ -17,6 +17,7 @@ import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { count } from '../format.js';
 import { println } from '../io.js';
+import { holdingJob } from '../job-lock.js';
 import type { OptionsOf } from '../options.js';
 import { pricesPath } from '../prices.js';
 import type { AnySourceOptions } from '../register-build.js';
@@ -129,57 +130,64 @@ export async function runRequestFile(
     await printPreview(ctx, input, name, options, prices);
     return ExitCode.OK;
   }
-  const client = await ctx.client();
-  const reporter = await jobReporter(ctx, options);
-  const results = options.results === undefined ? undefined : resolve(io.cwd, options.results);
-  // Before anything is sent: a file the job already writes is its own; any other needs --force.
-  await assertResultsTarget(
-    dir,
-    readManifest(dir),
-    results ?? join(dir, 'results.jsonl'),
-    options.force === true,
-  );
-  if (options.report !== undefined)
-    await assertWritable(resolve(io.cwd, options.report), options.force === true, '--report');
-  try {
-    const { dir: state, manifest } = await runJob(client, {
-      cwd: io.cwd,
-      input,
-      stateDir: options.state,
-      inputName,
-      maxRequests: options.maxRequests,
-      maxBytes: options.maxBytes,
-      options: identity,
-      intervalMs: options.interval,
-      timeoutMs: options.timeout,
-      signal: io.signal,
-      onEvent: reporter.onEvent,
-      maxCost: options.maxCost,
-      prices,
-    });
-    const { summary, files } = await writeJobResults(state, manifest, { add: results, force: options.force });
-    reporter.stop();
-    printJobSummary(ctx, { state, manifest, summary, files }, options, prices, reference);
-    if (options.report !== undefined) {
-      const input = {
-        results: [files[0] as string],
-        source: await jobSource(state, manifest),
-        remove: async () => {},
-      };
-      await writeReportFile(
-        ctx,
+  // One job, one runner: another process working on this job is named (or waited for).
+  return holdingJob(ctx, dir, `run ${name}`, options.wait, async () => {
+    const client = await ctx.client();
+    const reporter = await jobReporter(ctx, options);
+    const results = options.results === undefined ? undefined : resolve(io.cwd, options.results);
+    // Before anything is sent: a file the job already writes is its own; any other needs --force.
+    await assertResultsTarget(
+      dir,
+      readManifest(dir),
+      results ?? join(dir, 'results.jsonl'),
+      options.force === true,
+    );
+    if (options.report !== undefined)
+      await assertWritable(resolve(io.cwd, options.report), options.force === true, '--report');
+    try {
+      const { dir: state, manifest } = await runJob(client, {
+        cwd: io.cwd,
         input,
-        { ...options, output: options.report },
-        jobJoin(state, manifest),
-        await jobOutputSpecs(state, manifest),
-      );
+        stateDir: options.state,
+        inputName,
+        maxRequests: options.maxRequests,
+        maxBytes: options.maxBytes,
+        options: identity,
+        intervalMs: options.interval,
+        timeoutMs: options.timeout,
+        signal: io.signal,
+        onEvent: reporter.onEvent,
+        maxCost: options.maxCost,
+        prices,
+        maxQueued: options.maxQueued,
+      });
+      const { summary, files } = await writeJobResults(state, manifest, {
+        add: results,
+        force: options.force,
+      });
+      reporter.stop();
+      printJobSummary(ctx, { state, manifest, summary, files }, options, prices, reference);
+      if (options.report !== undefined) {
+        const input = {
+          results: [files[0] as string],
+          source: await jobSource(state, manifest),
+          remove: async () => {},
+        };
+        await writeReportFile(
+          ctx,
+          input,
+          { ...options, output: options.report },
+          jobJoin(state, manifest),
+          await jobOutputSpecs(state, manifest),
+        );
+      }
+      return ExitCode.OK;
+    } catch (error) {
+      throw continuable(error);
+    } finally {
+      reporter.stop();
     }
-    return ExitCode.OK;
-  } catch (error) {
-    throw continuable(error);
-  } finally {
-    reporter.stop();
-  }
+  });
 }
 
 /** `run FILE`: split, submit, monitor, download, merge; re-running continues the same job. */
@@ -215,40 +223,45 @@ export function runSource(source: Exclude<BuildSource, 'openai'>) {
       ...(typeof shape.schema === 'string' ? { schema: await schemaIdentity(shape.schema, io.cwd) } : {}),
       ...(options.beta?.length ? { beta: options.beta } : {}),
     };
-    if (!options.dryRun) await mkdir(dir, { recursive: true });
-    const { requests, built, discard } = await buildJobInput(
-      {
-        ...(shape as Partial<BuildOptions>),
-        source,
-        input: path,
-        env: io.env,
-        cwd: io.cwd,
-        signal: io.signal,
-        onModuleOutput: (text: string) => io.stderr.write(text),
-      },
-      {
-        dir,
-        options: identity,
-        maxRequests: options.maxRequests,
-        maxBytes: options.maxBytes,
-        dryRun: options.dryRun,
-      },
-    );
-    try {
-      println(
-        io.stderr,
-        `Built ${count(built.requests, 'request')} from ${path}${discard ? ' (dry run: not kept)' : ` (map: ${built.map})`}`,
+    const buildAndRun = async () => {
+      const { requests, built, discard } = await buildJobInput(
+        {
+          ...(shape as Partial<BuildOptions>),
+          source,
+          input: path,
+          env: io.env,
+          cwd: io.cwd,
+          signal: io.signal,
+          onModuleOutput: (text: string) => io.stderr.write(text),
+        },
+        {
+          dir,
+          options: identity,
+          maxRequests: options.maxRequests,
+          maxBytes: options.maxBytes,
+          dryRun: options.dryRun,
+        },
       );
-      return await runRequestFile(
-        ctx,
-        requests,
-        { ...options, state: dir },
-        identity,
-        options.state ?? basename(dir),
-        path,
-      );
-    } finally {
-      await discard?.();
-    }
+      try {
+        println(
+          io.stderr,
+          `Built ${count(built.requests, 'request')} from ${path}${discard ? ' (dry run: not kept)' : ` (map: ${built.map})`}`,
+        );
+        return await runRequestFile(
+          ctx,
+          requests,
+          { ...options, state: dir },
+          identity,
+          options.state ?? basename(dir),
+          path,
+        );
+      } finally {
+        await discard?.();
+      }
+    };
+    if (options.dryRun) return buildAndRun();
+    await mkdir(dir, { recursive: true });
+    // Held from before the build: the build writes the job's input file.
+    return holdingJob(ctx, dir, `run ${source} ${path}`, options.wait, buildAndRun);
   };
 }

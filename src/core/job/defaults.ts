@@ -15,3 +15,10 @@ export const RETRYABLE_ERRORS = [
   'overloaded_error',
   'timeout_error',
 ] as const;
+
+/**
+ * Requests a job keeps waiting in the API's processing queue at most (`run --max-queued`): the
+ * lowest tier's cap on batch requests queued across the account (tier 1: 100,000; see the
+ * README's table), so that a job alone never meets the API's 429 on any account.
+ */
+export const DEFAULT_MAX_QUEUED = 100_000;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { decodeUtf8, readLines } from '../fs/lines.js';
 import { openSource } from '../requests/file.js';
 import { type ResultFacts, resultFacts } from '../results/line.js';
-import type { Shard } from './manifest.js';
+import type { Attempt, Shard } from './manifest.js';
 
 /**
  * Visits the latest result of every custom_id of a shard: attempts are read newest first and an
@@ -11,7 +11,7 @@ import type { Shard } from './manifest.js';
 export async function visitLatestResults(
   dir: string,
   shard: Shard,
-  visit: (facts: ResultFacts, line: Buffer) => void | Promise<void>,
+  visit: (facts: ResultFacts, line: Buffer, attempt: Attempt) => void | Promise<void>,
 ): Promise<number> {
   const seen = new Set<string>();
   for (const attempt of [...shard.attempts].reverse()) {
@@ -21,7 +21,7 @@ export async function visitLatestResults(
       const facts = resultFacts(JSON.parse(decodeUtf8(bytes) ?? 'null'));
       if (seen.has(facts.custom_id)) continue;
       seen.add(facts.custom_id);
-      await visit(facts, bytes);
+      await visit(facts, bytes, attempt);
     }
   }
   return seen.size;

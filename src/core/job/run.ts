@@ -1,10 +1,13 @@
 import { join, resolve } from 'node:path';
 import type { BatchClient } from '../api/client.js';
 import { findCreatedBatches } from '../api/reconcile.js';
+import { backoffDelay, sleep } from '../api/retry.js';
 import type { MessageBatch } from '../api/types.js';
 import { checkBudget } from '../cost/budget.js';
 import { type Estimate, estimateCost } from '../cost/estimate.js';
 import { BUILT_IN_PRICES, type PriceTable } from '../cost/prices.js';
+import { formatDuration } from '../duration.js';
+import { TimeoutError } from '../errors.js';
 import { bufferedSink, openAtomicFile, type Sink } from '../fs/atomic-file.js';
 import { monitorBatches, type PollSnapshot } from '../monitor/monitor.js';
 import { openSource, validateRequests } from '../requests/file.js';
@@ -14,7 +17,8 @@ import { downloadResults } from '../results/download.js';
 import { compactLine, flatCsvHeader, flatCsvLine, flatOutputs } from '../results/line.js';
 import { OutputSpecs } from '../results/output.js';
 import { type ResultsSummary, SummaryBuilder } from '../results/summary.js';
-import { submitRequests } from '../submit/submit.js';
+import { type RateLimited, submitRequests } from '../submit/submit.js';
+import { DEFAULT_MAX_QUEUED } from './defaults.js';
 import { assertSameInput, assertSameOptions, jobIdentity } from './identity.js';
 import { visitLatestResults } from './latest.js';
 import {
@@ -42,7 +46,11 @@ export type JobEvent =
   | { kind: 'reconciled'; shard: Shard; attempt: Attempt; found: boolean }
   | { kind: 'poll'; poll: PollSnapshot }
   | { kind: 'downloaded'; shard: Shard; attempt: Attempt; summary: ResultsSummary }
-  | { kind: 'warning'; message: string };
+  | { kind: 'warning'; message: string }
+  /** A shard waits for room in the processing queue (`--max-queued`) before its batch is created. */
+  | { kind: 'paced'; shard: Shard; queued: number; maxQueued: number }
+  /** The API refused a shard's create with a 429 (nothing created); it is sent again after `waitMs`. */
+  | { kind: 'refused'; shard: Shard; refusal: RateLimited; waitMs: number };
 
 /** Options of {@link prepareJob} and {@link runJob}. */
 export interface JobOptions {
@@ -65,6 +73,13 @@ export interface JobOptions {
   maxCost?: number | undefined;
   /** Prices for the budget check (default: the built-in table). */
   prices?: PriceTable | undefined;
+  /**
+   * Requests of this job waiting in the API's processing queue at most: a shard whose batch would
+   * go over it waits for earlier ones to end (default {@link DEFAULT_MAX_QUEUED}).
+   */
+  maxQueued?: number | undefined;
+  /** The wait after a 429 on create without a retry-after: 2 s doubling up to this (default 60 s). */
+  maxRefusedWaitMs?: number | undefined;
 }
 
 /**
@@ -206,6 +221,8 @@ export async function submitPending(
       opts.onEvent?.({ kind: 'reconciled', shard, attempt, found: !!found });
       if (found) continue;
     }
+    await waitForRoom(client, dir, manifest, shard, attempt.requests, opts);
+    let refusedSince: number | undefined;
     await submitRequests(
       client,
       { path: join(dir, attempt.file), name: `${manifest.job_id}/${attempt.file}` },
@@ -221,6 +238,25 @@ export async function submitPending(
           writeManifest(dir, manifest);
         },
         onNotice: (message) => opts.onEvent?.({ kind: 'warning', message }),
+        // A 429 created nothing: never a failure of the job; wait as asked, or back off, and send again.
+        onRateLimited: async (refusal) => {
+          const waitMs =
+            refusal.askedMs ??
+            backoffDelay(refusal.refusals, { baseMs: 2000, maxMs: opts.maxRefusedWaitMs ?? 60_000 });
+          refusedSince ??= Date.now();
+          if (opts.timeoutMs !== undefined && Date.now() + waitMs - refusedSince > opts.timeoutMs) {
+            throw new TimeoutError(
+              `The API kept refusing shard ${shard.index + 1}'s batch for ${formatDuration(opts.timeoutMs)} (${refusal.reason}: ${refusal.message}); nothing was created for it`,
+              'wait for batches of the account to end, or raise the tier; run the same command again to continue',
+            );
+          }
+          opts.onEvent?.({ kind: 'refused', shard, refusal, waitMs });
+          await sleep(waitMs, opts.signal);
+          if (refusal.nothingSent) {
+            attempt.intent_at = new Date().toISOString();
+            writeManifest(dir, manifest);
+          }
+        },
       },
     );
     opts.onEvent?.({ kind: 'submitted', shard, attempt });
@@ -231,6 +267,60 @@ export async function submitPending(
 export function jobBetas(manifest: Manifest): string[] | undefined {
   const betas = manifest.options.beta;
   return Array.isArray(betas) && betas.every((b) => typeof b === 'string') ? betas : undefined;
+}
+
+/** Requests of the job's batches still waiting in the processing queue (as last seen). */
+export function queuedRequests(manifest: Manifest): number {
+  let queued = 0;
+  for (const { attempt } of attemptsWithBatch(manifest)) {
+    if (attempt.status === 'ended') continue;
+    queued += attempt.request_counts?.processing ?? attempt.requests;
+  }
+  return queued;
+}
+
+/**
+ * Paces the creates under `maxQueued`: while the job's unfinished batches and this shard's would
+ * go over it, the unfinished batches are watched (recording their statuses) until enough end.
+ * A shard larger than the cap alone is sent once nothing of the job is queued.
+ */
+async function waitForRoom(
+  client: BatchClient,
+  dir: string,
+  manifest: Manifest,
+  shard: Shard,
+  requests: number,
+  opts: JobOptions,
+): Promise<void> {
+  const maxQueued = opts.maxQueued ?? DEFAULT_MAX_QUEUED;
+  const fits = () => {
+    const queued = queuedRequests(manifest);
+    return queued === 0 || queued + requests <= maxQueued;
+  };
+  if (fits()) return;
+  opts.onEvent?.({ kind: 'paced', shard, queued: queuedRequests(manifest), maxQueued });
+  const running = attemptsWithBatch(manifest).filter(({ attempt }) => attempt.status !== 'ended');
+  const byId = new Map(running.map((r) => [r.attempt.batch_id, r.attempt]));
+  await monitorBatches(
+    client,
+    running.map((r) => r.attempt.batch_id),
+    {
+      intervalMs: opts.intervalMs,
+      timeoutMs: opts.timeoutMs,
+      signal: opts.signal,
+      notFoundGraceMs: JOB_NOT_FOUND_GRACE_MS,
+      onPoll: (poll) => {
+        for (const batch of poll.batches) {
+          const attempt = batch && byId.get(batch.id);
+          if (attempt && batch) record(attempt, batch);
+        }
+        writeManifest(dir, manifest);
+        opts.onEvent?.({ kind: 'poll', poll });
+      },
+      onWarning: (message) => opts.onEvent?.({ kind: 'warning', message }),
+      stopWhen: fits,
+    },
+  );
 }
 
 function record(attempt: Attempt, batch: MessageBatch): void {

@@ -101,6 +101,12 @@ export interface JoinOptions {
    * `output_error` and the answer's fields as `out_FIELD` columns, in schema order.
    */
   outputs?: OutputSpecs | undefined;
+  /**
+   * Given, each input row (1-based, as the map numbers them) is handed over with its own columns
+   * (a CSV row's, a JSON item's keys, a text row's `row` and `text`) instead of being written to
+   * the sink (which gets nothing): for outputs that are not text (`--format sqlite`).
+   */
+  onRow?: ((row: number, columns: Record<string, unknown>) => void | Promise<void>) | undefined;
 }
 
 /** A join's options once checked against the files: how to read the input, and the paths. */
@@ -538,7 +544,13 @@ async function writeCsvRows(w: RowWriter, options: JoinOptions, prepared: Prepar
       if (idAt !== -1) w.checks.id(row, record[idAt] ?? '');
       const result = w.lookup(row);
       if (record.length !== columns.length) uneven += 1;
-      if (w.format === 'csv') {
+      if (options.onRow) {
+        const own: Record<string, unknown> = {};
+        columns.forEach((name, c) => {
+          own[name] = record[c] ?? '';
+        });
+        await options.onRow(row, own);
+      } else if (w.format === 'csv') {
         const cells = columns.map((_, c) => record[c] ?? '');
         await w.out.write(
           csvRecord([...cells, ...resultCells(result, names.length - RESULT_COLUMNS.length)]),
@@ -560,7 +572,7 @@ async function writeJsonRows(w: RowWriter, options: JoinOptions, prepared: Prepa
   const jsonl = prepared.jsonl;
   let columns: string[] = [];
   let names: string[] = [];
-  if (w.format === 'csv') {
+  if (w.format === 'csv' && !options.onRow) {
     // CSV needs every key up front: one pass over the input to collect them.
     const keys = new Set<string>();
     for await (const { value } of jsonInputItems(w.open(), options.input, jsonl)) {
@@ -579,7 +591,8 @@ async function writeJsonRows(w: RowWriter, options: JoinOptions, prepared: Prepa
     if (prepared.header?.id_field !== undefined) w.checks.id(row, getPath(value, prepared.header.id_field));
     const result = w.lookup(row);
     const item = isRecord(value) ? value : { value };
-    if (w.format === 'csv') {
+    if (options.onRow) await options.onRow(row, item);
+    else if (w.format === 'csv') {
       const cells = columns.map((key) => cell(Object.hasOwn(item, key) ? item[key] : undefined));
       await w.out.write(csvRecord([...cells, ...resultCells(result, names.length - RESULT_COLUMNS.length)]));
     } else {
@@ -593,11 +606,13 @@ async function writeJsonRows(w: RowWriter, options: JoinOptions, prepared: Prepa
 async function writeTextRows(w: RowWriter, options: JoinOptions, prepared: PreparedJoin): Promise<void> {
   const names = resultColumnNames(['row', 'text'], w.outputs);
   const extra = names.length - RESULT_COLUMNS.length;
-  if (w.format === 'csv') await w.out.write(csvRecord(['row', 'text', ...names]));
+  if (w.format === 'csv' && !options.onRow) await w.out.write(csvRecord(['row', 'text', ...names]));
   for await (const { row, line, text } of textInputRows(w.open(), options.input, prepared.splitBy)) {
     w.checks.line(row, line);
     const result = w.lookup(row);
-    if (w.format === 'csv') await w.out.write(csvRecord([String(row), text, ...resultCells(result, extra)]));
+    if (options.onRow) await options.onRow(row, { row, text });
+    else if (w.format === 'csv')
+      await w.out.write(csvRecord([String(row), text, ...resultCells(result, extra)]));
     else await w.out.write(`${JSON.stringify(resultFields(result, names, { row, text }))}\n`);
   }
 }

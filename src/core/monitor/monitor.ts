@@ -40,6 +40,8 @@ export interface MonitorOptions {
    * this process has just created (a job does).
    */
   notFoundGraceMs?: number;
+  /** Stop watching after a poll for which this is true (default: once every batch has ended). */
+  stopWhen?: (poll: PollSnapshot) => boolean;
 }
 
 /** How a watch ended. */
@@ -149,13 +151,15 @@ export async function monitorBatches(
           if (seen.get(id) !== print) changed.push(id);
           seen.set(id, print);
         }
-        await options.onPoll?.({
+        const poll: PollSnapshot = {
           at: now(),
           batches: ids.map((id) => latest.get(id)),
           polled: todo,
           changed,
           requests: made,
-        });
+        };
+        await options.onPoll?.(poll);
+        if (options.stopWhen?.(poll)) break;
       } catch (error) {
         if (options.signal?.aborted) throw error;
         const unseen404 =

@@ -5,6 +5,7 @@ import { toCliError } from '../api/errors.js';
 import { findCreatedBatches } from '../api/reconcile.js';
 import {
   apiErrorOf,
+  askedDelay,
   describeFailure,
   isTransient,
   type RetryPolicy,
@@ -68,11 +69,35 @@ export interface SubmitOptions {
    * betas are per batch, not per request). Passed through unchecked: the API knows its betas.
    */
   betas?: readonly string[] | undefined;
+  /**
+   * Called when the API refuses a create with a 429 (nothing was created: the account's rate or
+   * processing-queue limit); once it resolves, the create is sent again. With it, a 429 is never
+   * final and does not count against `maxCreateAttempts` (a job waits for room in the queue);
+   * without it, a 429 is retried after the wait the API asks for, up to `maxCreateAttempts`.
+   */
+  onRateLimited?: (refusal: RateLimited) => Promise<void>;
 }
 
 /** The `anthropic-beta` header for a list of betas (none when the list is empty). */
 export function betaHeaders(betas: readonly string[] | undefined): Record<string, string> {
   return betas && betas.length > 0 ? { 'anthropic-beta': betas.join(',') } : {};
+}
+
+/** A create refused with a 429: nothing was created. */
+export interface RateLimited {
+  /** `429 rate_limit_error`. */
+  reason: string;
+  /** The API's message. */
+  message: string;
+  /** The wait the API asked for (retry-after), if any. */
+  askedMs: number | undefined;
+  /** How many times in a row this create was refused. */
+  refusals: number;
+  /**
+   * True when no earlier create of this submit lost its answer: nothing of it can exist, so the
+   * next create's intent may be recorded afresh.
+   */
+  nothingSent: boolean;
 }
 
 /** The longest wait a 429's retry-after may impose on a create. */
@@ -353,6 +378,9 @@ async function createLoop(
     ...(options.random ? { random: options.random } : {}),
   };
   let lookups = 0;
+  let refusals = 0;
+  // The list window for a lost answer: refused creates made nothing, so it opens at the next send.
+  let since = firstSentAt;
   for (let attempt = 1; ; attempt += 1) {
     const sent = await sendCreate(client, path, signal, options.betas);
     if ('batch' in sent) return created(sent.batch, false);
@@ -360,6 +388,21 @@ async function createLoop(
     if (signal?.aborted) throw failure;
     throwIfFinal(failure, client);
     const reason = describeFailure(failure);
+    if (apiErrorOf(failure)?.status === 429 && options.onRateLimited) {
+      // Refused before any work: nothing was created; the caller decides how long to wait.
+      refusals += 1;
+      const api = apiErrorOf(failure);
+      await options.onRateLimited({
+        reason,
+        message: (api?.error as { error?: { message?: string } } | undefined)?.error?.message ?? reason,
+        askedMs: askedDelay(api?.headers),
+        refusals,
+        nothingSent: lookups === 0,
+      });
+      attempt -= 1;
+      if (lookups === 0) since = Date.now();
+      continue;
+    }
     if (apiErrorOf(failure)?.status === 429) {
       // Refused before any work: nothing was created. Retried as the SDK would (retry-after, x-should-retry).
       const wait = retryDelayFor(failure, attempt, policy);
@@ -375,7 +418,7 @@ async function createLoop(
     notice(`The create's answer was lost (${reason}); checking whether the batch was created…`);
     // The outcome is unknown, so the list is checked even if the API says not to retry.
     await sleep(retryDelayFor(failure, lookups, { ...policy, retryIf: isTransient }) ?? 0, signal);
-    const [only, ...more] = await lookForCreated(client, stats, firstSentAt, reason, signal);
+    const [only, ...more] = await lookForCreated(client, stats, since, reason, signal);
     if (only && more.length === 0) {
       notice(
         `Found batch ${only.id} (created ${only.created_at}, ${stats.requests} request${stats.requests === 1 ? '' : 's'}): the create had gone through; not creating another.`,
