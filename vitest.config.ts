@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // A registry folder of the tests' own (CLAUDE_BATCH_HOME), never the user's.
+    setupFiles: ['test/setup/registry-home.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',

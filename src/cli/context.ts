@@ -1,4 +1,5 @@
 import { type BatchClient, createClient, redact } from '../core/api/client.js';
+import { openRegistry, type Registry } from '../core/registry/registry.js';
 import type { Io } from './io.js';
 import type { OptionsOf } from './options.js';
 import type { GLOBAL_OPTIONS } from './program.js';
@@ -15,12 +16,19 @@ export interface Context {
   /** The credential in use, once a client exists (for scrubbing output). */
   secret(): string | undefined;
   now(): number;
+  /** The batch registry (made on first use); a failure to use it is one warning on stderr. */
+  registry(): Registry;
 }
 
 /** Builds the context for one run of the CLI. */
 export function createContext(io: Io, globals: GlobalOptions): Context {
   let made: BatchClient | undefined;
+  let registry: Registry | undefined;
   return {
+    registry: () => {
+      registry ??= openRegistry(io.env, (message) => io.stderr.write(`warning: ${message}\n`));
+      return registry;
+    },
     io,
     globals,
     now: () => Date.now(),

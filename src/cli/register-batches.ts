@@ -70,9 +70,18 @@ export function outputOptions(use: keyof typeof STRUCTURED_USE = 'columns') {
   });
 }
 
+/** `--label TEXT` (submit, run): kept in the registry, shown by list and status. */
+export const LABEL_OPTION = defineOptions({
+  label: {
+    flags: '--label <text>',
+    help: 'a label for the batches, kept in the local registry (list shows it; list --label filters)',
+  },
+});
+
 export const SUBMIT_OPTIONS = defineOptions({
   dryRun: { flags: '--dry-run', help: 'validate and summarise; send nothing' },
   beta: BETA,
+  ...LABEL_OPTION,
   json: { flags: '--json', help: 'print the created MessageBatch as JSON on stdout' },
   maxCost: {
     flags: '--max-cost <usd>',
@@ -109,7 +118,18 @@ export const LIST_OPTIONS = defineOptions({
     flags: '--wide',
     help: 'every column (processing, errored, canceled, expired, ended), wider than 100',
   },
-  json: { flags: '--json', help: 'print a JSON array of MessageBatch objects' },
+  label: {
+    flags: '--label <text>',
+    help: 'only the batches the registry knows with this label (from submit/run --label)',
+  },
+  json: {
+    flags: '--json',
+    help: 'print a JSON array of MessageBatch objects (with label, source, job_id, results_expire_at)',
+  },
+});
+
+export const FORGET_OPTIONS = defineOptions({
+  json: { flags: '--json', help: 'print the ids marked, as JSON' },
 });
 
 export const CANCEL_OPTIONS = defineOptions({
@@ -260,10 +280,36 @@ export function registerBatchCommands(program: Command, invoke: Invoke): void {
         'claude-batch list',
         'claude-batch list --limit 3',
         'claude-batch list --all --json | jq length',
+        'claude-batch list --label reviews-v2',
+        '',
+        'LABEL and SOURCE come from the local registry (batches made elsewhere show blank). A status',
+        'ending in ! marks results not downloaded that the API deletes within 3 days.',
       ]),
     ),
     'list',
     () => import('./commands/list.js'),
+    invoke,
+  );
+
+  action(
+    withOptions(
+      program
+        .command('forget')
+        .description(
+          'mark batches as forgotten in the local registry (kept, no longer listed by label or watched)',
+        )
+        .argument('<id...>', 'one or more batch ids'),
+      FORGET_OPTIONS,
+    ).addHelpText(
+      'after',
+      examples([
+        'claude-batch forget msgbatch_01HkcTjaV5uDC8jWR4ZsDV8d',
+        '',
+        'Nothing is sent to the API, and nothing is erased: the entries are marked.',
+      ]),
+    ),
+    'forget',
+    () => import('./commands/forget.js'),
     invoke,
   );
 

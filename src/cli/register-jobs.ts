@@ -20,7 +20,7 @@ import {
   positiveInt,
 } from './define.js';
 import { defineJobOptions, defineOptions, shapingKeys, withOptions } from './options.js';
-import { joinOptions, outputOptions, REPORT_FULL, RESULTS_FORMAT } from './register-batches.js';
+import { joinOptions, LABEL_OPTION, outputOptions, REPORT_FULL, RESULTS_FORMAT } from './register-batches.js';
 import { SOURCE_ARGUMENTS, SOURCE_DESCRIPTIONS, SOURCE_OPTIONS } from './register-build.js';
 
 /** The options of every form of `run` (besides a source's): none of them shapes the requests. */
@@ -100,6 +100,7 @@ export const RUN_OPTIONS = defineJobOptions({
     help: 'when another process holds the job, wait for it (default: say who holds it, exit 2)',
     shapes: false,
   },
+  label: { ...LABEL_OPTION.label, shapes: false },
   json: { flags: '--json', help: 'JSON lines on stdout: polls, then the summary', shapes: false },
   // Not the requests' shape, but part of the job all the same (runRequestFile adds it): every
   // batch of the job, resumed or retried, is sent with the same header.
@@ -147,6 +148,10 @@ export const JOB_OPTIONS = {
     ...JSON_ONLY,
     ...defineOptions({
       state: { flags: '--state <dir>', help: 'list the job in this folder (or the jobs under it)' },
+      here: {
+        flags: '--here',
+        help: "only this folder's jobs (default: also every job folder the registry knows)",
+      },
       wide: { flags: '--wide', help: 'the input in full, wider than 100 columns' },
     }),
   },
@@ -341,7 +346,10 @@ function registerJob(program: Command, invoke: Invoke): void {
     );
   const load = () => import('./commands/job.js');
   action(
-    withOptions(job.command('list').description('jobs in this folder, newest first'), JOB_OPTIONS.list),
+    withOptions(
+      job.command('list').description('jobs here and in every folder the registry knows, newest first'),
+      JOB_OPTIONS.list,
+    ),
     'job',
     load,
     invoke,

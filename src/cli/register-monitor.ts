@@ -60,7 +60,7 @@ export function registerMonitorCommands(program: Command, invoke: Invoke): void 
       program
         .command('monitor')
         .description('watch batches until they end, then summarise (and download the results)')
-        .argument('<id...>', 'one or more batch ids'),
+        .argument('[id...]', 'batch ids (none: every unfinished batch the registry knows for this base URL)'),
       MONITOR_OPTIONS,
     ).addHelpText(
       'after',
@@ -70,6 +70,7 @@ export function registerMonitorCommands(program: Command, invoke: Invoke): void 
         'claude-batch monitor "$a" "$b" "$c" --results out/ --timeout 2h',
         'claude-batch monitor "$id" --json | jq -c .batches',
         'claude-batch monitor "$id" --results results.jsonl --report report.html',
+        'claude-batch monitor                 # every unfinished batch this machine created',
         '',
         `Polling adapts to each batch’s age: ${adaptiveWords}.`,
         'Ctrl-C stops watching (exit 130); the batches keep running.',

@@ -1,6 +1,7 @@
 import { totalRequests } from '../core/api/batches.js';
 import type { MessageBatch } from '../core/api/types.js';
 import { formatDuration } from '../core/duration.js';
+import { type BatchEntry, resultsExpireAt } from '../core/registry/registry.js';
 import { fields, n, pct, relative, since, table, when } from './format.js';
 
 /** The five counts in one line: `1,000 total · 0 processing · 990 succeeded · …`. */
@@ -22,13 +23,18 @@ export function successRate(batch: MessageBatch): number {
   return total === 0 ? 0 : batch.request_counts.succeeded / total;
 }
 
-/** The human view of one batch, as `status` prints it. */
-export function describeBatch(batch: MessageBatch, now: number): string {
+/** The human view of one batch, as `status` prints it (with what the registry knows of it). */
+export function describeBatch(batch: MessageBatch, now: number, entry?: BatchEntry): string {
   const rows: Array<[string, string]> = [
     ['Batch', batch.id],
     ['Status', batch.processing_status],
     ['Created', when(batch.created_at)],
   ];
+  if (entry?.label) rows.push(['Label', entry.label]);
+  const source = entry?.source ?? entry?.requests_file;
+  if (source) rows.push(['Source', source]);
+  if (entry?.requests_file && entry.requests_file !== source) rows.push(['Requests', entry.requests_file]);
+  if (entry?.job) rows.push(['Job', `${entry.job.id} (${entry.job.dir})`]);
   if (batch.ended_at) {
     const took = new Date(batch.ended_at).getTime() - new Date(batch.created_at).getTime();
     rows.push(['Ended', `${when(batch.ended_at)} (after ${formatDuration(took)})`]);
@@ -43,6 +49,14 @@ export function describeBatch(batch: MessageBatch, now: number): string {
     rows.push(['Success', pct(successRate(batch))]);
     rows.push(['Results', batch.results_url ?? '-']);
   }
+  const expires = resultsExpireAt(batch.created_at).toISOString();
+  const downloaded = entry?.downloaded_at ? ` · downloaded ${when(entry.downloaded_at)}` : '';
+  rows.push([
+    'Until',
+    `${when(expires)} (${relative(expires, now)}): results can be downloaded until then${downloaded}`,
+  ]);
+  if (entry?.deleted_at) rows.push(['Deleted', when(entry.deleted_at)]);
+  if (entry?.forgotten_at) rows.push(['Forgotten', when(entry.forgotten_at)]);
   return fields(rows);
 }
 
@@ -63,6 +77,7 @@ const BATCH_COLUMNS = {
     (b) => n(b.request_counts.errored + b.request_counts.canceled + b.request_counts.expired),
   ],
   created: ['CREATED', (b) => when(b.created_at)],
+  createdShort: ['CREATED (UTC)', (b) => when(b.created_at).slice(0, 16)],
   ended: ['ENDED', (b) => when(b.ended_at)],
   took: [
     'TOOK',
@@ -71,6 +86,16 @@ const BATCH_COLUMNS = {
 } satisfies Record<string, [string, (b: MessageBatch) => string]>;
 
 export type BatchColumn = keyof typeof BATCH_COLUMNS;
+
+/** The header cells of the given columns. */
+export function batchHeader(columns: BatchColumn[]): string[] {
+  return columns.map((c) => BATCH_COLUMNS[c][0]);
+}
+
+/** One batch's cells for the given columns. */
+export function batchCells(batch: MessageBatch, columns: BatchColumn[]): string[] {
+  return columns.map((c) => BATCH_COLUMNS[c][1](batch));
+}
 
 /** A table of batches with the given columns, in that order. */
 export function batchTable(batches: MessageBatch[], columns: BatchColumn[]): string {

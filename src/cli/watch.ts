@@ -7,10 +7,12 @@ import { CliError } from '../core/errors.js';
 import { assertWritable, openAtomicFile } from '../core/fs/atomic-file.js';
 import { type MonitorResult, monitorBatches, type PollSnapshot } from '../core/monitor/monitor.js';
 import { appendPollLog, resultPaths } from '../core/monitor/outputs.js';
+import { recordDownload, recordEnded } from '../core/registry/record.js';
+import { resultsAtRisk, resultsExpireAt, unfinishedBatches } from '../core/registry/registry.js';
 import { batchesInput } from '../core/report/sources.js';
 import { downloadResults } from '../core/results/download.js';
 import type { Context } from './context.js';
-import { count } from './format.js';
+import { count, when } from './format.js';
 import { println } from './io.js';
 import { pricesPath } from './prices.js';
 import { type Progress, startProgress } from './progress.js';
@@ -125,6 +127,7 @@ async function downloadEach(
     if (!path) continue;
     const sink = await openAtomicFile(path, { force: options.force === true });
     const { summary } = await downloadResults(client, batch.id, sink, { signal: ctx.io.signal });
+    recordDownload(ctx.registry(), batch.id, path);
     files[batch.id] = path;
     usage = addTokenUse(usage ?? {}, summary.byModel);
     if (!options.json) println(ctx.io.stderr, `${summaryText(summary)}\nWrote ${path}`);
@@ -184,13 +187,58 @@ function resumeCommand(ids: string[], options: WatchOptions): string {
   return ['claude-batch monitor', ...ids, ...flags].join(' ');
 }
 
+/**
+ * The batches to watch: the ids given, or (none given) every unfinished batch the registry knows
+ * for the current base URL.
+ */
+function batchesToWatch(ctx: Context, client: BatchClient, ids: string[]): string[] {
+  if (ids.length > 0) return [...new Set(ids)];
+  const registry = ctx.registry();
+  const unfinished = unfinishedBatches(registry.read(), client.baseUrl, ctx.now());
+  if (unfinished.length === 0) {
+    throw new CliError(`No unfinished batches in the registry for ${client.baseUrl}`, {
+      kind: 'not-found',
+      hint: 'give batch ids (claude-batch monitor ID…); claude-batch list shows the batches of this API',
+    });
+  }
+  return unfinished.map((b) => b.id);
+}
+
+/** Warns (once per batch) about each ended batch whose results the API deletes within 3 days and that nobody downloaded. */
+export function lossWarnings(
+  ctx: Context,
+  batches: Array<MessageBatch | undefined>,
+  warned: Set<string>,
+  downloading: (id: string) => boolean,
+): string[] {
+  const registry = ctx.registry();
+  const now = ctx.now();
+  return batches
+    .filter((b): b is MessageBatch => b !== undefined && !warned.has(b.id) && !downloading(b.id))
+    .filter((b) => resultsAtRisk(b.created_at, registry.batch(b.id), now))
+    .map((b) => {
+      warned.add(b.id);
+      return `the results of ${b.id} are deleted by the API on ${when(resultsExpireAt(b.created_at).toISOString())} (29 days after its creation) and were not downloaded: claude-batch results ${b.id} -o ${b.id}.jsonl`;
+    });
+}
+
 /** Watches batches until every one has ended, then summarises and optionally downloads (`monitor`, `demo`). */
 export async function watchBatches(ctx: Context, ids: string[], options: WatchOptions) {
-  const unique = [...new Set(ids)];
-  const paths = await resultPaths(unique, options.results, options.force === true);
+  const given = [...new Set(ids)];
+  // Given ids: the --results paths are checked before anything else (even the key).
+  const pathsOfGiven =
+    given.length > 0 ? await resultPaths(given, options.results, options.force === true) : undefined;
   if (options.report !== undefined)
     await assertWritable(resolve(ctx.io.cwd, options.report), options.force === true, '--report');
   const client = await ctx.client();
+  const unique = batchesToWatch(ctx, client, given);
+  if (given.length === 0 && !options.json)
+    println(
+      ctx.io.stderr,
+      `Watching the ${count(unique.length, 'unfinished batch', 'unfinished batches')} the registry knows for ${client.baseUrl}`,
+    );
+  const paths = pathsOfGiven ?? (await resultPaths(unique, options.results, options.force === true));
+  const warned = new Set<string>();
   const progress = await startProgress(
     ctx.io,
     `Watching ${count(unique.length, 'batch', 'batches')}…`,
@@ -204,7 +252,12 @@ export async function watchBatches(ctx: Context, ids: string[], options: WatchOp
       timeoutMs: options.timeout,
       signal: ctx.io.signal,
       now: ctx.now,
-      onPoll: (poll) => display.poll(poll),
+      onPoll: (poll) => {
+        recordEnded(ctx.registry(), poll.batches);
+        for (const message of lossWarnings(ctx, poll.batches, warned, (id) => paths.has(id)))
+          display.warn(message);
+        return display.poll(poll);
+      },
       onWarning: (message) => display.warn(message),
     });
   } catch (error) {

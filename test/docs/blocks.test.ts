@@ -73,7 +73,12 @@ function runScript(
   return new Promise((resolve) => {
     const child = spawn('bash', ['-euo', 'pipefail', '-c', script], {
       cwd,
-      env: { PATH: `${bin}:${process.env.PATH}`, HOME: cwd, ...env },
+      env: {
+        PATH: `${bin}:${process.env.PATH}`,
+        HOME: cwd,
+        CLAUDE_BATCH_HOME: join(cwd, '.registry'),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

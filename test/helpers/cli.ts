@@ -28,7 +28,8 @@ export async function runCli(
     stdout,
     stderr,
     stdin: Readable.from(options.stdin === undefined ? [] : [Buffer.from(options.stdin)]),
-    env: options.env ?? {},
+    // The registry is the tests' own (test/setup/registry-home.ts) unless a test names one.
+    env: { CLAUDE_BATCH_HOME: process.env.CLAUDE_BATCH_HOME, ...options.env },
     cwd: options.cwd ?? process.cwd(),
     stderrIsTTY: options.tty ?? false,
     signal: options.signal ?? new AbortController().signal,

@@ -21,7 +21,12 @@ export function spawnBin(
   options: { env?: Env; cwd?: string; input?: string | Buffer; timeoutMs?: number } = {},
 ): Spawned {
   const child = spawn(process.execPath, [BIN, ...argv], {
-    env: { PATH: process.env.PATH, ...options.env } as NodeJS.ProcessEnv,
+    // The registry is the tests' own (test/setup/registry-home.ts) unless a test names one.
+    env: {
+      PATH: process.env.PATH,
+      CLAUDE_BATCH_HOME: process.env.CLAUDE_BATCH_HOME,
+      ...options.env,
+    } as NodeJS.ProcessEnv,
     cwd: options.cwd,
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -21,7 +21,7 @@ async function endedBatch(): Promise<string> {
 function withUmask(umask: string, argv: string[]): Promise<number | null> {
   const quoted = [process.execPath, BIN, ...argv].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   const child = spawn('sh', ['-c', `umask ${umask} && exec ${quoted}`], {
-    env: { PATH: process.env.PATH, ...ctx.env },
+    env: { PATH: process.env.PATH, CLAUDE_BATCH_HOME: process.env.CLAUDE_BATCH_HOME, ...ctx.env },
     stdio: 'ignore',
   });
   return new Promise((resolve, reject) => {

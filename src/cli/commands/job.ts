@@ -5,7 +5,7 @@ import { loadPrices } from '../../core/cost/prices.js';
 import { UsageError } from '../../core/errors.js';
 import { openAtomicFile, type Sink, streamSink } from '../../core/fs/atomic-file.js';
 import { cancelJob } from '../../core/job/cancel.js';
-import { listJobs, locateJob, type Manifest, readManifest } from '../../core/job/manifest.js';
+import { type Manifest, readManifest } from '../../core/job/manifest.js';
 import { jobOutputSpecs, mergeResults } from '../../core/job/run.js';
 import { addJobResults } from '../../core/job/sqlite.js';
 import {
@@ -17,6 +17,7 @@ import {
   refreshJob,
 } from '../../core/job/state.js';
 import type { JoinSource } from '../../core/join/join.js';
+import { findJob, listAllJobs } from '../../core/registry/jobs.js';
 import type { ResultsFormat } from '../../core/results/download.js';
 import { loadOutputSpecs } from '../../core/results/output.js';
 import type { Context } from '../context.js';
@@ -40,7 +41,7 @@ type Options = Partial<
 >;
 
 async function list(ctx: Context, options: Options) {
-  const jobs = await listJobs(ctx.io.cwd, options.state);
+  const jobs = await listAllJobs(ctx.io.cwd, ctx.registry(), { here: options.here, under: options.state });
   if (options.json) {
     println(
       ctx.io.stdout,
@@ -63,7 +64,9 @@ async function list(ctx: Context, options: Options) {
   if (jobs.length === 0) {
     println(
       ctx.io.stderr,
-      'No jobs here (jobs live in .claude-batch/jobs/ in the folder `run` was started in, or one above it).',
+      options.here || options.state !== undefined
+        ? 'No jobs here (jobs live in .claude-batch/jobs/ in the folder `run` was started in, or one above it).'
+        : 'No jobs (none here, and the registry knows of none).',
     );
     return 0;
   }
@@ -86,7 +89,7 @@ async function list(ctx: Context, options: Options) {
 }
 
 async function status(ctx: Context, job: string, options: Options) {
-  const { dir, manifest } = await locateJob(ctx.io.cwd, job);
+  const { dir, manifest } = await findJob(ctx.io.cwd, job, ctx.registry());
   await refreshJob(() => ctx.client(), dir, manifest, ctx.io.signal);
   if (options.json) {
     println(
@@ -127,7 +130,7 @@ async function status(ctx: Context, job: string, options: Options) {
 }
 
 async function results(ctx: Context, job: string, options: Options & Partial<JoinCliOptions>) {
-  const { dir, manifest } = await locateJob(ctx.io.cwd, job);
+  const { dir, manifest } = await findJob(ctx.io.cwd, job, ctx.registry());
   checkJoinFlags(options);
   assertJobComplete(manifest, dir);
   if (options.join !== undefined) {
@@ -168,7 +171,7 @@ async function results(ctx: Context, job: string, options: Options & Partial<Joi
 }
 
 async function cancel(ctx: Context, job: string, options: Options) {
-  const located = await locateJob(ctx.io.cwd, job);
+  const located = await findJob(ctx.io.cwd, job, ctx.registry());
   const { manifest, canceled } = await holdingJob(
     ctx,
     located.dir,

@@ -1,6 +1,9 @@
+import { resolve } from 'node:path';
 import { loadPrices } from '../../core/cost/prices.js';
 import { UsageError } from '../../core/errors.js';
 import { openAtomicFile, type Sink, streamSink } from '../../core/fs/atomic-file.js';
+import { recordDownload } from '../../core/registry/record.js';
+import type { BatchEntry } from '../../core/registry/registry.js';
 import { downloadResults, type ResultsFormat } from '../../core/results/download.js';
 import { loadOutputSpecs } from '../../core/results/output.js';
 import type { Context } from '../context.js';
@@ -17,6 +20,35 @@ import { batchToSqlite } from '../sqlite-output.js';
 
 type Options = OptionsOf<typeof RESULTS_OPTIONS>;
 
+/**
+ * `--join` without --map or --requests: the map the registry recorded for the batch (or for the
+ * batch whose results were downloaded to the --from file). The join still checks that the map
+ * was built from this input (its header's size and sha256).
+ */
+function registeredMap(
+  ctx: Context,
+  options: Options,
+  of: { id: string } | { resultsFile: string },
+): { map?: string } {
+  if (options.map !== undefined || options.requests !== undefined) return {};
+  const registry = ctx.registry();
+  let entry: BatchEntry | undefined;
+  if ('id' in of) entry = registry.batch(of.id);
+  else {
+    const file = resolve(ctx.io.cwd, of.resultsFile);
+    entry = [...registry.read().batches.values()].find((b) => b.results_files.includes(file));
+  }
+  if (entry?.map) {
+    println(ctx.io.stderr, `note: joining with the map the registry recorded for ${entry.id}: ${entry.map}`);
+    return { map: entry.map };
+  }
+  const what = 'id' in of ? `batch ${of.id}` : `the results in ${of.resultsFile}`;
+  throw new UsageError(
+    `--join needs the map build wrote, and the registry knows none for ${what}`,
+    'give --map FILE, or --requests FILE to use FILE.map',
+  );
+}
+
 /** `results ID`: streams every result to a file (atomically) or stdout, then a summary on stderr. */
 export async function run(ctx: Context, [id]: string[], options: Options) {
   const { io } = ctx;
@@ -27,7 +59,11 @@ export async function run(ctx: Context, [id]: string[], options: Options) {
         'a results file does not name its batch, so the id could not be checked; drop it',
       );
     }
-    return joinToOutput(ctx, { label: options.from, file: options.from }, { ...options, join: options.join });
+    return joinToOutput(
+      ctx,
+      { label: options.from, file: options.from },
+      { ...options, ...registeredMap(ctx, options, { resultsFile: options.from }), join: options.join },
+    );
   }
   checkJoinFlags(options);
   if (id === undefined) {
@@ -37,7 +73,13 @@ export async function run(ctx: Context, [id]: string[], options: Options) {
     );
   }
   if (options.join !== undefined) {
-    return joinToOutput(ctx, id, { ...options, join: options.join });
+    const code = await joinToOutput(ctx, id, {
+      ...options,
+      ...registeredMap(ctx, options, { id }),
+      join: options.join,
+    });
+    recordDownload(ctx.registry(), id);
+    return code;
   }
   if (options.format === 'sqlite') return batchToSqlite(ctx, id, options);
   const format = options.format as ResultsFormat;
@@ -66,6 +108,7 @@ export async function run(ctx: Context, [id]: string[], options: Options) {
       },
     });
     progress.stop();
+    recordDownload(ctx.registry(), id as string, toStdout ? undefined : sink.target);
     const prices = await loadPrices(pricesPath(ctx, options.prices));
     if (options.json) {
       const record = { batch_id: id, output: sink.target, ...summary, cost: costRecord(summary, prices) };

@@ -1,11 +1,13 @@
 import { resolve } from 'node:path';
 import { loadPrices } from '../../core/cost/prices.js';
 import { UsageError } from '../../core/errors.js';
-import { locateJob, type Manifest, readManifest } from '../../core/job/manifest.js';
+import { type Manifest, readManifest } from '../../core/job/manifest.js';
 import type { RetryRules } from '../../core/job/retry.js';
 import { retryBatch, retryJob, retryRules } from '../../core/job/retry-run.js';
 import { jobBetas } from '../../core/job/run.js';
 import { type JobTotals, jobTotals } from '../../core/job/state.js';
+import { findJob } from '../../core/registry/jobs.js';
+import { recordBatch } from '../../core/registry/record.js';
 import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { count, n } from '../format.js';
@@ -67,9 +69,20 @@ async function retryOneBatch(ctx: Context, id: string, options: Options) {
     );
   }
   const rules = rulesOf(options);
-  const { batch, requests, retried } = await retryBatch(await ctx.client(), id, options.requests, rules, {
+  const client = await ctx.client();
+  const original = ctx.registry().batch(id);
+  const requestsFile = resolve(io.cwd, options.requests);
+  const { batch, requests, retried } = await retryBatch(client, id, options.requests, rules, {
     signal: io.signal,
     betas: options.beta,
+    onCreated: (b) =>
+      recordBatch(ctx.registry(), client, b, {
+        command: 'retry',
+        label: original?.label ?? undefined,
+        requestsFile,
+        ...(original?.source ? { source: original.source } : {}),
+        ...(original?.map ? { map: original.map } : {}),
+      }),
   });
   if (!batch) {
     println(
@@ -91,7 +104,7 @@ async function retryOneBatch(ctx: Context, id: string, options: Options) {
 /** `retry JOB`: new attempts for the retryable results of every shard, then wait, download and merge. */
 async function retryWholeJob(ctx: Context, job: string, options: Options) {
   const { io } = ctx;
-  const located = await locateJob(io.cwd, job);
+  const located = await findJob(io.cwd, job, ctx.registry());
   if (options.beta) {
     throw new UsageError(
       `retry ${job}: --beta is for a batch id; a job's batches are sent with the betas it was run with`,
@@ -119,6 +132,8 @@ async function retryLocked(ctx: Context, dir: string, manifest: Manifest, option
     timeoutMs: options.timeout,
     signal: io.signal,
     onEvent: reporter.onEvent,
+    registry: ctx.registry(),
+    origin: { command: 'retry' },
     rules: rulesOf(options),
     maxAttempts: options.maxAttempts,
     results: options.results === undefined ? undefined : resolve(io.cwd, options.results),

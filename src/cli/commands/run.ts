@@ -27,6 +27,7 @@ import { estimateText } from '../render-estimate.js';
 import { jobReporter, retryHint } from '../render-job.js';
 import { summaryText } from '../render-results.js';
 import { writeReportFile } from '../report-output.js';
+import { lossWarnings } from '../watch.js';
 
 /** Options of `run`. */
 export type RunOptions = OptionsOf<typeof RUN_OPTIONS>;
@@ -144,6 +145,7 @@ export async function runRequestFile(
     );
     if (options.report !== undefined)
       await assertWritable(resolve(io.cwd, options.report), options.force === true, '--report');
+    const warned = new Set<string>();
     try {
       const { dir: state, manifest } = await runJob(client, {
         cwd: io.cwd,
@@ -156,10 +158,17 @@ export async function runRequestFile(
         intervalMs: options.interval,
         timeoutMs: options.timeout,
         signal: io.signal,
-        onEvent: reporter.onEvent,
+        onEvent: (event) => {
+          if (event.kind === 'poll')
+            for (const message of lossWarnings(ctx, event.poll.batches, warned, () => false))
+              reporter.onEvent({ kind: 'warning', message });
+          reporter.onEvent(event);
+        },
         maxCost: options.maxCost,
         prices,
         maxQueued: options.maxQueued,
+        registry: ctx.registry(),
+        origin: { command: 'run', label: options.label },
       });
       const { summary, files } = await writeJobResults(state, manifest, {
         add: results,

@@ -1,6 +1,8 @@
 import { getBatch } from '../../core/api/batches.js';
 import type { MessageBatch } from '../../core/api/types.js';
 import { CliError } from '../../core/errors.js';
+import { recordEnded } from '../../core/registry/record.js';
+import { resultsExpireAt } from '../../core/registry/registry.js';
 import type { Context } from '../context.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { println } from '../io.js';
@@ -30,10 +32,26 @@ export async function run(ctx: Context, ids: string[], options: Options) {
       ctx.io.stderr.write(renderError(error, { verbose: false, secret: ctx.secret() }).text);
     }
   }
+  const registry = ctx.registry();
+  recordEnded(registry, batches);
   if (options.json) {
-    println(ctx.io.stdout, JSON.stringify(ids.length === 1 ? batches[0] : batches, null, 2));
+    const records = batches.map((b) => {
+      const entry = registry.batch(b.id);
+      return {
+        ...b,
+        label: entry?.label ?? null,
+        source: entry?.source ?? entry?.requests_file ?? null,
+        job_id: entry?.job?.id ?? null,
+        results_expire_at: resultsExpireAt(b.created_at).toISOString(),
+        downloaded_at: entry?.downloaded_at ?? null,
+      };
+    });
+    println(ctx.io.stdout, JSON.stringify(ids.length === 1 ? records[0] : records, null, 2));
   } else if (batches.length > 0) {
-    println(ctx.io.stdout, batches.map((b) => describeBatch(b, ctx.now())).join('\n\n'));
+    println(
+      ctx.io.stdout,
+      batches.map((b) => describeBatch(b, ctx.now(), registry.batch(b.id))).join('\n\n'),
+    );
   }
   return failed ? exitCodeFor(failed.kind) : 0;
 }

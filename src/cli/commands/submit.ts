@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import { loadPrices } from '../../core/cost/prices.js';
+import { recordBatch } from '../../core/registry/record.js';
 import { formatBytes } from '../../core/requests/file.js';
 import { submitRequests } from '../../core/submit/submit.js';
 import type { Context } from '../context.js';
@@ -35,7 +37,21 @@ export async function run(ctx: Context, [file]: string[], options: Options) {
         progress.update(`Uploading ${count(s.requests, 'request')} (${formatBytes(s.bodyBytes)})…`);
       },
       // The id goes out the moment the batch exists, so that even a Ctrl-C right after cannot lose it.
-      onCreated: (b) => println(io.stdout, options.json ? JSON.stringify(b, null, 2) : b.id),
+      onCreated: (b, sent) => {
+        println(io.stdout, options.json ? JSON.stringify(b, null, 2) : b.id);
+        if (client)
+          recordBatch(
+            ctx.registry(),
+            client,
+            b,
+            {
+              command: 'submit',
+              label: options.label,
+              ...(file === '-' ? {} : { requestsFile: resolve(io.cwd, file as string) }),
+            },
+            sent,
+          );
+      },
       onNotice: (message) => {
         progress.stop();
         println(io.stderr, `note: ${message}`);

@@ -126,24 +126,33 @@ export interface BatchList {
  */
 export async function listBatches(
   client: BatchClient,
-  options: CallOptions & { limit?: number; all?: boolean; afterId?: string } = {},
+  options: CallOptions & {
+    limit?: number;
+    all?: boolean;
+    afterId?: string;
+    /** Only these batches are returned (and counted against `limit`). */
+    keep?: (batch: MessageBatch) => boolean;
+    /** Stop walking the pages once this holds for the batches kept so far. */
+    enough?: (kept: MessageBatch[]) => boolean;
+  } = {},
 ): Promise<BatchList> {
   const wanted = options.all ? Number.POSITIVE_INFINITY : (options.limit ?? 20);
   const batches: MessageBatch[] = [];
   let afterId = options.afterId;
   for (;;) {
-    const pageSize = Math.min(1000, Math.max(1, wanted - batches.length));
+    const pageSize = options.keep ? 1000 : Math.min(1000, Math.max(1, wanted - batches.length));
     const page = await callApi(ctx(client), () =>
       client.sdk.messages.batches.list(
         { limit: pageSize, ...(afterId ? { after_id: afterId } : {}) },
         { signal: options.signal, timeout: READ_TIMEOUT_MS },
       ),
     );
-    const taken = page.data.slice(0, wanted - batches.length);
+    const data = options.keep ? page.data.filter(options.keep) : page.data;
+    const taken = data.slice(0, wanted - batches.length);
     batches.push(...taken);
-    const more = page.has_more && page.last_id !== null;
+    const more = page.has_more && page.last_id !== null && !options.enough?.(batches);
     if (batches.length >= wanted || !more) {
-      return { batches, hasMore: more || page.data.length > taken.length };
+      return { batches, hasMore: more || data.length > taken.length };
     }
     afterId = page.last_id ?? undefined;
   }

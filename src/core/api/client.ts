@@ -40,6 +40,8 @@ export interface ClientOptions {
 export interface BatchClient {
   sdk: Anthropic;
   baseUrl: string;
+  /** The workspace sent as `anthropic-workspace-id`, if any. */
+  workspace?: string | undefined;
   /** The credential in use, kept so that output can be scrubbed of it. Never print it. */
   secret: string;
 }
@@ -149,7 +151,12 @@ export async function createClient(options: ClientOptions = {}): Promise<BatchCl
       debug: (...args: unknown[]) => log?.('debug', args.map(stringifyLogArg).join(' ')),
     },
   });
-  return { sdk, baseUrl, secret: credential.value };
+  return {
+    sdk,
+    baseUrl,
+    secret: credential.value,
+    ...(options.workspace ? { workspace: options.workspace } : {}),
+  };
 }
 
 /** A proxy setting that cannot be used is a usage error before anything is sent (not a retried failure). */

@@ -10,6 +10,8 @@ import { formatDuration } from '../duration.js';
 import { TimeoutError } from '../errors.js';
 import { bufferedSink, openAtomicFile, type Sink } from '../fs/atomic-file.js';
 import { monitorBatches, type PollSnapshot } from '../monitor/monitor.js';
+import { type BatchOrigin, mapBeside, recordBatch, recordDownload, recordEnded } from '../registry/record.js';
+import type { Registry } from '../registry/registry.js';
 import { openSource, validateRequests } from '../requests/file.js';
 import { requestFileWarnings } from '../requests/warnings.js';
 import type { ResultsFormat } from '../results/download.js';
@@ -17,7 +19,7 @@ import { downloadResults } from '../results/download.js';
 import { compactLine, flatCsvHeader, flatCsvLine, flatOutputs } from '../results/line.js';
 import { OutputSpecs } from '../results/output.js';
 import { type ResultsSummary, SummaryBuilder } from '../results/summary.js';
-import { type RateLimited, submitRequests } from '../submit/submit.js';
+import { type RateLimited, type SentFile, submitRequests } from '../submit/submit.js';
 import { DEFAULT_MAX_QUEUED } from './defaults.js';
 import { assertSameInput, assertSameOptions, jobIdentity } from './identity.js';
 import { visitLatestResults } from './latest.js';
@@ -80,6 +82,10 @@ export interface JobOptions {
   maxQueued?: number | undefined;
   /** The wait after a 429 on create without a retry-after: 2 s doubling up to this (default 60 s). */
   maxRefusedWaitMs?: number | undefined;
+  /** Where the job and each batch it creates are recorded (none: not recorded). */
+  registry?: Registry | undefined;
+  /** What the registry records of each batch beside the job: the command, a label, the input and its map. */
+  origin?: Pick<BatchOrigin, 'command' | 'label' | 'source' | 'map'> | undefined;
 }
 
 /**
@@ -125,6 +131,13 @@ export async function prepareJob(
     shards,
   };
   writeManifest(dir, manifest);
+  opts.registry?.append({
+    event: 'job',
+    id: manifest.job_id,
+    dir,
+    input: resolve(opts.origin?.source ?? opts.input),
+    created_at: manifest.created_at,
+  });
   opts.onEvent?.({ kind: 'created', dir, manifest });
   return { dir, manifest, resumed: false };
 }
@@ -217,6 +230,7 @@ export async function submitPending(
       if (found) {
         record(attempt, found);
         writeManifest(dir, manifest);
+        register(client, dir, manifest, attempt, found, opts);
       }
       opts.onEvent?.({ kind: 'reconciled', shard, attempt, found: !!found });
       if (found) continue;
@@ -233,9 +247,10 @@ export async function submitPending(
           attempt.intent_at = new Date().toISOString();
           writeManifest(dir, manifest);
         },
-        onCreated: (batch) => {
+        onCreated: (batch, sent) => {
           record(attempt, batch);
           writeManifest(dir, manifest);
+          register(client, dir, manifest, attempt, batch, opts, sent);
         },
         onNotice: (message) => opts.onEvent?.({ kind: 'warning', message }),
         // A 429 created nothing: never a failure of the job; wait as asked, or back off, and send again.
@@ -323,6 +338,41 @@ async function waitForRoom(
   );
 }
 
+/** Records a batch the job created in the registry (a retry's as `retry`). */
+function register(
+  client: BatchClient,
+  dir: string,
+  manifest: Manifest,
+  attempt: Attempt,
+  batch: MessageBatch,
+  opts: JobOptions,
+  sent?: SentFile,
+): void {
+  if (!opts.registry) return;
+  const origin = opts.origin ?? { command: 'run' };
+  const built = manifest.options.input;
+  // A retry keeps the label the job's first batches were given.
+  const label =
+    origin.label ??
+    [...opts.registry.read().batches.values()].find((b) => b.job?.dir === dir && b.label)?.label ??
+    undefined;
+  recordBatch(
+    opts.registry,
+    client,
+    batch,
+    {
+      command: attempt.number > 1 ? 'retry' : origin.command,
+      label,
+      requestsFile: join(dir, attempt.file),
+      // The input the user named: the build source's file for `run <source>`, else the request file.
+      source: origin.source ?? (typeof built === 'string' ? built : manifest.input.path),
+      map: origin.map ?? mapBeside(manifest.input.path),
+      job: { id: manifest.job_id, dir },
+    },
+    sent,
+  );
+}
+
 function record(attempt: Attempt, batch: MessageBatch): void {
   attempt.batch_id = batch.id;
   attempt.status = batch.processing_status;
@@ -365,6 +415,7 @@ export async function finishAttempts(
             if (attempt && batch) record(attempt, batch);
           }
           writeManifest(dir, manifest);
+          recordEnded(opts.registry, poll.batches);
           opts.onEvent?.({ kind: 'poll', poll });
         },
         onWarning: (message) => opts.onEvent?.({ kind: 'warning', message }),
@@ -379,6 +430,7 @@ export async function finishAttempts(
     record(attempt, batch);
     attempt.results_file = file;
     writeManifest(dir, manifest);
+    recordDownload(opts.registry, attempt.batch_id, join(dir, file));
     opts.onEvent?.({ kind: 'downloaded', shard, attempt, summary });
   }
 }

@@ -1,3 +1,4 @@
+import { createHash, type Hash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { unknownBetaWarnings } from '../api/betas.js';
 import type { BatchClient } from '../api/client.js';
@@ -41,7 +42,7 @@ export interface SubmitOptions {
    * Called as soon as the batch is known to exist (from the create's answer, or found after a
    * lost answer), before anything else can fail or be interrupted: the place to print its id.
    */
-  onCreated?: (batch: MessageBatch) => void;
+  onCreated?: (batch: MessageBatch, file: SentFile) => void;
   /** Called with a line saying what happened when a create is retried or its batch is looked for. */
   onNotice?: (message: string) => void;
   /** Most creates sent when their answers are lost and no batch turns up (default 3). */
@@ -100,6 +101,13 @@ export interface RateLimited {
   nothingSent: boolean;
 }
 
+/** The request file a batch was made from, as it was sent. */
+export interface SentFile {
+  /** The file's sha256 (of the bytes validated and sent). */
+  sha256: string;
+  requests: number;
+}
+
 /** The longest wait a 429's retry-after may impose on a create. */
 export const MAX_CREATE_RETRY_AFTER_MS = 60_000;
 
@@ -142,6 +150,14 @@ export async function* requestBody(path: string): AsyncGenerator<Uint8Array> {
   }
   chunker.add(CLOSE);
   yield* chunker.take();
+}
+
+/** Passes a source's chunks through, adding each to `hash`. */
+async function* hashing(source: AsyncIterable<Uint8Array>, hash: Hash): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    hash.update(chunk);
+    yield chunk;
+  }
 }
 
 /**
@@ -217,7 +233,11 @@ export async function submitRequests(
   try {
     await assertReadableFile(path, name, 'check the path (use - to read stdin)');
     const before = await stat(path);
-    const stats = await validateRequests(abortable(openSource(path), options.signal), { file: name });
+    const hash = createHash('sha256');
+    const stats = await validateRequests(abortable(hashing(openSource(path), hash), options.signal), {
+      file: name,
+    });
+    const sent: SentFile = { sha256: hash.digest('hex'), requests: stats.requests };
     const warnings = [
       ...unknownBetaWarnings(options.betas),
       ...requestFileWarnings(stats, options.prices ?? BUILT_IN_PRICES),
@@ -240,7 +260,7 @@ export async function submitRequests(
         hint: 'run the command again once the file is complete',
       });
     }
-    const batch = await createOnce(client, path, stats, options);
+    const batch = await createOnce(client, path, stats, options, sent);
     return {
       stats,
       fileBytes: before.size,
@@ -259,12 +279,13 @@ async function createOnce(
   path: string,
   stats: RequestFileStats,
   options: SubmitOptions,
+  sent: SentFile,
 ): Promise<{ batch: MessageBatch; recovered: boolean }> {
   const { signal } = options;
   if (signal?.aborted) throw new InterruptedError('Interrupted before anything was sent');
   const firstSentAt = Date.now();
   try {
-    return await createLoop(client, path, stats, options, firstSentAt);
+    return await createLoop(client, path, stats, options, firstSentAt, sent);
   } catch (error) {
     if (!signal?.aborted) throw error;
     // Interrupted once something was sent: the create may have gone through. Look briefly
@@ -275,7 +296,7 @@ async function createOnce(
     }).catch(() => undefined);
     const only = found?.candidates.length === 1 ? found.candidates[0] : undefined;
     if (only) {
-      options.onCreated?.(only);
+      options.onCreated?.(only, sent);
       throw new InterruptedError(
         `Interrupted; batch ${only.id} had been created (its id is on stdout)`,
         `follow it with: claude-batch status ${only.id}`,
@@ -363,12 +384,13 @@ async function createLoop(
   stats: RequestFileStats,
   options: SubmitOptions,
   firstSentAt: number,
+  sent: SentFile,
 ): Promise<{ batch: MessageBatch; recovered: boolean }> {
   const { signal } = options;
   const maxAttempts = Math.max(1, options.maxCreateAttempts ?? MAX_CREATE_ATTEMPTS);
   const notice = (message: string) => options.onNotice?.(message);
   const created = (batch: MessageBatch, recovered: boolean) => {
-    options.onCreated?.(batch);
+    options.onCreated?.(batch, sent);
     return { batch, recovered };
   };
   const policy: RetryPolicy = {
