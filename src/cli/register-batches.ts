@@ -296,7 +296,7 @@ export function registerBatchCommands(program: Command, invoke: Invoke): void {
       program
         .command('forget')
         .description(
-          'mark batches as forgotten in the local registry (kept, no longer listed by label or watched)',
+          'mark batches as forgotten in the local registry (kept, not erased)',
         )
         .argument('<id...>', 'one or more batch ids'),
       FORGET_OPTIONS,

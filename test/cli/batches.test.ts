@@ -176,7 +176,7 @@ describe('list', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(
-      /^ID\s+STATUS\s+TOTAL\s+PROCESSING\s+SUCCEEDED\s+ERRORED\s+CANCELED\s+EXPIRED\s+CREATED\s+ENDED$/,
+      /^ID\s+STATUS\s+TOTAL\s+PROCESSING\s+SUCCEEDED\s+ERRORED\s+CANCELED\s+EXPIRED\s+CREATED\s+ENDED\s+LABEL\s+SOURCE$/,
     );
     expect(lines).toHaveLength(4);
     expect(r.stderr).toContain('Showing the 3 newest');

@@ -161,7 +161,7 @@ describe('messages that tell the truth', () => {
     expect(run.code).toBe(0);
     const deep = join(dir, 'a', 'b');
     mkdirSync(deep, { recursive: true });
-    const list = await runCli(['job', 'list', '--json'], { env: emu.env, cwd: deep });
+    const list = await runCli(['job', 'list', '--here', '--json'], { env: emu.env, cwd: deep });
     const jobs = JSON.parse(list.stdout);
     expect(jobs).toHaveLength(1);
     const status = await runCli(['job', 'status', jobs[0].job_id], { env: emu.env, cwd: deep });
@@ -263,10 +263,12 @@ describe('messages that tell the truth', () => {
       cwd: dir,
     });
     expect(r.code, r.stderr).toBe(0);
-    const list = await runCli(['job', 'list'], { env: emu.env, cwd: dir });
+    const list = await runCli(['job', 'list', '--here'], { env: emu.env, cwd: dir });
     expect(list.stdout).toMatch(/ reviews\.csv\n$/);
     expect(list.stdout).not.toContain('input.jsonl');
-    const json = JSON.parse((await runCli(['job', 'list', '--json'], { env: emu.env, cwd: dir })).stdout);
+    const json = JSON.parse(
+      (await runCli(['job', 'list', '--here', '--json'], { env: emu.env, cwd: dir })).stdout,
+    );
     expect(json[0].input).toBe(join(dir, 'reviews.csv'));
   });
 
@@ -311,7 +313,7 @@ describe('messages that tell the truth', () => {
     expect(list.code).toBe(0);
     for (const line of list.stdout.trimEnd().split('\n')) expect(line.length).toBeLessThanOrEqual(100);
     const wide = await runCli(['list', '--limit', '5', '--wide'], { env: emu.env });
-    expect(wide.stdout.split('\n')[0]).toMatch(/PROCESSING.*ENDED$/);
+    expect(wide.stdout.split('\n')[0]).toMatch(/PROCESSING.*ENDED\s+LABEL\s+SOURCE$/);
     const zero = await runCli(['list', '--limit', '0'], { env: emu.env });
     expect(zero.code).toBe(2);
     expect(zero.stderr).toContain('--limit must be a whole number from 1 to 100,000');
@@ -326,10 +328,10 @@ describe('messages that tell the truth', () => {
     expect((await runCli(['run', input, '--interval', '50ms'], { env: emu.env, cwd: dir })).code).toBe(0);
     const jobs = await runCli(['job', 'list'], { env: emu.env, cwd: '/' });
     expect(jobs.code).toBe(0);
-    const inDir = await runCli(['job', 'list'], { env: emu.env, cwd: dir });
+    const inDir = await runCli(['job', 'list', '--here'], { env: emu.env, cwd: dir });
     for (const line of inDir.stdout.trimEnd().split('\n')) expect(line.length).toBeLessThanOrEqual(100);
     expect(inDir.stdout).toContain('…');
-    const jobsWide = await runCli(['job', 'list', '--wide'], { env: emu.env, cwd: dir });
+    const jobsWide = await runCli(['job', 'list', '--here', '--wide'], { env: emu.env, cwd: dir });
     expect(jobsWide.stdout).toContain('input-with-a-long-name.jsonl');
     expect(jobsWide.stdout).toContain('a-long-folder-name-to-make-the-input-path-long');
   });
