@@ -295,9 +295,7 @@ export function registerBatchCommands(program: Command, invoke: Invoke): void {
     withOptions(
       program
         .command('forget')
-        .description(
-          'mark batches as forgotten in the local registry (kept, not erased)',
-        )
+        .description('mark batches as forgotten in the local registry (kept, not erased)')
         .argument('<id...>', 'one or more batch ids'),
       FORGET_OPTIONS,
     ).addHelpText(

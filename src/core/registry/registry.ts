@@ -88,9 +88,20 @@ const empty = (): RegistryView => ({ batches: new Map(), jobs: new Map(), skippe
 function fold(view: RegistryView, e: RegistryEvent): void {
   if (e.event === 'batch') {
     if (view.batches.has(e.id)) return; // The first record of a batch stands (a crash may repeat one).
-    const { event: _, ...record } = e;
+    // Field by field (not a spread): one object shape for every entry, read fast.
     view.batches.set(e.id, {
-      ...record,
+      id: e.id,
+      base_url: e.base_url,
+      workspace: e.workspace ?? null,
+      label: e.label ?? null,
+      requests_file: e.requests_file ?? null,
+      requests_sha256: e.requests_sha256 ?? null,
+      requests: e.requests ?? 0,
+      source: e.source ?? null,
+      map: e.map ?? null,
+      job: e.job ?? null,
+      command: e.command,
+      created_at: e.created_at,
       ended_at: null,
       downloaded_at: null,
       results_files: [],
@@ -102,8 +113,7 @@ function fold(view: RegistryView, e: RegistryEvent): void {
     return;
   }
   if (e.event === 'job') {
-    const { event: _, ...job } = e;
-    view.jobs.set(e.dir, job);
+    view.jobs.set(e.dir, { id: e.id, dir: e.dir, input: e.input ?? null, created_at: e.created_at });
     return;
   }
   const entry = view.batches.get(e.id);
