@@ -101,6 +101,12 @@ export const RUN_OPTIONS = defineJobOptions({
     shapes: false,
   },
   label: { ...LABEL_OPTION.label, shapes: false },
+  reuse: {
+    flags: '--reuse [source]',
+    help: 'a new job does not send requests whose params already succeeded (same base URL): their results are copied; SOURCE: a job id or folder, or a results file',
+    defaultText: 'every job and results file the registry knows',
+    shapes: false,
+  },
   json: { flags: '--json', help: 'JSON lines on stdout: polls, then the summary', shapes: false },
   // Not the requests' shape, but part of the job all the same (runRequestFile adds it): every
   // batch of the job, resumed or retried, is sent with the same header.

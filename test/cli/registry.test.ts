@@ -150,7 +150,7 @@ describe('the registry', () => {
   });
 
   it('the registry never holds the key', async () => {
-    const env = { ...home(), ANTHROPIC_API_KEY: 'sk-ant-canary-0123456789abcdef' };
+    const env: Record<string, string> = { ...home(), ANTHROPIC_API_KEY: 'sk-ant-canary-0123456789abcdef' };
     const dir = tempDir();
     await runCli(['submit', writeRequests(dir, 'k.jsonl', 1)], { env });
     const text = readFileSync(join(env.CLAUDE_BATCH_HOME as string, 'batches.jsonl'), 'utf8');

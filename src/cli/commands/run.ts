@@ -1,7 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import type { BatchClient } from '../../core/api/client.js';
 import type { BuildOptions, BuildSource } from '../../core/builder/build.js';
 import { schemaIdentity } from '../../core/builder/output-format.js';
+import { actualCost, usd } from '../../core/cost/cost.js';
 import { loadPrices, type PriceTable } from '../../core/cost/prices.js';
 import { CliError, UsageError } from '../../core/errors.js';
 import { assertWritable } from '../../core/fs/atomic-file.js';
@@ -13,6 +15,9 @@ import { buildJobInput } from '../../core/job/source.js';
 import { jobJoin, jobSource } from '../../core/report/sources.js';
 import { assertReadableFile, formatBytes } from '../../core/requests/file.js';
 import type { ResultsSummary } from '../../core/results/summary.js';
+import type { ReuseOutcome } from '../../core/reuse/apply.js';
+import { ReuseIndex } from '../../core/reuse/index.js';
+import { reuseSources } from '../../core/reuse/sources.js';
 import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { count } from '../format.js';
@@ -68,7 +73,14 @@ async function printPreview(
 /** The end of a run: the merged results' summary and cost, and how to retry what failed. */
 function printJobSummary(
   ctx: Context,
-  done: { state: string; manifest: Manifest; summary: ResultsSummary; files: string[] },
+  done: {
+    state: string;
+    manifest: Manifest;
+    summary: ResultsSummary;
+    files: string[];
+    /** What `--reuse` did for this new job. */
+    reused?: ReuseOutcome | undefined;
+  },
   options: RunOptions,
   prices: PriceTable,
   reference: string | undefined,
@@ -85,15 +97,56 @@ function printJobSummary(
       results: output,
       results_files: files,
       ...summary,
+      ...(done.reused
+        ? {
+            reused: done.reused.reused,
+            reused_cost_usd: actualCost(done.reused.summary.byModel, prices).batch,
+          }
+        : {}),
     };
     println(io.stdout, JSON.stringify(record));
     return;
   }
   println(io.stderr, summaryText(summary));
   println(io.stderr, costText(summary, prices));
+  if (done.reused) {
+    const notSpent = actualCost(done.reused.summary.byModel, prices).batch;
+    println(
+      io.stderr,
+      `Reused ${count(done.reused.reused, 'answer')} already paid for: ${usd(notSpent)} not spent again (batch prices; counted in the cost above)`,
+    );
+  }
   println(io.stderr, `Wrote ${files.join(', ')} (one line per custom_id, each from its latest attempt)`);
   const hint = retryHint(summary, reference ?? options.state ?? manifest.job_id);
   if (hint) println(io.stderr, hint);
+}
+
+/**
+ * `--reuse [SOURCE]`, for a new job: the index of the answers already paid for (none when the job
+ * exists already: it was split when it started, and resumes as it was).
+ */
+async function reuseIndex(ctx: Context, client: BatchClient, dir: string, options: RunOptions) {
+  if (options.reuse === undefined) return undefined;
+  if (readManifest(dir)) {
+    println(
+      ctx.io.stderr,
+      'note: --reuse applies to a new job; this one exists already and resumes as it was',
+    );
+    return undefined;
+  }
+  const sources = await reuseSources(ctx.registry(), {
+    baseUrl: client.baseUrl,
+    cwd: ctx.io.cwd,
+    from: options.reuse === true ? undefined : options.reuse,
+    exclude: dir,
+  });
+  const index = new ReuseIndex();
+  for (const source of sources) await index.addSource(source);
+  println(
+    ctx.io.stderr,
+    `Reuse: ${count(index.size, 'answer')} already paid for, from ${count(sources.length, 'results file')}`,
+  );
+  return index;
 }
 
 /** Waiting stopped (Ctrl-C, --timeout): the job goes on, and the same command picks it up. */
@@ -146,6 +199,8 @@ export async function runRequestFile(
     if (options.report !== undefined)
       await assertWritable(resolve(io.cwd, options.report), options.force === true, '--report');
     const warned = new Set<string>();
+    const reuse = await reuseIndex(ctx, client, dir, options);
+    let reused: ReuseOutcome | undefined;
     try {
       const { dir: state, manifest } = await runJob(client, {
         cwd: io.cwd,
@@ -159,6 +214,13 @@ export async function runRequestFile(
         timeoutMs: options.timeout,
         signal: io.signal,
         onEvent: (event) => {
+          if (event.kind === 'reused') {
+            reused = event.outcome;
+            if (!options.json)
+              reporter.say(
+                `Reused ${count(reused.reused, 'answer')} already paid for (not sent again); ${count(reused.toSend, 'request')} to send`,
+              );
+          }
           if (event.kind === 'poll')
             for (const message of lossWarnings(ctx, event.poll.batches, warned, () => false))
               reporter.onEvent({ kind: 'warning', message });
@@ -169,13 +231,14 @@ export async function runRequestFile(
         maxQueued: options.maxQueued,
         registry: ctx.registry(),
         origin: { command: 'run', label: options.label },
+        reuse,
       });
       const { summary, files } = await writeJobResults(state, manifest, {
         add: results,
         force: options.force,
       });
       reporter.stop();
-      printJobSummary(ctx, { state, manifest, summary, files }, options, prices, reference);
+      printJobSummary(ctx, { state, manifest, summary, files, reused }, options, prices, reference);
       if (options.report !== undefined) {
         const input = {
           results: [files[0] as string],

@@ -51,6 +51,11 @@ export interface Manifest {
   shards: Shard[];
   /** The `--results` files the user named (absolute): every later merge rewrites them too. */
   results_files?: string[];
+  /**
+   * Requests not sent because an earlier succeeded result answered the same params (`--reuse`):
+   * their results (with this job's custom_ids) and their requests, relative to the job folder.
+   */
+  reused?: { requests: number; results_file: string; requests_file: string };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { BatchClient } from '../api/client.js';
 import { findCreatedBatches } from '../api/reconcile.js';
@@ -9,6 +10,7 @@ import { BUILT_IN_PRICES, type PriceTable } from '../cost/prices.js';
 import { formatDuration } from '../duration.js';
 import { TimeoutError } from '../errors.js';
 import { bufferedSink, openAtomicFile, type Sink } from '../fs/atomic-file.js';
+import { decodeUtf8, readLines } from '../fs/lines.js';
 import { monitorBatches, type PollSnapshot } from '../monitor/monitor.js';
 import { type BatchOrigin, mapBeside, recordBatch, recordDownload, recordEnded } from '../registry/record.js';
 import type { Registry } from '../registry/registry.js';
@@ -16,9 +18,18 @@ import { openSource, validateRequests } from '../requests/file.js';
 import { requestFileWarnings } from '../requests/warnings.js';
 import type { ResultsFormat } from '../results/download.js';
 import { downloadResults } from '../results/download.js';
-import { compactLine, flatCsvHeader, flatCsvLine, flatOutputs } from '../results/line.js';
+import {
+  compactLine,
+  flatCsvHeader,
+  flatCsvLine,
+  flatOutputs,
+  type ResultFacts,
+  resultFacts,
+} from '../results/line.js';
 import { OutputSpecs } from '../results/output.js';
 import { type ResultsSummary, SummaryBuilder } from '../results/summary.js';
+import { applyReuse, REUSED_REQUESTS, REUSED_RESULTS, type ReuseOutcome, TO_SEND } from '../reuse/apply.js';
+import type { ReuseIndex } from '../reuse/index.js';
 import { type RateLimited, type SentFile, submitRequests } from '../submit/submit.js';
 import { DEFAULT_MAX_QUEUED } from './defaults.js';
 import { assertSameInput, assertSameOptions, jobIdentity } from './identity.js';
@@ -48,6 +59,7 @@ export type JobEvent =
   | { kind: 'reconciled'; shard: Shard; attempt: Attempt; found: boolean }
   | { kind: 'poll'; poll: PollSnapshot }
   | { kind: 'downloaded'; shard: Shard; attempt: Attempt; summary: ResultsSummary }
+  | { kind: 'reused'; outcome: ReuseOutcome }
   | { kind: 'warning'; message: string }
   /** A shard waits for room in the processing queue (`--max-queued`) before its batch is created. */
   | { kind: 'paced'; shard: Shard; queued: number; maxQueued: number }
@@ -84,6 +96,8 @@ export interface JobOptions {
   maxRefusedWaitMs?: number | undefined;
   /** Where the job and each batch it creates are recorded (none: not recorded). */
   registry?: Registry | undefined;
+  /** For a new job: answers already paid for; requests whose params have one are not sent. */
+  reuse?: ReuseIndex | undefined;
   /** What the registry records of each batch beside the job: the command, a label, the input and its map. */
   origin?: Pick<BatchOrigin, 'command' | 'label' | 'source' | 'map'> | undefined;
 }
@@ -118,10 +132,19 @@ export async function prepareJob(
     checkBudget(await estimateCost(stats, opts.prices ?? BUILT_IN_PRICES), opts.maxCost);
   }
   await makeJobDir(dir);
-  const shards = await splitRequests(opts.input, dir, {
+  let reused: Manifest['reused'];
+  let toSplit = opts.input;
+  if (opts.reuse) {
+    const outcome = await applyReuse(opts.input, dir, opts.reuse);
+    reused = { requests: outcome.reused, results_file: REUSED_RESULTS, requests_file: REUSED_REQUESTS };
+    toSplit = join(dir, TO_SEND);
+    opts.onEvent?.({ kind: 'reused', outcome });
+  }
+  const shards = await splitRequests(toSplit, dir, {
     maxRequests: options.max_requests,
     maxBytes: options.max_bytes,
   });
+  if (toSplit !== opts.input) await rm(toSplit, { force: true });
   const manifest: Manifest = {
     version: 1,
     job_id: dir.split(/[\\/]/).at(-1) ?? jobIdFor(opts.input),
@@ -129,6 +152,7 @@ export async function prepareJob(
     input: { path: resolve(opts.input), ...print },
     options,
     shards,
+    ...(reused ? { reused } : {}),
   };
   writeManifest(dir, manifest);
   opts.registry?.append({
@@ -455,20 +479,26 @@ export async function mergeResults(
   const newline = Buffer.from('\n');
   try {
     if (format === 'csv') await sink.write(flatCsvHeader(outputs));
-    for (const shard of manifest.shards) {
-      await visitLatestResults(dir, shard, async (facts, line) => {
-        summary.add(facts);
-        const out = specs?.check(facts);
-        summary.addOutput(facts, out);
-        if (format === 'jsonl') {
-          await sink.write(line);
-          await sink.write(newline);
-        } else
-          await sink.write(
-            format === 'csv' ? flatCsvLine(facts, outputs, out) : `${compactLine(facts, outputs, out)}\n`,
-          );
-      });
+    const write = async (facts: ResultFacts, line: Buffer) => {
+      summary.add(facts);
+      const out = specs?.check(facts);
+      summary.addOutput(facts, out);
+      if (format === 'jsonl') {
+        await sink.write(line);
+        await sink.write(newline);
+      } else
+        await sink.write(
+          format === 'csv' ? flatCsvLine(facts, outputs, out) : `${compactLine(facts, outputs, out)}\n`,
+        );
+    };
+    // Answers reused (--reuse) first: they are results of this job's requests like the others.
+    if (manifest.reused) {
+      for await (const { bytes } of readLines(openSource(join(dir, manifest.reused.results_file)))) {
+        if (bytes.length === 0) continue;
+        await write(resultFacts(JSON.parse(decodeUtf8(bytes) ?? 'null')), bytes);
+      }
     }
+    for (const shard of manifest.shards) await visitLatestResults(dir, shard, write);
     await sink.commit();
   } catch (error) {
     await sink.abort();
@@ -482,7 +512,10 @@ export async function mergeResults(
  * when no request asked for a structured answer.
  */
 export async function jobOutputSpecs(dir: string, manifest: Manifest): Promise<OutputSpecs | undefined> {
-  const specs = await OutputSpecs.fromRequests(manifest.shards.map((s) => join(dir, s.file)));
+  const specs = await OutputSpecs.fromRequests([
+    ...(manifest.reused ? [join(dir, manifest.reused.requests_file)] : []),
+    ...manifest.shards.map((s) => join(dir, s.file)),
+  ]);
   return specs.any ? specs : undefined;
 }
 

@@ -23,6 +23,9 @@ export interface JobTotals {
 /** Combined counts over every shard, each custom_id counted from its latest attempt. */
 export function jobTotals(manifest: Manifest): JobTotals {
   const totals = { requests: 0, processing: 0, succeeded: 0, errored: 0, canceled: 0, expired: 0 };
+  // Reused answers are succeeded results the job did not send again.
+  totals.requests += manifest.reused?.requests ?? 0;
+  totals.succeeded += manifest.reused?.requests ?? 0;
   for (const shard of manifest.shards) {
     totals.requests += shard.requests;
     const counts = shardCounts(shard);
