@@ -133,15 +133,28 @@ export class ReuseIndex {
 
   /** Reads one source's requests then its results, adding each succeeded result. */
   async addSource(source: ReuseSource): Promise<number> {
-    const ids = new Map<string, Buffer>();
+    // custom_id → its params' hash, for this source only (one batch's ids), as two 64-bit halves.
+    const ids = new Map<string, number>();
+    let halves = new BigUint64Array(2048);
     for await (const { bytes } of readLines(createReadStream(source.requests, { highWaterMark: 1 << 20 }))) {
       if (isBlank(bytes)) continue;
       const line = JSON.parse(decodeUtf8(bytes) ?? 'null') as {
         custom_id?: unknown;
         params?: unknown;
       } | null;
-      if (typeof line?.custom_id === 'string') ids.set(line.custom_id, paramsHash(line.params));
+      if (typeof line?.custom_id !== 'string') continue;
+      const at = ids.size;
+      if (2 * at + 2 > halves.length) {
+        const bigger = new BigUint64Array(halves.length * 2);
+        bigger.set(halves);
+        halves = bigger;
+      }
+      const digest = paramsHash(line.params);
+      halves[2 * at] = digest.readBigUInt64LE(0);
+      halves[2 * at + 1] = digest.readBigUInt64LE(8);
+      ids.set(line.custom_id, at);
     }
+    const hash = Buffer.alloc(16);
     const index = this.sources.length;
     this.sources.push(source);
     let added = 0;
@@ -154,8 +167,10 @@ export class ReuseIndex {
         continue;
       }
       if (result?.result?.type !== 'succeeded' || typeof result.custom_id !== 'string') continue;
-      const hash = ids.get(result.custom_id);
-      if (!hash) continue;
+      const at = ids.get(result.custom_id);
+      if (at === undefined) continue;
+      hash.writeBigUInt64LE(halves[2 * at] as bigint, 0);
+      hash.writeBigUInt64LE(halves[2 * at + 1] as bigint, 8);
       const before = this.size;
       this.add(hash, index, offset, bytes.length, result.custom_id);
       added += this.size - before;
