@@ -202,6 +202,8 @@ export async function joinToOutput(ctx: Context, from: JoinFrom, options: JoinCl
       typeof from === 'string'
         ? await joinBatchResults(await ctx.client(), batchId, {
             ...joinOptions,
+            // Answers `submit --reuse` reused for this batch's file complete its results.
+            extra: ctx.registry().batch(batchId)?.reused_results ?? undefined,
             onDownloadProgress: (count) => progress.update(`Downloading results of ${batchId}… ${n(count)}`),
             onNotice: (message) => {
               progress.stop();

@@ -126,7 +126,10 @@ async function downloadEach(
     const path = paths.get(batch.id);
     if (!path) continue;
     const sink = await openAtomicFile(path, { force: options.force === true });
-    const { summary } = await downloadResults(client, batch.id, sink, { signal: ctx.io.signal });
+    const { summary } = await downloadResults(client, batch.id, sink, {
+      signal: ctx.io.signal,
+      extra: ctx.registry().batch(batch.id)?.reused_results ?? undefined,
+    });
     recordDownload(ctx.registry(), batch.id, path);
     files[batch.id] = path;
     usage = addTokenUse(usage ?? {}, summary.byModel);

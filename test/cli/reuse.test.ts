@@ -135,3 +135,52 @@ describe('run --reuse: answers already paid for are not sent again', () => {
     expect(refused.stderr).toMatch(/made against http:\/\/127\.0\.0\.1:\d+, not http/);
   }, 60_000);
 });
+
+describe('submit --reuse', () => {
+  it('sends only what was not answered; results ID and monitor --results add the reused answers', async () => {
+    const dir = tempDir();
+    const env = { ...emu.env, CLAUDE_BATCH_HOME: join(dir, 'registry') };
+    const lines = (ids: string[], edited = new Set<string>()) =>
+      `${ids.map((id) => JSON.stringify(request(id, `Prompt of ${id}${edited.has(id) ? ' (edited)' : ''}`))).join('\n')}\n`;
+    const ids = Array.from({ length: 20 }, (_, i) => `s${i}`);
+    const first = join(dir, 'first.jsonl');
+    writeFileSync(first, lines(ids));
+    const id1 = (await runCli(['submit', first], { env })).stdout.trim();
+    expect((await runCli(['results', id1, '-o', join(dir, 'first-results.jsonl')], { env })).code).toBe(0);
+    const second = join(dir, 'second.jsonl');
+    writeFileSync(second, lines(ids, new Set(['s3', 's7'])));
+    const before = creates();
+    const dry = await runCli(['submit', second, '--reuse', '--dry-run'], { env });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toContain('Reuse: 18 of 20 requests answered before');
+    expect(creates()).toBe(before);
+    const r = await runCli(['submit', second, '--reuse', '--label', 'again'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(creates() - before).toBe(1);
+    const id2 = r.stdout.trim();
+    const status = await runCli(['status', id2, '--json'], { env });
+    expect(
+      JSON.parse(status.stdout).request_counts.processing +
+        JSON.parse(status.stdout).request_counts.succeeded,
+    ).toBe(2);
+    expect(r.stderr).toMatch(
+      /Reused\s+18 answers already paid for \(\$[\d.]+ not spent again\): .*second\.jsonl\.reused-msgbatch_/,
+    );
+    const out = join(dir, 'second-results.jsonl');
+    const got = await runCli(['monitor', id2, '--results', out, '--interval', '50ms'], { env });
+    expect(got.code, got.stderr).toBe(0);
+    const results = readFileSync(out, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(results.map((x) => x.custom_id).sort()).toEqual([...ids].sort());
+    const viaResults = await runCli(['results', id2, '--format', 'compact'], { env });
+    expect(viaResults.stdout.trimEnd().split('\n')).toHaveLength(20);
+    // Nothing left to send: no batch, the answers in FILE.reused.jsonl.
+    const again = await runCli(['submit', second, '--reuse'], { env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toContain('no batch was created');
+    expect(readFileSync(`${second}.reused.jsonl`, 'utf8').trimEnd().split('\n')).toHaveLength(20);
+  }, 60_000);
+});

@@ -58,7 +58,8 @@ function testIo(): { io: Io; out: () => string; err: () => string } {
       stdout,
       stderr,
       stdin: Readable.from([]),
-      env: emu.env,
+      // The tests' own registry (test/setup/registry-home.ts), never the user's.
+      env: { ...emu.env, CLAUDE_BATCH_HOME: process.env.CLAUDE_BATCH_HOME },
       cwd: dir,
       stderrIsTTY: false,
       signal: new AbortController().signal,

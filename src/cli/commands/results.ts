@@ -100,6 +100,7 @@ export async function run(ctx: Context, [id]: string[], options: Options) {
     const { summary } = await downloadResults(client, id as string, sink, {
       format,
       outputs,
+      extra: ctx.registry().batch(id as string)?.reused_results ?? undefined,
       signal: io.signal,
       onProgress: (count) => progress.update(`Downloading results of ${id}… ${n(count)}`),
       onNotice: (message) => {

@@ -16,8 +16,7 @@ import { jobJoin, jobSource } from '../../core/report/sources.js';
 import { assertReadableFile, formatBytes } from '../../core/requests/file.js';
 import type { ResultsSummary } from '../../core/results/summary.js';
 import type { ReuseOutcome } from '../../core/reuse/apply.js';
-import { ReuseIndex } from '../../core/reuse/index.js';
-import { reuseSources } from '../../core/reuse/sources.js';
+import { buildReuseIndex } from '../../core/reuse/sources.js';
 import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { count } from '../format.js';
@@ -134,17 +133,15 @@ async function reuseIndex(ctx: Context, client: BatchClient, dir: string, option
     );
     return undefined;
   }
-  const sources = await reuseSources(ctx.registry(), {
+  const { index, sources } = await buildReuseIndex(ctx.registry(), {
     baseUrl: client.baseUrl,
     cwd: ctx.io.cwd,
     from: options.reuse === true ? undefined : options.reuse,
     exclude: dir,
   });
-  const index = new ReuseIndex();
-  for (const source of sources) await index.addSource(source);
   println(
     ctx.io.stderr,
-    `Reuse: ${count(index.size, 'answer')} already paid for, from ${count(sources.length, 'results file')}`,
+    `Reuse: ${count(index.size, 'answer')} already paid for, from ${count(sources, 'results file')}`,
   );
   return index;
 }

@@ -98,7 +98,7 @@ export async function joinBatchResults(
   client: BatchClient,
   batchId: string,
   options: Omit<JoinOptions, 'results'> &
-    Pick<DownloadOptions, 'onNotice'> & {
+    Pick<DownloadOptions, 'onNotice' | 'extra'> & {
       onDownloadProgress?: (results: number) => void;
     },
 ): Promise<BatchJoinResult> {
@@ -109,6 +109,7 @@ export async function joinBatchResults(
         signal: options.signal,
         onNotice: options.onNotice,
         onProgress: options.onDownloadProgress,
+        extra: options.extra,
       }),
     options,
   );

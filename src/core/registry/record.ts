@@ -19,6 +19,8 @@ export interface BatchOrigin {
   /** The sidecar map; default: the request file's own, when it exists. */
   map?: string | undefined;
   job?: { id: string; dir: string } | undefined;
+  /** `submit --reuse`: the file of reused results that completes the batch's. */
+  reusedResults?: string | undefined;
 }
 
 /** The sidecar of a request file, when one exists beside it. */
@@ -49,6 +51,7 @@ export function batchRecord(
     job: origin.job ? { id: origin.job.id, dir: resolve(origin.job.dir) } : null,
     command: origin.command,
     created_at: batch.created_at,
+    ...(origin.reusedResults === undefined ? {} : { reused_results: resolve(origin.reusedResults) }),
   };
 }
 

@@ -43,6 +43,8 @@ export interface BatchRecord {
   /** `submit`, `run` or `retry`. */
   command: string;
   created_at: string;
+  /** `submit --reuse`: the results of the requests not sent (answers reused), to add to the batch's own. */
+  reused_results?: string | null;
 }
 
 /** A batch as the registry knows it now: its record and what happened since. */
@@ -102,6 +104,7 @@ function fold(view: RegistryView, e: RegistryEvent): void {
       job: e.job ?? null,
       command: e.command,
       created_at: e.created_at,
+      reused_results: e.reused_results ?? null,
       ended_at: null,
       downloaded_at: null,
       results_files: [],

@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { getBatch, totalRequests } from '../api/batches.js';
 import type { BatchClient } from '../api/client.js';
 import { callApi, toCliError } from '../api/errors.js';
@@ -49,6 +50,11 @@ export interface DownloadOptions {
   retryDelayMs?: number;
   /** The jitter's source, uniform in [0, 1) (default Math.random). */
   random?: () => number;
+  /**
+   * A file of results to add after the batch's own (the answers `submit --reuse` reused for
+   * requests it did not send), in the same format and summary; ids the batch has are skipped.
+   */
+  extra?: string | undefined;
 }
 
 /** Default bound on download attempts in a row that make no progress. */
@@ -248,6 +254,22 @@ export async function downloadResults(
         `The results download broke (${why}); restarting (attempt ${attempt + 1}), skipping the ${seen.size.toLocaleString('en-US')} results already written.`,
       );
       await sleep(wait, options.signal);
+    }
+    if (options.extra !== undefined) {
+      for await (const { bytes } of readLines(createReadStream(options.extra, { highWaterMark: 1 << 20 }))) {
+        if (bytes.length === 0) continue;
+        const facts = resultFacts(JSON.parse(decodeUtf8(bytes) ?? 'null'));
+        if (seen.has(facts.custom_id)) continue;
+        seen.add(facts.custom_id);
+        summary.add(facts);
+        const out = specs?.check(facts);
+        summary.addOutput(facts, out);
+        if (format === 'jsonl') {
+          await sink.write(bytes);
+          await sink.write(newline);
+        } else if (format === 'csv') await sink.write(flatCsvLine(facts, outputs, out));
+        else await sink.write(`${compactLine(facts, outputs, out)}\n`);
+      }
     }
     await sink.commit();
     if (jsonLooking > 0) {

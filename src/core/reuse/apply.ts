@@ -1,5 +1,7 @@
 /** Splitting a request file into what must be sent and what was already answered. */
-import { join } from 'node:path';
+import { renameSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
 import { lineFile } from '../job/split.js';
 import { openSource } from '../requests/file.js';
@@ -26,13 +28,23 @@ export interface ReuseOutcome {
 /**
  * Streams a (validated) request file: each request whose params already have a succeeded result
  * in `index` gets that result, with this request's custom_id, in `dir/reused.jsonl` (and the
- * request in `dir/reused-requests.jsonl`); every other line goes to `dir/to-send.jsonl`.
+ * request in `dir/reused-requests.jsonl`); every other line goes to `dir/to-send.jsonl` (or the
+ * `paths` given).
  * Memory: one line at a time, beside the index.
  */
-export async function applyReuse(input: string, dir: string, index: ReuseIndex): Promise<ReuseOutcome> {
-  const send = lineFile(join(dir, TO_SEND));
-  const reusedRequests = lineFile(join(dir, REUSED_REQUESTS));
-  const reusedResults = lineFile(join(dir, REUSED_RESULTS));
+export async function applyReuse(
+  input: string,
+  dir: string,
+  index: ReuseIndex,
+  paths: { toSend: string; reusedRequests: string; reusedResults: string } = {
+    toSend: join(dir, TO_SEND),
+    reusedRequests: join(dir, REUSED_REQUESTS),
+    reusedResults: join(dir, REUSED_RESULTS),
+  },
+): Promise<ReuseOutcome> {
+  const send = lineFile(paths.toSend);
+  const reusedRequests = lineFile(paths.reusedRequests);
+  const reusedResults = lineFile(paths.reusedResults);
   const summary = new SummaryBuilder();
   let reused = 0;
   let toSend = 0;
@@ -64,4 +76,42 @@ export async function applyReuse(input: string, dir: string, index: ReuseIndex):
     index.close();
   }
   return { reused, toSend, summary: summary.build() };
+}
+
+/** What {@link prepareReusedSubmit} made: the requests to send, and the reused answers. */
+export interface ReusedSubmit extends ReuseOutcome {
+  /** The request file to submit (the requests not answered yet). */
+  toSendFile: string;
+  /**
+   * Moves the reused results to their lasting place beside the input: `INPUT.reused-<batch id>.jsonl`
+   * (`INPUT.reused.jsonl` when no batch was made); returns that path.
+   */
+  keep(batchId?: string): string;
+  /** Removes the working files (what `keep` moved stays). */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * `submit --reuse`: splits a (validated) request file, in a working folder beside it, into the
+ * requests to send and the answers reused for the others (see {@link applyReuse}).
+ */
+export async function prepareReusedSubmit(input: string, index: ReuseIndex): Promise<ReusedSubmit> {
+  const work = await mkdtemp(join(dirname(input), `.${basename(input)}.reuse-`));
+  const cleanup = () => rm(work, { recursive: true, force: true });
+  try {
+    const outcome = await applyReuse(input, work, index);
+    return {
+      ...outcome,
+      toSendFile: join(work, TO_SEND),
+      keep(batchId?: string) {
+        const target = `${input}.reused${batchId ? `-${batchId}` : ''}.jsonl`;
+        renameSync(join(work, REUSED_RESULTS), target);
+        return target;
+      },
+      cleanup,
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
 }

@@ -6,7 +6,7 @@ import { fingerprint, type Manifest, readManifest } from '../job/manifest.js';
 import { findJob } from '../registry/jobs.js';
 import type { Registry } from '../registry/registry.js';
 import { REUSED_REQUESTS, REUSED_RESULTS } from './apply.js';
-import type { ReuseSource } from './index.js';
+import { ReuseIndex, type ReuseSource } from './index.js';
 
 /** The (requests, results) pairs of a job: every attempt with its results, and what it reused itself. */
 export function jobSources(dir: string, manifest: Manifest): ReuseSource[] {
@@ -117,4 +117,15 @@ export async function reuseSources(
   const { dir, manifest } = await findJob(cwd, options.from, registry);
   fromJob(dir, manifest);
   return sources;
+}
+
+/** The index of every answer the chosen sources hold (see {@link reuseSources}). */
+export async function buildReuseIndex(
+  registry: Registry,
+  options: Parameters<typeof reuseSources>[1],
+): Promise<{ index: ReuseIndex; sources: number }> {
+  const sources = await reuseSources(registry, options);
+  const index = new ReuseIndex();
+  for (const source of sources) await index.addSource(source);
+  return { index, sources: sources.length };
 }
