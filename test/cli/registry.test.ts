@@ -116,6 +116,21 @@ describe('the registry', () => {
     expect(missing.code).toBe(3);
   });
 
+  it('report JOB finds the job through the registry from another folder', async () => {
+    const env = home();
+    const dir = tempDir();
+    const file = writeRequests(dir, 'rep.jsonl', 3);
+    const run = await runCli(['run', file, '--interval', '50ms', '--json'], { env, cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    const jobId = JSON.parse(run.stdout.trim().split('\n').at(-1) as string).job_id as string;
+    const elsewhere = tempDir();
+    const report = await runCli(['report', jobId, '-o', 'r.html'], { env, cwd: elsewhere });
+    expect(report.code, report.stderr).toBe(0);
+    expect(readFileSync(join(elsewhere, 'r.html'), 'utf8')).toMatch(/<html/i);
+    const missing = await runCli(['report', 'job-000000000000', '-o', 'm.html'], { env, cwd: elsewhere });
+    expect(missing.code).not.toBe(0);
+  });
+
   it('forget marks entries (kept); delete marks them deleted', async () => {
     const env = home();
     const dir = tempDir();

@@ -3,10 +3,11 @@ import { resolve } from 'node:path';
 import type { SplitBy } from '../../core/builder/text.js';
 import { CliError, UsageError } from '../../core/errors.js';
 import { assertWritable } from '../../core/fs/atomic-file.js';
-import { locateJob, type Manifest } from '../../core/job/manifest.js';
+import type { Manifest } from '../../core/job/manifest.js';
 import { jobOutputSpecs } from '../../core/job/run.js';
 import { assertJobComplete, inputReadingOf } from '../../core/job/state.js';
 import { checkJoinOptions, type JoinSource } from '../../core/join/join.js';
+import { findJob } from '../../core/registry/jobs.js';
 import type { ReportJoin } from '../../core/report/report.js';
 import { batchesInput, fileInput, jobInput, jobJoin, type ReportInput } from '../../core/report/sources.js';
 import { loadOutputSpecs, type OutputSpecs } from '../../core/results/output.js';
@@ -47,10 +48,10 @@ function askedJoin(
   };
 }
 
-/** A job by id or folder, or undefined when there is none by that name. */
-async function findJob(ctx: Context, ref: string) {
+/** A job by id or folder, here or in the registry (as `job status`), or undefined when there is none by that name. */
+async function jobNamed(ctx: Context, ref: string) {
   try {
-    return await locateJob(ctx.io.cwd, ref);
+    return await findJob(ctx.io.cwd, ref, ctx.registry());
   } catch (error) {
     if (error instanceof CliError && error.kind === 'not-found') return undefined;
     throw error;
@@ -81,7 +82,7 @@ export async function run(ctx: Context, [ref]: string[], options: Options) {
     outputs = await asked();
     input = fileInput(target);
   } else {
-    const job = await findJob(ctx, target);
+    const job = await jobNamed(ctx, target);
     if (job) {
       assertJobComplete(job.manifest, job.dir);
       const own = jobJoin(job.dir, job.manifest);
