@@ -84,7 +84,7 @@ export const SUBMIT_OPTIONS = defineOptions({
   ...LABEL_OPTION,
   reuse: {
     flags: '--reuse [source]',
-    help: 'do not send requests whose params already succeeded (same base URL); their results go to FILE.reused-<id>.jsonl, which results and monitor --results add; SOURCE: a job id or folder, or a results file',
+    help: 'do not send requests whose params already succeeded (same base URL, workspace and betas); their results go to FILE.reused-<id>.jsonl, which results and monitor --results add; SOURCE: a job id or folder, or a results file',
     defaultText: 'every job and results file the registry knows',
   },
   json: { flags: '--json', help: 'print the created MessageBatch as JSON on stdout' },

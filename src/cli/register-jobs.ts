@@ -103,7 +103,7 @@ export const RUN_OPTIONS = defineJobOptions({
   label: { ...LABEL_OPTION.label, shapes: false },
   reuse: {
     flags: '--reuse [source]',
-    help: 'a new job does not send requests whose params already succeeded (same base URL): their results are copied; SOURCE: a job id or folder, or a results file',
+    help: 'a new job does not send requests whose params already succeeded (same base URL, workspace and betas): their results are copied; SOURCE: a job id or folder, or a results file',
     defaultText: 'every job and results file the registry knows',
     shapes: false,
   },

@@ -136,6 +136,67 @@ describe('run --reuse: answers already paid for are not sent again', () => {
   }, 60_000);
 });
 
+describe('reuse only from batches sent the same way (betas, workspace)', () => {
+  it('other betas or another workspace: refused, the requests sent; the same betas in another order: reused', async () => {
+    const dir = tempDir();
+    const env = { ...emu.env, CLAUDE_BATCH_HOME: join(dir, 'registry') };
+    const lines = [0, 1, 2].map((i) => JSON.stringify(request(`b${i}`, `Beta question ${i}`)));
+    writeFileSync(join(dir, 'a.jsonl'), `${lines.join('\n')}\n`);
+    const betas = ['--beta', 'context-1m-2025-08-07', '--beta', 'output-128k-2025-02-19'];
+    const first = await runCli(['run', 'a.jsonl', '--state', 'first', '--interval', '50ms', ...betas], {
+      env,
+      cwd: dir,
+    });
+    expect(first.code, first.stderr).toBe(0);
+    const summaryOf = (r: { stdout: string }) => JSON.parse(r.stdout.trim().split('\n').at(-1) as string);
+    const json = ['--interval', '50ms', '--json'];
+    // No betas: the job sent with betas is skipped, said in one line, and every request is sent.
+    let before = creates();
+    const plain = await runCli(['run', 'a.jsonl', '--state', 'plain', '--reuse', ...json], { env, cwd: dir });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(creates() - before).toBe(1);
+    expect(summaryOf(plain)).toMatchObject({ total: 3, reused: 0 });
+    expect(plain.stderr).toContain('Reuse: skipped 1 batch sent with other betas or another workspace');
+    // One of the two betas: skipped too (the plain job now answers nothing either: it had none).
+    before = creates();
+    const one = await runCli(
+      ['run', 'a.jsonl', '--state', 'one', '--reuse', '--beta', 'context-1m-2025-08-07', ...json],
+      { env, cwd: dir },
+    );
+    expect(one.code, one.stderr).toBe(0);
+    expect(creates() - before).toBe(1);
+    expect(summaryOf(one)).toMatchObject({ total: 3, reused: 0 });
+    expect(one.stderr).toContain('Reuse: skipped 2 batches');
+    // Named, a job sent with other betas is refused (exit 2, nothing sent).
+    before = creates();
+    const named = await runCli(['run', 'a.jsonl', '--state', 'named', '--reuse', 'first'], { env, cwd: dir });
+    expect(named.code).toBe(2);
+    expect(named.stderr).toMatch(
+      /was sent with no workspace, betas context-1m-2025-08-07,output-128k-2025-02-19/,
+    );
+    expect(creates()).toBe(before);
+    // The same betas, in another order: reused, nothing sent.
+    before = creates();
+    const same = await runCli(
+      ['submit', 'a.jsonl', '--reuse', '--beta', 'output-128k-2025-02-19', '--beta', 'context-1m-2025-08-07'],
+      { env, cwd: dir },
+    );
+    expect(same.code, same.stderr).toBe(0);
+    expect(creates()).toBe(before);
+    expect(same.stderr).toContain('Reuse: 3 of 3 requests answered before');
+    // Another workspace, same betas: skipped, sent.
+    before = creates();
+    const ws = await runCli(['--workspace', 'wrkspc_other', 'submit', 'a.jsonl', '--reuse', ...betas], {
+      env,
+      cwd: dir,
+    });
+    expect(ws.code, ws.stderr).toBe(0);
+    expect(creates() - before).toBe(1);
+    expect(ws.stderr).toContain('Reuse: 0 of 3 requests answered before');
+    expect(ws.stderr).toMatch(/Reuse: skipped \d+ batches sent with other betas or another workspace/);
+  }, 60_000);
+});
+
 describe('submit --reuse', () => {
   it('sends only what was not answered; results ID and monitor --results add the reused answers', async () => {
     const dir = tempDir();

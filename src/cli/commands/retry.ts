@@ -80,6 +80,7 @@ async function retryOneBatch(ctx: Context, id: string, options: Options) {
         command: 'retry',
         label: original?.label ?? undefined,
         requestsFile,
+        betas: options.beta,
         ...(original?.source ? { source: original.source } : {}),
         ...(original?.map ? { map: original.map } : {}),
       }),

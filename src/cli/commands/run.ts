@@ -16,7 +16,7 @@ import { jobJoin, jobSource } from '../../core/report/sources.js';
 import { assertReadableFile, formatBytes } from '../../core/requests/file.js';
 import type { ResultsSummary } from '../../core/results/summary.js';
 import type { ReuseOutcome } from '../../core/reuse/apply.js';
-import { buildReuseIndex } from '../../core/reuse/sources.js';
+import { buildReuseIndex, skippedNotice } from '../../core/reuse/sources.js';
 import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { count } from '../format.js';
@@ -133,8 +133,10 @@ async function reuseIndex(ctx: Context, client: BatchClient, dir: string, option
     );
     return undefined;
   }
-  const { index, sources } = await buildReuseIndex(ctx.registry(), {
+  const { index, sources, skipped } = await buildReuseIndex(ctx.registry(), {
     baseUrl: client.baseUrl,
+    workspace: client.workspace,
+    betas: options.beta,
     cwd: ctx.io.cwd,
     from: options.reuse === true ? undefined : options.reuse,
     exclude: dir,
@@ -143,6 +145,8 @@ async function reuseIndex(ctx: Context, client: BatchClient, dir: string, option
     ctx.io.stderr,
     `Reuse: ${count(index.size, 'answer')} already paid for, from ${count(sources, 'results file')}`,
   );
+  const notice = skippedNotice(skipped);
+  if (notice) println(ctx.io.stderr, notice);
   return index;
 }
 

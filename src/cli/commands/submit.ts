@@ -7,7 +7,7 @@ import { fingerprint } from '../../core/job/manifest.js';
 import { recordBatch } from '../../core/registry/record.js';
 import { assertReadableFile, formatBytes, openSource, validateRequests } from '../../core/requests/file.js';
 import { prepareReusedSubmit, type ReusedSubmit } from '../../core/reuse/apply.js';
-import { buildReuseIndex } from '../../core/reuse/sources.js';
+import { buildReuseIndex, skippedNotice } from '../../core/reuse/sources.js';
 import { submitRequests } from '../../core/submit/submit.js';
 import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
@@ -47,8 +47,10 @@ async function submitReusing(ctx: Context, file: string, options: Options) {
   // The whole file is checked first (FILE:LINE messages name its own lines).
   const stats = await validateRequests(openSource(path), { file });
   const baseUrl = resolveBaseUrl({ env: io.env, baseUrl: ctx.globals.baseUrl });
-  const { index, sources } = await buildReuseIndex(ctx.registry(), {
+  const { index, sources, skipped } = await buildReuseIndex(ctx.registry(), {
     baseUrl,
+    workspace: ctx.globals.workspace,
+    betas: options.beta,
     cwd: io.cwd,
     from: options.reuse === true ? undefined : options.reuse,
   });
@@ -58,6 +60,8 @@ async function submitReusing(ctx: Context, file: string, options: Options) {
       io.stderr,
       `Reuse: ${n(prepared.reused)} of ${count(stats.requests, 'request')} answered before (${count(index.size, 'answer')} in ${count(sources, 'results file')}); ${n(prepared.toSend)} to send`,
     );
+    const notice = skippedNotice(skipped);
+    if (notice) println(io.stderr, notice);
     if (prepared.toSend === 0) {
       if (options.dryRun) {
         println(io.stderr, 'Dry run: nothing was sent.');
@@ -119,6 +123,7 @@ async function send(ctx: Context, file: string, options: Options, reuse?: Reuse)
             label: options.label,
             ...(file === '-' ? {} : { requestsFile: resolve(io.cwd, file) }),
             reusedResults: reusedFile,
+            betas: options.beta,
           },
           reuse ? { sha256: reuse.sha256, requests: sent.requests } : sent,
         );

@@ -392,6 +392,7 @@ function register(
       source: origin.source ?? (typeof built === 'string' ? built : manifest.input.path),
       map: origin.map ?? mapBeside(manifest.input.path),
       job: { id: manifest.job_id, dir },
+      betas: jobBetas(manifest),
     },
     sent,
   );

@@ -21,6 +21,8 @@ export interface BatchOrigin {
   job?: { id: string; dir: string } | undefined;
   /** `submit --reuse`: the file of reused results that completes the batch's. */
   reusedResults?: string | undefined;
+  /** The betas the batch was sent with (`anthropic-beta`). */
+  betas?: readonly string[] | undefined;
 }
 
 /** The sidecar of a request file, when one exists beside it. */
@@ -42,6 +44,7 @@ export function batchRecord(
     id: batch.id,
     base_url: client.baseUrl,
     workspace: client.workspace ?? null,
+    betas: [...(origin.betas ?? [])].sort(),
     label: origin.label ?? null,
     requests_file: requestsFile,
     requests_sha256: file?.sha256 ?? null,

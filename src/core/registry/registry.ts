@@ -30,6 +30,8 @@ export interface BatchRecord {
   base_url: string;
   /** The `anthropic-workspace-id` it was created with, if any. */
   workspace: string | null;
+  /** The betas (`anthropic-beta`) it was sent with, sorted; null: not recorded (an older entry). */
+  betas?: string[] | null;
   label: string | null;
   /** The request file sent (absolute), and its sha256. */
   requests_file: string | null;
@@ -95,6 +97,7 @@ function fold(view: RegistryView, e: RegistryEvent): void {
       id: e.id,
       base_url: e.base_url,
       workspace: e.workspace ?? null,
+      betas: Array.isArray(e.betas) ? e.betas : null,
       label: e.label ?? null,
       requests_file: e.requests_file ?? null,
       requests_sha256: e.requests_sha256 ?? null,

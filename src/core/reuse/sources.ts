@@ -1,10 +1,11 @@
-/** Where answers already paid for can come from: registered jobs and results files, for one base URL. */
+/** Where answers already paid for can come from: registered jobs and results files, sent as this batch will be. */
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { fingerprint, type Manifest, readManifest } from '../job/manifest.js';
+import { jobBetas } from '../job/run.js';
 import { findJob } from '../registry/jobs.js';
-import type { Registry } from '../registry/registry.js';
+import type { BatchEntry, Registry } from '../registry/registry.js';
 import { REUSED_REQUESTS, REUSED_RESULTS } from './apply.js';
 import { ReuseIndex, type ReuseSource } from './index.js';
 
@@ -30,34 +31,78 @@ function manifestOf(dir: string): Manifest | undefined {
   }
 }
 
-/** Base URLs the registry saw a job's batches made against. */
-function jobBaseUrls(registry: Registry, dir: string): Set<string> {
-  const urls = new Set<string>();
-  for (const b of registry.read().batches.values()) if (b.job?.dir === dir) urls.add(b.base_url);
-  return urls;
+/**
+ * Where and how a batch is sent: an answer is reused only from a batch sent to the same base URL
+ * and workspace with the same betas (a beta such as a longer context or output can change it).
+ */
+export interface ReuseScope {
+  baseUrl: string;
+  workspace?: string | null | undefined;
+  betas?: readonly string[] | undefined;
+}
+
+/** A scope's workspace and betas as one comparable text (betas sorted). */
+function sendKey(workspace: string | null | undefined, betas: readonly string[]): string {
+  return JSON.stringify([workspace ?? null, [...betas].sort()]);
+}
+
+/** How a registered batch was sent (its job's betas when the entry predates recording them); undefined: not known. */
+function batchKey(b: BatchEntry, manifest?: Manifest): string | undefined {
+  const betas = b.betas ?? (manifest ? (jobBetas(manifest) ?? []) : undefined);
+  return betas === undefined ? undefined : sendKey(b.workspace, betas);
+}
+
+/** The sending of a batch, in words, for a refusal. */
+function describeSend(b: BatchEntry): string {
+  const betas =
+    b.betas === null || b.betas === undefined
+      ? 'unrecorded betas'
+      : b.betas.length
+        ? `betas ${b.betas.join(',')}`
+        : 'no betas';
+  return `${b.workspace ? `workspace ${b.workspace}` : 'no workspace'}, ${betas}`;
+}
+
+/** What {@link reuseSources} found. */
+export interface FoundSources {
+  sources: ReuseSource[];
+  /** Batches of this base URL left out: sent with other betas or another workspace (or betas not recorded). */
+  skipped: number;
 }
 
 /**
- * The sources for `--reuse` (no value: everything the registry knows for `baseUrl`; a job id or
- * folder: that job; a results file: the batch the registry knows it holds). A batch's request file
- * is used only if it still has the sha256 recorded when it was sent (else its custom_ids may name
- * other params now). Nothing from another base URL. `exclude`: the job being made.
+ * The sources for `--reuse` (no value: everything the registry knows sent as `scope` says; a job
+ * id or folder: that job; a results file: the batch the registry knows it holds). A batch's request
+ * file is used only if it still has the sha256 recorded when it was sent (else its custom_ids may
+ * name other params now). Nothing sent elsewhere (base URL, workspace) or with other betas: left
+ * out and counted when found by looking, refused when named. `exclude`: the job being made.
  */
 export async function reuseSources(
   registry: Registry,
-  options: { baseUrl: string; cwd: string; from?: string | undefined; exclude?: string | undefined },
-): Promise<ReuseSource[]> {
+  options: ReuseScope & { cwd: string; from?: string | undefined; exclude?: string | undefined },
+): Promise<FoundSources> {
   const { baseUrl, cwd } = options;
+  const want = sendKey(options.workspace, options.betas ?? []);
   const view = registry.read();
   const exclude = options.exclude === undefined ? undefined : resolve(options.exclude);
   const sources: ReuseSource[] = [];
+  let skipped = 0;
+  const jobBatches = (dir: string) => [...view.batches.values()].filter((b) => b.job?.dir === dir);
   const fromJob = (dir: string, manifest: Manifest) => {
     if (resolve(dir) === exclude) return;
-    const urls = jobBaseUrls(registry, resolve(dir));
-    if ([...urls].some((u) => u !== baseUrl)) {
+    const batches = jobBatches(resolve(dir));
+    const elsewhere = batches.find((b) => b.base_url !== baseUrl);
+    if (elsewhere) {
       throw new UsageError(
-        `Job ${manifest.job_id} was run against ${[...urls].join(', ')}, not ${baseUrl}: its answers are not reused`,
+        `Job ${manifest.job_id} was run against ${elsewhere.base_url}, not ${baseUrl}: its answers are not reused`,
         'reuse answers from the same API (base URL) only',
+      );
+    }
+    const other = batches.find((b) => batchKey(b, manifest) !== want);
+    if (other) {
+      throw new UsageError(
+        `Job ${manifest.job_id} was sent with ${describeSend(other)}, not as this batch is: its answers are not reused`,
+        'reuse answers sent with the same --beta flags and --workspace only',
       );
     }
     sources.push(...jobSources(dir, manifest));
@@ -70,20 +115,31 @@ export async function reuseSources(
   };
 
   if (options.from === undefined) {
-    const jobs = new Set<string>();
+    // A job counts when every batch of it was sent as this one will be.
+    const jobs = new Map<string, BatchEntry[]>();
     for (const b of view.batches.values()) {
       if (b.base_url !== baseUrl || b.forgotten_at) continue;
       if (b.job) {
-        jobs.add(b.job.dir);
+        const batches = jobs.get(b.job.dir);
+        if (batches) batches.push(b);
+        else jobs.set(b.job.dir, [b]);
+        continue;
+      }
+      if (b.results_files.length === 0) continue;
+      if (batchKey(b) !== want) {
+        skipped += 1;
         continue;
       }
       for (const results of b.results_files) await fromBatchFile(b.requests_file, b.requests_sha256, results);
     }
-    for (const dir of jobs) {
-      const manifest = manifestOf(dir);
-      if (manifest && resolve(dir) !== exclude) sources.push(...jobSources(dir, manifest));
+    for (const [dir, batches] of jobs) {
+      const manifest = resolve(dir) === exclude ? undefined : manifestOf(dir);
+      if (!manifest) continue;
+      const others = batches.filter((b) => batchKey(b, manifest) !== want).length;
+      if (others > 0) skipped += others;
+      else sources.push(...jobSources(dir, manifest));
     }
-    return sources;
+    return { sources, skipped };
   }
 
   const given = resolve(cwd, options.from);
@@ -94,7 +150,7 @@ export async function reuseSources(
     const jobManifest = basename(given) === 'results.jsonl' ? manifestOf(jobDir) : undefined;
     if (jobManifest) {
       fromJob(jobDir, jobManifest);
-      return sources;
+      return { sources, skipped };
     }
     const holders = [...view.batches.values()].filter((b) => b.results_files.includes(given));
     const other = holders.find((b) => b.base_url !== baseUrl);
@@ -104,8 +160,15 @@ export async function reuseSources(
         'reuse answers from the same API (base URL) only',
       );
     }
+    const differently = holders.find((b) => batchKey(b) !== want);
+    if (differently) {
+      throw new UsageError(
+        `${options.from} holds the results of ${differently.id}, sent with ${describeSend(differently)}, not as this batch is`,
+        'reuse answers sent with the same --beta flags and --workspace only',
+      );
+    }
     for (const b of holders) {
-      if (await fromBatchFile(b.requests_file, b.requests_sha256, given)) return sources;
+      if (await fromBatchFile(b.requests_file, b.requests_sha256, given)) return { sources, skipped };
     }
     throw new UsageError(
       holders.length
@@ -116,16 +179,22 @@ export async function reuseSources(
   }
   const { dir, manifest } = await findJob(cwd, options.from, registry);
   fromJob(dir, manifest);
-  return sources;
+  return { sources, skipped };
+}
+
+/** The one line saying how many batches were left out for how they were sent (none when none were). */
+export function skippedNotice(skipped: number): string | undefined {
+  if (skipped === 0) return undefined;
+  return `Reuse: skipped ${skipped} batch${skipped === 1 ? '' : 'es'} sent with other betas or another workspace (their answers may differ)`;
 }
 
 /** The index of every answer the chosen sources hold (see {@link reuseSources}). */
 export async function buildReuseIndex(
   registry: Registry,
   options: Parameters<typeof reuseSources>[1],
-): Promise<{ index: ReuseIndex; sources: number }> {
-  const sources = await reuseSources(registry, options);
+): Promise<{ index: ReuseIndex; sources: number; skipped: number }> {
+  const { sources, skipped } = await reuseSources(registry, options);
   const index = new ReuseIndex();
   for (const source of sources) await index.addSource(source);
-  return { index, sources: sources.length };
+  return { index, sources: sources.length, skipped };
 }
