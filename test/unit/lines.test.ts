@@ -45,6 +45,17 @@ describe('readLines', () => {
     expect(await lines(bytes)).toEqual(whole);
   });
 
+  it("gives each line's byte offset: reading its length there gives its bytes back, whatever the chunking", async () => {
+    const text = Buffer.from('\uFEFFhéllo\r\n\nzwei 🙂\ndrei');
+    for (let cut = 1; cut < text.length; cut += 1) {
+      for await (const { offset, bytes } of readLines([text.subarray(0, cut), text.subarray(cut)]))
+        expect(text.subarray(offset, offset + bytes.length).equals(bytes)).toBe(true);
+    }
+    const offsets: number[] = [];
+    for await (const { offset } of readLines([text])) offsets.push(offset);
+    expect(offsets).toEqual([3, 11, 12, 22]);
+  });
+
   it('reads nothing from an empty stream', async () => {
     expect(await lines([])).toEqual([]);
     expect(await lines([''])).toEqual([]);

@@ -7,6 +7,8 @@ export interface RawLine {
   bytes: Buffer;
   /** False only for a last line that no `\n` ended (it may have been cut short). */
   terminated: boolean;
+  /** The byte offset in the stream where `bytes` begins (reading `bytes.length` bytes there gives them back). */
+  offset: number;
 }
 
 const NL = 0x0a;
@@ -26,17 +28,24 @@ export async function* readLines(
   let pendingLength = 0;
   let number = 0;
   let first = true;
+  /** Bytes of the stream before the current chunk, and before the current line. */
+  let read = 0;
+  let lineStart = 0;
   const pace = garbagePacer();
 
   const finish = (bytes: Buffer, terminated = true): RawLine => {
     number += 1;
     let b = bytes;
+    let offset = lineStart;
     if (first) {
       first = false;
-      if (b.length >= 3 && b[0] === BOM[0] && b[1] === BOM[1] && b[2] === BOM[2]) b = b.subarray(3);
+      if (b.length >= 3 && b[0] === BOM[0] && b[1] === BOM[1] && b[2] === BOM[2]) {
+        b = b.subarray(3);
+        offset += 3;
+      }
     }
     if (b.length > 0 && b[b.length - 1] === CR) b = b.subarray(0, b.length - 1);
-    return { number, bytes: b, terminated };
+    return { number, bytes: b, terminated, offset };
   };
 
   for await (const input of source) {
@@ -57,7 +66,9 @@ export async function* readLines(
       } else {
         line = chunk.subarray(start, nl);
       }
-      yield finish(line);
+      const done = finish(line);
+      lineStart = read + nl + 1;
+      yield done;
       start = nl + 1;
       nl = chunk.indexOf(NL, start);
     }
@@ -67,6 +78,7 @@ export async function* readLines(
       pending.push(rest);
       pendingLength += rest.length;
     }
+    read += chunk.length;
   }
   if (pendingLength > 0) yield finish(Buffer.concat(pending, pendingLength), false);
 }
