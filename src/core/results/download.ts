@@ -14,6 +14,7 @@ import type { MessageBatch } from '../api/types.js';
 import { BatchStateError, CliError, InterruptedError } from '../errors.js';
 import { bufferedSink, type Sink } from '../fs/atomic-file.js';
 import { decodeUtf8, readLines } from '../fs/lines.js';
+import { READ_CHUNK_BYTES } from '../fs/memory.js';
 import { compactLine, flatCsvHeader, flatCsvLine, flatOutputs, resultFacts } from './line.js';
 import type { OutputSpecs } from './output.js';
 import { scanSucceeded } from './scan.js';
@@ -256,7 +257,9 @@ export async function downloadResults(
       await sleep(wait, options.signal);
     }
     if (options.extra !== undefined) {
-      for await (const { bytes } of readLines(createReadStream(options.extra, { highWaterMark: 1 << 20 }))) {
+      for await (const { bytes } of readLines(
+        createReadStream(options.extra, { highWaterMark: READ_CHUNK_BYTES }),
+      )) {
         if (bytes.length === 0) continue;
         const facts = resultFacts(JSON.parse(decodeUtf8(bytes) ?? 'null'));
         if (seen.has(facts.custom_id)) continue;

@@ -3,6 +3,7 @@ import { renameSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
+import { garbagePacer } from '../fs/memory.js';
 import { lineFile } from '../job/split.js';
 import { openSource } from '../requests/file.js';
 import { resultFacts } from '../results/line.js';
@@ -48,6 +49,9 @@ export async function applyReuse(
   const summary = new SummaryBuilder();
   let reused = 0;
   let toSend = 0;
+  // Each reused answer is parsed, copied and written: more garbage than the request line read, so
+  // young garbage is also collected by the bytes of answers handled (see garbagePacer).
+  const pace = garbagePacer();
   try {
     for await (const { bytes } of readLines(openSource(input))) {
       if (isBlank(bytes)) continue;
@@ -62,7 +66,9 @@ export async function applyReuse(
       reused += 1;
       summary.add(resultFacts(result));
       await reusedRequests.line(bytes);
-      await reusedResults.line(Buffer.from(JSON.stringify(result)));
+      const line = Buffer.from(JSON.stringify(result));
+      pace(2 * line.length);
+      await reusedResults.line(line);
     }
     await send.commit();
     await reusedRequests.commit();
