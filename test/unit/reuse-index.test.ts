@@ -59,7 +59,9 @@ describe('ReuseIndex', () => {
       if (i % 3 === 2) expect(hit).toBeUndefined();
       else {
         expect(hit?.result.custom_id).toBe(`big-${i}`);
-        expect((hit?.result.result as { message: { id: string } }).message.id).toBe(`msg_${i}`);
+        expect((hit?.result.result as { message?: { id: string } } | undefined)?.message?.id).toBe(
+          `msg_${i}`,
+        );
       }
     }
     expect(index.find(params(count + 5))).toBeUndefined();
