@@ -32,27 +32,22 @@ async function freePort(): Promise<number> {
 
 /** The files a user would have beside the docs' commands. */
 function fixtures(dir: string): void {
-  copyFileSync(join(ROOT, 'examples', 'reviews.csv'), join(dir, 'reviews.csv'));
-  copyFileSync(join(ROOT, 'examples', 'builder.py'), join(dir, 'builder.py'));
-  copyFileSync(join(ROOT, 'examples', 'openai-batch.jsonl'), join(dir, 'openai-batch.jsonl'));
-  copyFileSync(join(ROOT, 'examples', 'products.csv'), join(dir, 'products.csv'));
-  copyFileSync(join(ROOT, 'examples', 'conversations.jsonl'), join(dir, 'conversations.jsonl'));
-  copyFileSync(join(ROOT, 'examples', 'tools.json'), join(dir, 'tools.json'));
-  copyFileSync(join(ROOT, 'examples', 'feedback.csv'), join(dir, 'feedback.csv'));
-  copyFileSync(join(ROOT, 'examples', 'feedback-schema.json'), join(dir, 'feedback-schema.json'));
+  // Every input the docs name by itself is in examples/, so an agent can rehearse with a copy of it.
+  for (const file of [
+    'reviews.csv',
+    'builder.py',
+    'openai-batch.jsonl',
+    'products.csv',
+    'conversations.jsonl',
+    'tools.json',
+    'feedback.csv',
+    'feedback-schema.json',
+    'items.json',
+    'events.jsonl',
+    'notes.txt',
+  ])
+    copyFileSync(join(ROOT, 'examples', file), join(dir, file));
   cpSync(join(ROOT, 'examples', 'images'), join(dir, 'images'), { recursive: true });
-  writeFileSync(
-    join(dir, 'items.json'),
-    JSON.stringify([
-      { id: 'q1', question: 'What is 2 + 2?' },
-      { id: 'q2', question: 'Name a primary colour.' },
-    ]),
-  );
-  writeFileSync(
-    join(dir, 'events.jsonl'),
-    `${JSON.stringify({ payload: { text: 'The deploy failed at 3am.' } })}\n${JSON.stringify({ payload: { text: 'Disk usage at 91%.' } })}\n`,
-  );
-  writeFileSync(join(dir, 'notes.txt'), 'First note, about the meeting.\n\nSecond note, about lunch.\n');
   for (const part of [1, 2]) {
     const lines = [0, 1].map((i) => JSON.stringify(request(`p${part}-${i}`, `Part ${part} question ${i}`)));
     writeFileSync(join(dir, `part-${part}.jsonl`), `${lines.join('\n')}\n`);
