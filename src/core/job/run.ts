@@ -338,7 +338,22 @@ async function waitForRoom(
   };
   if (fits()) return;
   opts.onEvent?.({ kind: 'paced', shard, queued: queuedRequests(manifest), maxQueued });
+  await watchUnfinished(client, dir, manifest, opts, fits);
+}
+
+/**
+ * Watches the job's batches that have not ended, recording each poll's statuses in the manifest
+ * and the registry, until they all end (or `stopWhen` says enough have).
+ */
+async function watchUnfinished(
+  client: BatchClient,
+  dir: string,
+  manifest: Manifest,
+  opts: JobOptions,
+  stopWhen?: () => boolean,
+): Promise<void> {
   const running = attemptsWithBatch(manifest).filter(({ attempt }) => attempt.status !== 'ended');
+  if (running.length === 0) return;
   const byId = new Map(running.map((r) => [r.attempt.batch_id, r.attempt]));
   await monitorBatches(
     client,
@@ -347,6 +362,7 @@ async function waitForRoom(
       intervalMs: opts.intervalMs,
       timeoutMs: opts.timeoutMs,
       signal: opts.signal,
+      // The job made these batches: one the API does not know yet is waited for a while.
       notFoundGraceMs: JOB_NOT_FOUND_GRACE_MS,
       onPoll: (poll) => {
         for (const batch of poll.batches) {
@@ -354,10 +370,11 @@ async function waitForRoom(
           if (attempt && batch) record(attempt, batch);
         }
         writeManifest(dir, manifest);
+        recordEnded(opts.registry, poll.batches);
         opts.onEvent?.({ kind: 'poll', poll });
       },
       onWarning: (message) => opts.onEvent?.({ kind: 'warning', message }),
-      stopWhen: fits,
+      ...(stopWhen ? { stopWhen } : {}),
     },
   );
 }
@@ -422,31 +439,7 @@ export async function finishAttempts(
   manifest: Manifest,
   opts: JobOptions,
 ): Promise<void> {
-  const running = attemptsWithBatch(manifest).filter(({ attempt }) => attempt.status !== 'ended');
-  if (running.length > 0) {
-    const byId = new Map(running.map((r) => [r.attempt.batch_id, r.attempt]));
-    await monitorBatches(
-      client,
-      running.map((r) => r.attempt.batch_id),
-      {
-        intervalMs: opts.intervalMs,
-        timeoutMs: opts.timeoutMs,
-        signal: opts.signal,
-        // The job made these batches: one the API does not know yet is waited for a while.
-        notFoundGraceMs: JOB_NOT_FOUND_GRACE_MS,
-        onPoll: (poll) => {
-          for (const batch of poll.batches) {
-            const attempt = batch && byId.get(batch.id);
-            if (attempt && batch) record(attempt, batch);
-          }
-          writeManifest(dir, manifest);
-          recordEnded(opts.registry, poll.batches);
-          opts.onEvent?.({ kind: 'poll', poll });
-        },
-        onWarning: (message) => opts.onEvent?.({ kind: 'warning', message }),
-      },
-    );
-  }
+  await watchUnfinished(client, dir, manifest, opts);
   for (const { shard, attempt } of attemptsWithBatch(manifest)) {
     if (attempt.results_file) continue;
     const file = join('results', `${attempt.batch_id}.jsonl`);
