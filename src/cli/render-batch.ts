@@ -5,6 +5,16 @@ import { type BatchEntry, resultsExpireAt } from '../core/registry/registry.js';
 import { fields, n, pct, relative, since, table, when } from './format.js';
 
 /** The five counts in one line: `1,000 total · 0 processing · 990 succeeded · …`. */
+/** What the registry knows of a batch, as the fields `list --json` and `status --json` add to it. */
+export function registryFields(batch: MessageBatch, entry: BatchEntry | undefined) {
+  return {
+    label: entry?.label ?? null,
+    source: entry?.source ?? entry?.requests_file ?? null,
+    job_id: entry?.job?.id ?? null,
+    results_expire_at: resultsExpireAt(batch.created_at).toISOString(),
+  };
+}
+
 export function countsLine(batch: MessageBatch): string {
   const c = batch.request_counts;
   return [

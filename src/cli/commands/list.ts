@@ -7,7 +7,7 @@ import { count, fittedTable, table, when } from '../format.js';
 import { println } from '../io.js';
 import type { OptionsOf } from '../options.js';
 import type { LIST_OPTIONS } from '../register-batches.js';
-import { type BatchColumn, batchCells, batchHeader } from '../render-batch.js';
+import { type BatchColumn, batchCells, batchHeader, registryFields } from '../render-batch.js';
 
 type Options = OptionsOf<typeof LIST_OPTIONS>;
 
@@ -54,10 +54,7 @@ export async function run(ctx: Context, _args: string[], options: Options) {
       const entry = known(b.id);
       return {
         ...b,
-        label: entry?.label ?? null,
-        source: entry?.source ?? entry?.requests_file ?? null,
-        job_id: entry?.job?.id ?? null,
-        results_expire_at: resultsExpireAt(b.created_at).toISOString(),
+        ...registryFields(b, entry),
         results_at_risk: b.processing_status === 'ended' && resultsAtRisk(b.created_at, entry, now),
       };
     });

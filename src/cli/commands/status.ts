@@ -2,13 +2,12 @@ import { getBatch } from '../../core/api/batches.js';
 import type { MessageBatch } from '../../core/api/types.js';
 import { CliError } from '../../core/errors.js';
 import { recordEnded } from '../../core/registry/record.js';
-import { resultsExpireAt } from '../../core/registry/registry.js';
 import type { Context } from '../context.js';
 import { exitCodeFor } from '../exit-codes.js';
 import { println } from '../io.js';
 import type { OptionsOf } from '../options.js';
 import type { STATUS_OPTIONS } from '../register-batches.js';
-import { describeBatch } from '../render-batch.js';
+import { describeBatch, registryFields } from '../render-batch.js';
 import { renderError } from '../render-error.js';
 
 type Options = OptionsOf<typeof STATUS_OPTIONS>;
@@ -39,10 +38,7 @@ export async function run(ctx: Context, ids: string[], options: Options) {
       const entry = registry.batch(b.id);
       return {
         ...b,
-        label: entry?.label ?? null,
-        source: entry?.source ?? entry?.requests_file ?? null,
-        job_id: entry?.job?.id ?? null,
-        results_expire_at: resultsExpireAt(b.created_at).toISOString(),
+        ...registryFields(b, entry),
         downloaded_at: entry?.downloaded_at ?? null,
       };
     });
