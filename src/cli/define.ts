@@ -2,6 +2,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { BASE_URL_EXAMPLE, checkBaseUrl } from '../core/api/client.js';
 import { durationText, parseDuration } from '../core/duration.js';
+import { UsageError } from '../core/errors.js';
 import type { Context, GlobalOptions } from './context.js';
 import type { Typed } from './options.js';
 
@@ -77,6 +78,10 @@ export function port(value: string): number {
 /** Checks `--base-url`: an http(s) URL (a trailing /v1 is dropped later, with a note). */
 export function baseUrl(value: string): string {
   const wrong = checkBaseUrl(value);
+  if (wrong?.credentials) {
+    // Not commander's message, which repeats the argument: the password would be printed.
+    throw new UsageError(`--base-url cannot be used: ${wrong.problem}`, `--base-url ${wrong.suggestion}`);
+  }
   if (wrong) {
     throw new InvalidArgumentError(
       `${wrong.problem}: give ${wrong.suggestion ?? `a URL such as ${BASE_URL_EXAMPLE}`}.`,

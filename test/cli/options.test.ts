@@ -63,6 +63,22 @@ describe('values are checked at the boundary (exit 2, a clear message)', () => {
     );
   });
 
+  it('a base URL holding a user name or password is refused without printing the password', async () => {
+    const flag = await runCli(['--base-url', 'https://bob:s3cret@api.example.com', 'list'], { env: key });
+    expect(flag.code).toBe(2);
+    expect(flag.stdout).toBe('');
+    expect(flag.stderr).toBe(
+      'error: --base-url cannot be used: it holds a user name or password (give the API key in ANTHROPIC_API_KEY instead)\n' +
+        'hint: --base-url https://api.example.com\n',
+    );
+    const env = await runCli(['list'], {
+      env: { ...key, ANTHROPIC_BASE_URL: 'https://bob:s3cret@api.example.com/v1' },
+    });
+    expect(env.code).toBe(2);
+    expect(env.stderr).not.toContain('s3cret');
+    expect(env.stderr).toContain('ANTHROPIC_BASE_URL https://***@api.example.com/v1 cannot be used');
+  });
+
   it('commands that need no API do not read ANTHROPIC_BASE_URL', async () => {
     const file = writeRequests(dir, 'offline.jsonl', 2);
     const r = await runCli(['estimate', file], { env: { ANTHROPIC_BASE_URL: 'not-a-url' } });

@@ -65,7 +65,9 @@ export const BASE_URL_EXAMPLE = `${DEFAULT_BASE_URL} (or http://127.0.0.1:8787 f
  * What is wrong with a base URL, if anything: the problem and, when it is plain what was meant,
  * the URL to write instead (`localhost:8787` → `http://localhost:8787`).
  */
-export function checkBaseUrl(text: string): { problem: string; suggestion?: string } | undefined {
+export function checkBaseUrl(
+  text: string,
+): { problem: string; suggestion?: string; credentials?: true } | undefined {
   const value = text.trim();
   let url: URL | undefined;
   try {
@@ -75,6 +77,14 @@ export function checkBaseUrl(text: string): { problem: string; suggestion?: stri
   }
   const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value);
   if (url && hasScheme && (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname) {
+    if (url.username || url.password) {
+      // Never kept: a base URL is shown in messages and written to the registry.
+      return {
+        problem: 'it holds a user name or password (give the API key in ANTHROPIC_API_KEY instead)',
+        suggestion: `${url.origin}${url.pathname === '/' ? '' : url.pathname}`,
+        credentials: true,
+      };
+    }
     if (url.search || url.hash) {
       return { problem: 'it has a query or a fragment', suggestion: `${url.origin}${url.pathname}` };
     }
@@ -92,6 +102,11 @@ export function checkBaseUrl(text: string): { problem: string; suggestion?: stri
   return { problem: 'it is not an http(s) URL' };
 }
 
+/** A URL with any user name and password replaced by `***`, for messages. */
+function withoutCredentials(text: string): string {
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1***@');
+}
+
 /**
  * The base URL the client will use: `--base-url`, else `ANTHROPIC_BASE_URL`, else the public API.
  * Refuses one that is not an http(s) URL (a UsageError naming where it came from); drops a
@@ -105,7 +120,7 @@ export function resolveBaseUrl(options: Pick<ClientOptions, 'env' | 'baseUrl' | 
   const wrong = checkBaseUrl(given);
   if (wrong) {
     throw new UsageError(
-      `${from} ${given} cannot be used: ${wrong.problem}`,
+      `${from} ${withoutCredentials(given)} cannot be used: ${wrong.problem}`,
       wrong.suggestion === undefined
         ? `give a URL such as ${BASE_URL_EXAMPLE}`
         : `${flag ? '--base-url ' : 'export ANTHROPIC_BASE_URL='}${wrong.suggestion}`,
