@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/core/errors.js';
@@ -63,6 +64,55 @@ describe('the job lock', () => {
     expect(notes).toEqual(['Taking over the job from pid 99 on h (run, since then): that process is gone.']);
     expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).pid).toBe(7);
     lock.release();
+  });
+
+  it('a lock naming this very pid on this host, not held in-process, is stale (a container restart reuses pid 1)', async () => {
+    const dir = jobDir();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, LOCK_FILE),
+      JSON.stringify({ pid: process.pid, host: hostname(), command: 'run', since: 'then', token: 'old' }),
+    );
+    const notes: string[] = [];
+    const lock = await lockJob(dir, { command: 'run', onNotice: (m) => notes.push(m) });
+    expect(notes).toEqual([
+      `Taking over the job from pid ${process.pid} on ${hostname()} (run, since then): that process is gone.`,
+    ]);
+    const owner = JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8'));
+    expect(owner).toMatchObject({ pid: process.pid, host: hostname() });
+    expect(owner.token).not.toBe('old');
+    lock.release();
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+  });
+
+  it('a lock taken by another waiting call of this process is not taken over: waited for', async () => {
+    const dir = jobDir();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, LOCK_FILE),
+      JSON.stringify({ pid: 4242, host: hostname(), command: 'run', since: 'then', token: 't' }),
+    );
+    const options = { command: 'run', wait: true, pollMs: 10, isAlive: () => true };
+    const got: string[] = [];
+    const take = async (name: string) => {
+      const lock = await lockJob(dir, options);
+      got.push(name);
+      return lock;
+    };
+    const x = take('x');
+    const y = take('y');
+    await new Promise((r) => setTimeout(r, 30));
+    unlinkSync(join(dir, LOCK_FILE));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(got).toHaveLength(1);
+    const [first, second] = got[0] === 'x' ? [x, y] : [y, x];
+    const token = (await first).owner.token;
+    expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), 'utf8')).token).toBe(token);
+    (await first).release();
+    const next = await second;
+    expect(next.owner.token).not.toBe(token);
+    next.release();
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
   });
 
   it('a holder on another host is never replaced, even with --wait it is waited for', async () => {

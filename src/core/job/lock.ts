@@ -2,8 +2,9 @@
  * One job, one runner: `run`, `retry JOB` and `job cancel` hold the job's lock (`lock.json` in
  * its folder) while they work on it. The lock is a file created atomically (`wx`), naming the
  * process that holds it (pid, host, command, since when). A second process is told who holds it,
- * or waits for it. A lock left by a process that is gone (same host, pid not alive) is taken
- * over; one from another host never is (that process cannot be checked from here).
+ * or waits for it. A lock left by a process that is gone (same host, pid not alive, or this
+ * process's own pid without this process holding it: a restart reused the pid) is taken over;
+ * one from another host never is (that process cannot be checked from here).
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -178,7 +179,7 @@ export async function lockJob(dir: string, options: LockOptions): Promise<JobLoc
         removeStale(path, undefined);
         continue;
       }
-    } else if (current.host === host && !isAlive(current.pid)) {
+    } else if (current.host === host && (isOwnLeftover(path, current, pid) || !isAlive(current.pid))) {
       options.onNotice?.(`Taking over the job from ${describeOwner(current)}: that process is gone.`);
       removeStale(path, current);
       continue;
@@ -192,6 +193,15 @@ export async function lockJob(dir: string, options: LockOptions): Promise<JobLoc
     }
     await sleep(options.pollMs ?? 1000, options.signal);
   }
+}
+
+/**
+ * A lock naming this process (pid and host) that this process does not hold: left by an earlier
+ * process given the same pid (a container restarted, node again pid 1). Checking the pid would
+ * find this process alive. A lock another call of this process holds is in `held` (waited for).
+ */
+function isOwnLeftover(path: string, current: LockOwner, pid: number): boolean {
+  return current.pid === pid && !sameOwner(current, held.get(path)?.owner);
 }
 
 function ageMs(path: string): number {
