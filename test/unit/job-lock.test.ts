@@ -174,6 +174,56 @@ describe('the job lock', () => {
     lock.release();
   });
 
+  it('two processes removing one ownerless lock: the second puts back the lock the first took', async () => {
+    const dir = jobDir();
+    const path = join(dir, LOCK_FILE);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path, '');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(path, old, old);
+    // B has judged the empty file stale; before it moves it, A removes it and takes the job.
+    const a = { pid: 4242, host: 'h', command: 'run', since: 'now', token: 'a' };
+    const b = lockJob(dir, {
+      command: 'run',
+      pid: 7,
+      host: 'h',
+      isAlive: () => true,
+      onNotice: (m) => {
+        if (!m.includes('names no holder')) return;
+        unlinkSync(path);
+        writeFileSync(path, JSON.stringify(a), { flag: 'wx' });
+      },
+    });
+    await expect(b).rejects.toMatchObject({ kind: 'usage', message: expect.stringMatching(/pid 4242 on h/) });
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(a);
+  });
+
+  it('two processes removing one ownerless lock: a new one still being written is put back', async () => {
+    const dir = jobDir();
+    const path = join(dir, LOCK_FILE);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path, '');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(path, old, old);
+    // As above, but A has created its lock file and not yet written its name in it.
+    const a = { pid: 4242, host: 'h', command: 'run', since: 'now', token: 'a' };
+    const b = lockJob(dir, {
+      command: 'run',
+      pid: 7,
+      host: 'h',
+      isAlive: () => true,
+      pollMs: 10,
+      onNotice: (m) => {
+        if (!m.includes('names no holder')) return;
+        unlinkSync(path);
+        writeFileSync(path, '', { flag: 'wx' });
+        setTimeout(() => writeFileSync(path, JSON.stringify(a)), 50);
+      },
+    });
+    await expect(b).rejects.toMatchObject({ kind: 'usage', message: expect.stringMatching(/pid 4242 on h/) });
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(a);
+  });
+
   it('is released however the work ends, and by releaseLocksSync at exit', async () => {
     const dir = jobDir();
     await expect(

@@ -108,10 +108,16 @@ function tryCreate(path: string, owner: LockOwner): boolean {
   return true;
 }
 
+/** A lock file with no readable owner is being written (or was torn by a crash): stale after this long. */
+const UNREADABLE_GRACE_MS = 5000;
+
 /**
  * Removes a stale lock, unless another process took it over meanwhile: the file is moved aside
  * (only one mover wins), then checked to be the stale one; a live lock moved by mistake is put
- * back (a hard link, which never replaces a file that appeared since).
+ * back (a hard link, which never replaces a file that appeared since). For a lock that named no
+ * holder (`stale` undefined), the stale one is a file still naming no holder and still old: one
+ * that names a holder, or is young (being written), was put there by another process that
+ * removed the stale file first.
  */
 function removeStale(path: string, stale: LockOwner | undefined): void {
   const aside = `${path}.stale-${randomBytes(4).toString('hex')}`;
@@ -121,7 +127,11 @@ function removeStale(path: string, stale: LockOwner | undefined): void {
     return; // another process moved it first
   }
   const moved = readOwner(aside);
-  if (stale !== undefined && !sameOwner(moved, stale)) {
+  const live =
+    stale === undefined
+      ? moved !== undefined || ageMs(aside) <= UNREADABLE_GRACE_MS
+      : !sameOwner(moved, stale);
+  if (live) {
     try {
       linkSync(aside, path);
     } catch {
@@ -137,9 +147,6 @@ function removeStale(path: string, stale: LockOwner | undefined): void {
 export function describeOwner(owner: LockOwner): string {
   return `pid ${owner.pid} on ${owner.host} (${owner.command}, since ${owner.since})`;
 }
-
-/** A lock file with no readable owner is being written (or was torn by a crash): stale after this long. */
-const UNREADABLE_GRACE_MS = 5000;
 
 /**
  * Takes the job's lock, or says who holds it (a `usage` error: nothing was done), or with `wait`
