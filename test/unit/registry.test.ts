@@ -65,6 +65,41 @@ describe('registry storage', () => {
     });
   });
 
+  it('a file downloaded to again belongs to the later batch only, with its size and mtime', () => {
+    const line = (e: object) => JSON.stringify({ v: 1, ...e });
+    const view = parseRegistry(
+      [
+        line({ event: 'batch', ...record('msgbatch_x') }),
+        line({ event: 'batch', ...record('msgbatch_y') }),
+        line({
+          event: 'downloaded',
+          id: 'msgbatch_x',
+          at: 't1',
+          path: '/tmp/out.jsonl',
+          size: 10,
+          mtime_ms: 1,
+        }),
+        line({ event: 'downloaded', id: 'msgbatch_x', at: 't1', path: '/tmp/keep.jsonl' }),
+        line({
+          event: 'downloaded',
+          id: 'msgbatch_y',
+          at: 't2',
+          path: '/tmp/out.jsonl',
+          size: 20,
+          mtime_ms: 2,
+        }),
+      ].join('\n'),
+    );
+    expect(view.batches.get('msgbatch_x')).toMatchObject({
+      results_files: ['/tmp/keep.jsonl'],
+      results_stats: {},
+    });
+    expect(view.batches.get('msgbatch_y')).toMatchObject({
+      results_files: ['/tmp/out.jsonl'],
+      results_stats: { '/tmp/out.jsonl': { size: 20, mtime_ms: 2 } },
+    });
+  });
+
   it('a torn last line is skipped, and the next record starts on a line of its own', () => {
     const dir = tempDir();
     const registry = new Registry(dir);

@@ -1,5 +1,5 @@
 /** Recording what this tool creates: the one place batch records are made. */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { BatchClient } from '../api/client.js';
 import type { MessageBatch } from '../api/types.js';
@@ -74,15 +74,23 @@ export function recordBatch(
   registry?.append({ event: 'batch', ...batchRecord(client, batch, origin, file) });
 }
 
-/** Records that a batch's results were downloaded (to `path` when a file). */
+/**
+ * Records that a batch's results were downloaded (to `path` when a file, with its size and mtime
+ * as written, so that reuse can tell the file was rewritten since).
+ */
 export function recordDownload(registry: Registry | undefined, id: string, path?: string): void {
   if (!registry?.batch(id)) return;
-  registry.append({
-    event: 'downloaded',
-    id,
-    at: new Date().toISOString(),
-    path: path === undefined ? null : resolve(path),
-  });
+  const file = path === undefined ? null : resolve(path);
+  let stats: { size: number; mtime_ms: number } | undefined;
+  try {
+    if (file) {
+      const s = statSync(file);
+      stats = { size: s.size, mtime_ms: s.mtimeMs };
+    }
+  } catch {
+    stats = undefined;
+  }
+  registry.append({ event: 'downloaded', id, at: new Date().toISOString(), path: file, ...stats });
 }
 
 /** Records that batches were seen ended (only those registered and not yet known ended). */

@@ -53,8 +53,13 @@ export interface BatchRecord {
 export interface BatchEntry extends BatchRecord {
   ended_at: string | null;
   downloaded_at: string | null;
-  /** Files its results were downloaded to (absolute). */
+  /** Files its results were downloaded to (absolute), the latest download to a path only. */
   results_files: string[];
+  /**
+   * Each results file's size and mtime (ms) as downloaded, by path, when recorded: a file that no
+   * longer has them was rewritten since (by another download, an edit) and is not this batch's.
+   */
+  results_stats: Record<string, { size: number; mtime_ms: number }>;
   deleted_at: string | null;
   forgotten_at: string | null;
 }
@@ -72,7 +77,15 @@ export type RegistryEvent =
   | ({ event: 'batch' } & BatchRecord)
   | ({ event: 'job' } & JobEntry)
   | { event: 'ended'; id: string; at: string }
-  | { event: 'downloaded'; id: string; at: string; path: string | null }
+  | {
+      event: 'downloaded';
+      id: string;
+      at: string;
+      path: string | null;
+      /** The file's size and mtime (ms) once written (sha256 is not computed while writing: too dear). */
+      size?: number;
+      mtime_ms?: number;
+    }
   | { event: 'deleted'; id: string; at: string }
   | { event: 'forgotten'; id: string; at: string }
   | { event: 'label'; id: string; label: string | null };
@@ -111,6 +124,7 @@ function fold(view: RegistryView, e: RegistryEvent): void {
       ended_at: null,
       downloaded_at: null,
       results_files: [],
+      results_stats: {},
       deleted_at: null,
       forgotten_at: null,
     });
@@ -127,7 +141,18 @@ function fold(view: RegistryView, e: RegistryEvent): void {
   if (e.event === 'ended') entry.ended_at ??= e.at;
   else if (e.event === 'downloaded') {
     entry.downloaded_at = e.at;
-    if (e.path && !entry.results_files.includes(e.path)) entry.results_files.push(e.path);
+    if (e.path) {
+      // The file now holds this batch's results: no earlier batch's any more.
+      for (const other of view.batches.values()) {
+        if (other === entry || !other.results_files.includes(e.path)) continue;
+        other.results_files = other.results_files.filter((f) => f !== e.path);
+        delete other.results_stats[e.path];
+      }
+      if (!entry.results_files.includes(e.path)) entry.results_files.push(e.path);
+      if (typeof e.size === 'number' && typeof e.mtime_ms === 'number')
+        entry.results_stats[e.path] = { size: e.size, mtime_ms: e.mtime_ms };
+      else delete entry.results_stats[e.path];
+    }
   } else if (e.event === 'deleted') entry.deleted_at ??= e.at;
   else if (e.event === 'forgotten') entry.forgotten_at ??= e.at;
   else if (e.event === 'label') entry.label = e.label;
