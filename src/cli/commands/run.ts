@@ -16,7 +16,7 @@ import { jobJoin, jobSource } from '../../core/report/sources.js';
 import { assertReadableFile, formatBytes } from '../../core/requests/file.js';
 import type { ResultsSummary } from '../../core/results/summary.js';
 import type { ReuseOutcome } from '../../core/reuse/apply.js';
-import { buildReuseIndex, skippedNotice } from '../../core/reuse/sources.js';
+import { buildReuseIndex, invalidNote, skippedNotice } from '../../core/reuse/sources.js';
 import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
 import { count } from '../format.js';
@@ -133,7 +133,7 @@ async function reuseIndex(ctx: Context, client: BatchClient, dir: string, option
     );
     return undefined;
   }
-  const { index, sources, skipped } = await buildReuseIndex(ctx.registry(), {
+  const { index, sources, skipped, changed } = await buildReuseIndex(ctx.registry(), {
     baseUrl: client.baseUrl,
     workspace: client.workspace,
     betas: options.beta,
@@ -145,7 +145,7 @@ async function reuseIndex(ctx: Context, client: BatchClient, dir: string, option
     ctx.io.stderr,
     `Reuse: ${count(index.size, 'answer')} already paid for, from ${count(sources, 'results file')}`,
   );
-  const notice = skippedNotice(skipped);
+  const notice = skippedNotice(skipped, changed);
   if (notice) println(ctx.io.stderr, notice);
   return index;
 }
@@ -219,7 +219,7 @@ export async function runRequestFile(
             reused = event.outcome;
             if (!options.json)
               reporter.say(
-                `Reused ${count(reused.reused, 'answer')} already paid for (not sent again); ${count(reused.toSend, 'request')} to send`,
+                `Reused ${count(reused.reused, 'answer')} already paid for (not sent again); ${count(reused.toSend, 'request')} to send${invalidNote(reused.invalid)}`,
               );
           }
           if (event.kind === 'poll')

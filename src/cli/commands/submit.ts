@@ -7,7 +7,7 @@ import { fingerprint } from '../../core/job/manifest.js';
 import { recordBatch } from '../../core/registry/record.js';
 import { assertReadableFile, formatBytes, openSource, validateRequests } from '../../core/requests/file.js';
 import { prepareReusedSubmit, type ReusedSubmit } from '../../core/reuse/apply.js';
-import { buildReuseIndex, skippedNotice } from '../../core/reuse/sources.js';
+import { buildReuseIndex, invalidNote, skippedNotice } from '../../core/reuse/sources.js';
 import { submitRequests } from '../../core/submit/submit.js';
 import type { Context } from '../context.js';
 import { ExitCode } from '../exit-codes.js';
@@ -47,7 +47,7 @@ async function submitReusing(ctx: Context, file: string, options: Options) {
   // The whole file is checked first (FILE:LINE messages name its own lines).
   const stats = await validateRequests(openSource(path), { file });
   const baseUrl = resolveBaseUrl({ env: io.env, baseUrl: ctx.globals.baseUrl });
-  const { index, sources, skipped } = await buildReuseIndex(ctx.registry(), {
+  const { index, sources, skipped, changed } = await buildReuseIndex(ctx.registry(), {
     baseUrl,
     workspace: ctx.globals.workspace,
     betas: options.beta,
@@ -58,9 +58,9 @@ async function submitReusing(ctx: Context, file: string, options: Options) {
   try {
     println(
       io.stderr,
-      `Reuse: ${n(prepared.reused)} of ${count(stats.requests, 'request')} answered before (${count(index.size, 'answer')} in ${count(sources, 'results file')}); ${n(prepared.toSend)} to send`,
+      `Reuse: ${n(prepared.reused)} of ${count(stats.requests, 'request')} answered before (${count(index.size, 'answer')} in ${count(sources, 'results file')}); ${n(prepared.toSend)} to send${invalidNote(prepared.invalid)}`,
     );
-    const notice = skippedNotice(skipped);
+    const notice = skippedNotice(skipped, changed);
     if (notice) println(io.stderr, notice);
     if (prepared.toSend === 0) {
       if (options.dryRun) {

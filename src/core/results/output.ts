@@ -182,6 +182,11 @@ export class OutputSpecs {
     return specs;
   }
 
+  /** No spec yet: for {@link checkParams}, each request's spec read from its params. */
+  static empty(): OutputSpecs {
+    return new OutputSpecs();
+  }
+
   /** The specs of every request of request files (streamed; one line in memory at a time). */
   static async fromRequests(paths: string | readonly string[]): Promise<OutputSpecs> {
     const specs = new OutputSpecs();
@@ -284,7 +289,16 @@ export class OutputSpecs {
   /** The structured part of a result: its value, and why it is not valid (null when it is). */
   check(facts: ResultFacts): StructuredOutput | undefined {
     const spec = this.forId(facts.custom_id);
-    if (!spec) return undefined;
+    return spec ? this.checkSpec(spec, facts) : undefined;
+  }
+
+  /** {@link check} against the spec of `params` (a request's), not of a custom_id's; undefined: free text. */
+  checkParams(params: unknown, facts: ResultFacts): StructuredOutput | undefined {
+    const spec = specOfParams(params);
+    return spec ? this.checkSpec(this.specs[this.intern(spec)] as OutputSpec, facts) : undefined;
+  }
+
+  private checkSpec(spec: OutputSpec, facts: ResultFacts): StructuredOutput {
     const none: StructuredOutput = { tool_name: null, value: null, output_error: null };
     if (facts.type !== 'succeeded') return none;
     const cut =

@@ -7,6 +7,7 @@ import { garbagePacer } from '../fs/memory.js';
 import { lineFile } from '../job/split.js';
 import { openSource } from '../requests/file.js';
 import { resultFacts } from '../results/line.js';
+import { OutputSpecs } from '../results/output.js';
 import { type ResultsSummary, SummaryBuilder } from '../results/summary.js';
 import type { ReuseIndex } from './index.js';
 
@@ -22,6 +23,12 @@ export interface ReuseOutcome {
   reused: number;
   /** Requests left to send. */
   toSend: number;
+  /**
+   * Of those, requests sent again although an answer was found: it is not a valid structured
+   * answer (the request asks for a schema or a forced tool). Such answers are never reused:
+   * `retry --invalid-output` resends a job's shards only, not its reused answers.
+   */
+  invalid: number;
   /** The reused results, summarised (their cost is the money not spent again). */
   summary: ResultsSummary;
 }
@@ -49,6 +56,8 @@ export async function applyReuse(
   const summary = new SummaryBuilder();
   let reused = 0;
   let toSend = 0;
+  let invalid = 0;
+  const specs = OutputSpecs.empty();
   // Each reused answer is parsed, copied and written: more garbage than the request line read, so
   // young garbage is also collected by the bytes of answers handled (see garbagePacer).
   const pace = garbagePacer();
@@ -57,14 +66,17 @@ export async function applyReuse(
       if (isBlank(bytes)) continue;
       const request = JSON.parse(decodeUtf8(bytes) ?? 'null') as { custom_id: string; params: unknown };
       const found = index.find(request.params);
-      if (!found) {
+      const result = found && { ...found.result, custom_id: request.custom_id };
+      const facts = result && resultFacts(result);
+      const bad = facts ? specs.checkParams(request.params, facts)?.output_error : undefined;
+      if (bad) invalid += 1;
+      if (!result || !facts || bad) {
         toSend += 1;
         await send.line(bytes);
         continue;
       }
-      const result = { ...found.result, custom_id: request.custom_id };
       reused += 1;
-      summary.add(resultFacts(result));
+      summary.add(facts);
       await reusedRequests.line(bytes);
       const line = Buffer.from(JSON.stringify(result));
       pace(2 * line.length);
@@ -81,7 +93,7 @@ export async function applyReuse(
   } finally {
     index.close();
   }
-  return { reused, toSend, summary: summary.build() };
+  return { reused, toSend, invalid, summary: summary.build() };
 }
 
 /** What {@link prepareReusedSubmit} made: the requests to send, and the reused answers. */

@@ -22,6 +22,21 @@ import { collectOldGarbage, READ_CHUNK_BYTES } from '../fs/memory.js';
 export interface ReuseSource {
   requests: string;
   results: string;
+  /** Request files of later attempts: the answers to their custom_ids here were replaced (not indexed). */
+  replacedBy?: readonly string[] | undefined;
+}
+
+/** The custom_ids of request files. */
+async function customIds(files: readonly string[]): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (const file of files) {
+    for await (const { bytes } of readLines(createReadStream(file, { highWaterMark: READ_CHUNK_BYTES }))) {
+      if (isBlank(bytes)) continue;
+      const line = JSON.parse(decodeUtf8(bytes) ?? 'null') as { custom_id?: unknown } | null;
+      if (typeof line?.custom_id === 'string') ids.add(line.custom_id);
+    }
+  }
+  return ids;
 }
 
 /** JSON with every object's keys sorted: the same params give the same text whatever the key order. */
@@ -243,6 +258,7 @@ export class ReuseIndex {
   async addSource(source: ReuseSource): Promise<number> {
     // custom_id → its params' hash, for this source only (one batch's ids), four words each.
     const ids = new Map<string, number>();
+    const replaced = source.replacedBy?.length ? await customIds(source.replacedBy) : undefined;
     let hashes = new Uint32Array(4 * 1024);
     for await (const { bytes } of readLines(
       createReadStream(source.requests, { highWaterMark: READ_CHUNK_BYTES }),
@@ -252,7 +268,7 @@ export class ReuseIndex {
         custom_id?: unknown;
         params?: unknown;
       } | null;
-      if (typeof line?.custom_id !== 'string') continue;
+      if (typeof line?.custom_id !== 'string' || replaced?.has(line.custom_id)) continue;
       const at = ids.size;
       if (4 * at + 4 > hashes.length) {
         const bigger = new Uint32Array(hashes.length * 2);

@@ -9,17 +9,29 @@ import type { BatchEntry, Registry } from '../registry/registry.js';
 import { REUSED_REQUESTS, REUSED_RESULTS } from './apply.js';
 import { ReuseIndex, type ReuseSource } from './index.js';
 
-/** The (requests, results) pairs of a job: every attempt with its results, and what it reused itself. */
+/**
+ * The (requests, results) pairs of a job, newest first: per shard its attempts from the latest
+ * back (each skipping the custom_ids a later attempt resent: their answers were replaced), then
+ * what the job reused itself. The index keeps the first answer for the same params, so the latest
+ * answer wins (an answer fixed by `retry --invalid-output`, not the invalid one it replaced).
+ */
 export function jobSources(dir: string, manifest: Manifest): ReuseSource[] {
   const pairs: ReuseSource[] = [];
-  if (manifest.reused && existsSync(join(dir, REUSED_RESULTS)))
-    pairs.push({ requests: join(dir, REUSED_REQUESTS), results: join(dir, REUSED_RESULTS) });
   for (const shard of manifest.shards) {
-    for (const attempt of shard.attempts) {
+    const later: string[] = [];
+    for (const attempt of [...shard.attempts].reverse()) {
       if (attempt.results_file && existsSync(join(dir, attempt.results_file)))
-        pairs.push({ requests: join(dir, attempt.file), results: join(dir, attempt.results_file) });
+        pairs.push({
+          requests: join(dir, attempt.file),
+          results: join(dir, attempt.results_file),
+          ...(later.length ? { replacedBy: [...later] } : {}),
+        });
+      // A later attempt's requests replace this one's answers only once it has results of its own.
+      if (attempt.results_file) later.push(join(dir, attempt.file));
     }
   }
+  if (manifest.reused && existsSync(join(dir, REUSED_RESULTS)))
+    pairs.push({ requests: join(dir, REUSED_REQUESTS), results: join(dir, REUSED_RESULTS) });
   return pairs;
 }
 
@@ -68,6 +80,16 @@ export interface FoundSources {
   sources: ReuseSource[];
   /** Batches of this base URL left out: sent with other betas or another workspace (or betas not recorded). */
   skipped: number;
+  /** Results files left out: changed since they were downloaded (size or mtime), so maybe not that batch's now. */
+  changed: number;
+}
+
+/** Whether a results file still has the size and mtime recorded when it was downloaded (true when none were recorded). */
+function unchangedSince(b: BatchEntry, results: string): boolean {
+  const recorded = b.results_stats[results];
+  if (!recorded) return true;
+  const now = statSync(results);
+  return now.size === recorded.size && now.mtimeMs === recorded.mtime_ms;
 }
 
 /**
@@ -87,10 +109,17 @@ export async function reuseSources(
   const exclude = options.exclude === undefined ? undefined : resolve(options.exclude);
   const sources: ReuseSource[] = [];
   let skipped = 0;
+  let changed = 0;
   const jobBatches = (dir: string) => [...view.batches.values()].filter((b) => b.job?.dir === dir);
   const fromJob = (dir: string, manifest: Manifest) => {
     if (resolve(dir) === exclude) return;
     const batches = jobBatches(resolve(dir));
+    if (batches.length === 0) {
+      throw new UsageError(
+        `The registry has no batch of job ${manifest.job_id}: the API (base URL), workspace and betas its answers came from are unknown, so they are not reused`,
+        'reuse a job run with this CLAUDE_BATCH_HOME (its batches registered), or run it again',
+      );
+    }
     const elsewhere = batches.find((b) => b.base_url !== baseUrl);
     if (elsewhere) {
       throw new UsageError(
@@ -105,10 +134,23 @@ export async function reuseSources(
         'reuse answers sent with the same --beta flags and --workspace only',
       );
     }
+    const betas = jobBetas(manifest);
+    if (betas !== undefined && sendKey(null, betas) !== sendKey(null, options.betas ?? [])) {
+      throw new UsageError(
+        `Job ${manifest.job_id} was run with ${betas.length ? `betas ${betas.join(',')}` : 'no betas'}, not as this batch is: its answers are not reused`,
+        'reuse answers sent with the same --beta flags and --workspace only',
+      );
+    }
     sources.push(...jobSources(dir, manifest));
   };
-  const fromBatchFile = async (requests: string | null, sha: string | null, results: string) => {
+  const fromBatchFile = async (b: BatchEntry, results: string) => {
+    const requests = b.requests_file;
+    const sha = b.requests_sha256;
     if (!requests || !sha || !existsSync(requests) || !existsSync(results)) return false;
+    if (!unchangedSince(b, results)) {
+      changed += 1;
+      return false;
+    }
     if ((await fingerprint(requests)).sha256 !== sha) return false;
     sources.push({ requests, results });
     return true;
@@ -130,7 +172,7 @@ export async function reuseSources(
         skipped += 1;
         continue;
       }
-      for (const results of b.results_files) await fromBatchFile(b.requests_file, b.requests_sha256, results);
+      for (const results of b.results_files) await fromBatchFile(b, results);
     }
     for (const [dir, batches] of jobs) {
       const manifest = resolve(dir) === exclude ? undefined : manifestOf(dir);
@@ -139,7 +181,7 @@ export async function reuseSources(
       if (others > 0) skipped += others;
       else sources.push(...jobSources(dir, manifest));
     }
-    return { sources, skipped };
+    return { sources, skipped, changed };
   }
 
   const given = resolve(cwd, options.from);
@@ -150,7 +192,7 @@ export async function reuseSources(
     const jobManifest = basename(given) === 'results.jsonl' ? manifestOf(jobDir) : undefined;
     if (jobManifest) {
       fromJob(jobDir, jobManifest);
-      return { sources, skipped };
+      return { sources, skipped, changed };
     }
     const holders = [...view.batches.values()].filter((b) => b.results_files.includes(given));
     const other = holders.find((b) => b.base_url !== baseUrl);
@@ -168,7 +210,13 @@ export async function reuseSources(
       );
     }
     for (const b of holders) {
-      if (await fromBatchFile(b.requests_file, b.requests_sha256, given)) return { sources, skipped };
+      if (await fromBatchFile(b, given)) return { sources, skipped, changed };
+    }
+    if (changed > 0) {
+      throw new UsageError(
+        `${options.from} changed since the results of ${holders[0]?.id} were downloaded to it: its answers cannot be matched to params`,
+        'download the results again (results ID -o FILE), or give a job id or folder',
+      );
     }
     throw new UsageError(
       holders.length
@@ -179,22 +227,37 @@ export async function reuseSources(
   }
   const { dir, manifest } = await findJob(cwd, options.from, registry);
   fromJob(dir, manifest);
-  return { sources, skipped };
+  return { sources, skipped, changed };
 }
 
-/** The one line saying how many batches were left out for how they were sent (none when none were). */
-export function skippedNotice(skipped: number): string | undefined {
-  if (skipped === 0) return undefined;
-  return `Reuse: skipped ${skipped} batch${skipped === 1 ? '' : 'es'} sent with other betas or another workspace (their answers may differ)`;
+/** The lines saying how many batches and results files were left out, and why (none when none were). */
+export function skippedNotice(skipped: number, changed = 0): string | undefined {
+  const lines: string[] = [];
+  if (skipped > 0)
+    lines.push(
+      `Reuse: skipped ${skipped} batch${skipped === 1 ? '' : 'es'} sent with other betas or another workspace (their answers may differ)`,
+    );
+  if (changed > 0)
+    lines.push(
+      `Reuse: skipped ${changed} results file${changed === 1 ? '' : 's'} changed since downloaded (maybe another batch's results now)`,
+    );
+  return lines.length ? lines.join('\n') : undefined;
+}
+
+/** Words added to the reuse line when found answers were not valid structured answers (sent again). */
+export function invalidNote(invalid: number): string {
+  return invalid > 0
+    ? ` (${invalid} of them answered before with an invalid structured answer: sent again, not reused)`
+    : '';
 }
 
 /** The index of every answer the chosen sources hold (see {@link reuseSources}). */
 export async function buildReuseIndex(
   registry: Registry,
   options: Parameters<typeof reuseSources>[1],
-): Promise<{ index: ReuseIndex; sources: number; skipped: number }> {
-  const { sources, skipped } = await reuseSources(registry, options);
+): Promise<{ index: ReuseIndex; sources: number; skipped: number; changed: number }> {
+  const { sources, skipped, changed } = await reuseSources(registry, options);
   const index = new ReuseIndex();
   for (const source of sources) await index.addSource(source);
-  return { index, sources: sources.length, skipped };
+  return { index, sources: sources.length, skipped, changed };
 }
