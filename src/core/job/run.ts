@@ -267,6 +267,8 @@ export async function submitPending(
       {
         signal: opts.signal,
         betas: jobBetas(manifest),
+        // Batches of this job's other attempts are not this create's (were it interrupted and looked for).
+        exclude: claimed,
         onValidated: () => {
           attempt.intent_at = new Date().toISOString();
           writeManifest(dir, manifest);

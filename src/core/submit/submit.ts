@@ -77,6 +77,11 @@ export interface SubmitOptions {
    * without it, a 429 is retried after the wait the API asks for, up to `maxCreateAttempts`.
    */
   onRateLimited?: (refusal: RateLimited) => Promise<void>;
+  /**
+   * Ids of batches known not to be this create's (a job's other batches): never taken for it when
+   * the list is looked at after a lost answer or an interruption.
+   */
+  exclude?: (() => ReadonlySet<string>) | undefined;
 }
 
 /** The `anthropic-beta` header for a list of betas (none when the list is empty). */
@@ -218,8 +223,9 @@ export async function* abortable<T>(
  * retries are off for the create, and when its answer is lost (no answer, a timeout, a 5xx),
  * the list is checked for a batch created since with the same request count before creating
  * again (at most `maxCreateAttempts` creates). A 429 is retried after a wait (nothing was
- * created). If interrupted while a create is in flight, the list is checked briefly so that a
- * batch that was created is still reported through `onCreated`.
+ * created). If interrupted while a create is in flight or after a lost answer, the list is checked
+ * briefly (from that create's send, `exclude` left out) so that a batch that was created is still
+ * reported through `onCreated`; interrupted when every create so far was refused, nothing is looked for.
  */
 export async function submitRequests(
   client: BatchClient | undefined,
@@ -283,16 +289,22 @@ async function createOnce(
 ): Promise<{ batch: MessageBatch; recovered: boolean }> {
   const { signal } = options;
   if (signal?.aborted) throw new InterruptedError('Interrupted before anything was sent');
-  const firstSentAt = Date.now();
+  const track: CreateTrack = { since: Date.now(), sending: false, lost: false };
   try {
-    return await createLoop(client, path, stats, options, firstSentAt, sent);
+    return await createLoop(client, path, stats, options, track, sent);
   } catch (error) {
     if (!signal?.aborted) throw error;
-    // Interrupted once something was sent: the create may have gone through. Look briefly
-    // (without the aborted signal), so that a batch that exists is still reported.
-    const found = await findCreatedBatches(client, stats.requests, firstSentAt, {
+    // Only refusals (429: nothing created) so far: there is nothing to look for, and a batch of
+    // the same size made meanwhile by someone else must not be taken for this one.
+    if (!track.sending && !track.lost) {
+      throw new InterruptedError('Interrupted before the batch was created', 'no batch was created');
+    }
+    // Interrupted while a create may have gone through. Look briefly (without the aborted
+    // signal), from the send it may come from, so that a batch that exists is still reported.
+    const found = await findCreatedBatches(client, stats.requests, track.since, {
       signal: AbortSignal.timeout(3000),
       maxRetries: 0,
+      ...(options.exclude ? { exclude: options.exclude() } : {}),
     }).catch(() => undefined);
     const only = found?.candidates.length === 1 ? found.candidates[0] : undefined;
     if (only) {
@@ -311,6 +323,17 @@ async function createOnce(
         : 'a batch may have been created: check `claude-batch list` before submitting again',
     );
   }
+}
+
+/**
+ * What the creates so far may have made, for a look at the list once interrupted: `sending` while a
+ * create is awaited, `lost` once an answer was lost (its create may exist); `since` is when the
+ * first create that may exist was sent (the latest send while every earlier one was refused).
+ */
+interface CreateTrack {
+  since: number;
+  sending: boolean;
+  lost: boolean;
 }
 
 /** Connection failures that happen before any byte is sent: a create that fails so created nothing. */
@@ -356,12 +379,16 @@ function throwIfFinal(failure: unknown, client: BatchClient): void {
 async function lookForCreated(
   client: BatchClient,
   stats: RequestFileStats,
-  firstSentAt: number,
+  since: number,
   reason: string,
-  signal: AbortSignal | undefined,
+  options: SubmitOptions,
 ): Promise<MessageBatch[]> {
+  const { signal } = options;
   try {
-    return (await findCreatedBatches(client, stats.requests, firstSentAt, { signal })).candidates;
+    const exclude = options.exclude?.();
+    return (
+      await findCreatedBatches(client, stats.requests, since, { signal, ...(exclude ? { exclude } : {}) })
+    ).candidates;
   } catch (error) {
     if (error instanceof CliError || signal?.aborted) throw error;
     throw new CliError(
@@ -383,7 +410,7 @@ async function createLoop(
   path: string,
   stats: RequestFileStats,
   options: SubmitOptions,
-  firstSentAt: number,
+  track: CreateTrack,
   sent: SentFile,
 ): Promise<{ batch: MessageBatch; recovered: boolean }> {
   const { signal } = options;
@@ -401,13 +428,16 @@ async function createLoop(
   };
   let lookups = 0;
   let refusals = 0;
-  // The list window for a lost answer: refused creates made nothing, so it opens at the next send.
-  let since = firstSentAt;
   for (let attempt = 1; ; attempt += 1) {
+    // The list window: refused creates made nothing, so until an answer is lost it opens at the latest send.
+    if (!track.lost) track.since = Date.now();
+    track.sending = true;
     const sent = await sendCreate(client, path, signal, options.betas);
     if ('batch' in sent) return created(sent.batch, false);
     const { failure } = sent;
+    // Interrupted during the create: it may have gone through (`sending` stays set).
     if (signal?.aborted) throw failure;
+    track.sending = false;
     throwIfFinal(failure, client);
     const reason = describeFailure(failure);
     if (apiErrorOf(failure)?.status === 429 && options.onRateLimited) {
@@ -422,7 +452,6 @@ async function createLoop(
         nothingSent: lookups === 0,
       });
       attempt -= 1;
-      if (lookups === 0) since = Date.now();
       continue;
     }
     if (apiErrorOf(failure)?.status === 429) {
@@ -437,10 +466,11 @@ async function createLoop(
       continue;
     }
     lookups += 1;
+    track.lost = true;
     notice(`The create's answer was lost (${reason}); checking whether the batch was created…`);
     // The outcome is unknown, so the list is checked even if the API says not to retry.
     await sleep(retryDelayFor(failure, lookups, { ...policy, retryIf: isTransient }) ?? 0, signal);
-    const [only, ...more] = await lookForCreated(client, stats, since, reason, signal);
+    const [only, ...more] = await lookForCreated(client, stats, track.since, reason, options);
     if (only && more.length === 0) {
       notice(
         `Found batch ${only.id} (created ${only.created_at}, ${stats.requests} request${stats.requests === 1 ? '' : 's'}): the create had gone through; not creating another.`,
