@@ -74,6 +74,8 @@ export async function retryJob(
     onPlanned?: (plan: RetryPlan) => void;
   },
 ): Promise<RetryJobResult> {
+  // One deadline for every wait of the retry (see JobOptions.startedAt).
+  options = { ...options, startedAt: options.startedAt ?? Date.now() };
   if (options.results !== undefined)
     await assertResultsTarget(dir, manifest, options.results, options.force === true);
   if (!jobComplete(manifest)) {

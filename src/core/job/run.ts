@@ -80,7 +80,14 @@ export interface JobOptions {
   /** Options that shape the requests (e.g. the build options); a resume with others is refused. */
   options?: Record<string, unknown>;
   intervalMs?: number | undefined;
+  /** Give up waiting (exit code 5) this long after `startedAt`: one deadline for every wait of the job. */
   timeoutMs?: number | undefined;
+  /**
+   * When the job's `timeoutMs` clock started (ms since the epoch). {@link runJob} sets it once, so
+   * the pacing waits, the 429 waits and the final wait share one deadline (default: when
+   * {@link submitPending} or {@link finishAttempts} is called).
+   */
+  startedAt?: number | undefined;
   signal?: AbortSignal | undefined;
   onEvent?: (event: JobEvent) => void;
   /** A budget in USD for a new job: refused (nothing written or sent) when the estimated ceiling is over it or unknown. */
@@ -231,8 +238,9 @@ export async function submitPending(
   client: BatchClient,
   dir: string,
   manifest: Manifest,
-  opts: JobOptions,
+  options: JobOptions,
 ): Promise<void> {
+  const opts = withStart(options);
   const claimed = () =>
     new Set(
       manifest.shards.flatMap((s) => s.attempts.map((a) => a.batch_id).filter((id): id is string => !!id)),
@@ -260,7 +268,6 @@ export async function submitPending(
       if (found) continue;
     }
     await waitForRoom(client, dir, manifest, shard, attempt.requests, opts);
-    let refusedSince: number | undefined;
     await submitRequests(
       client,
       { path: join(dir, attempt.file), name: `${manifest.job_id}/${attempt.file}` },
@@ -284,10 +291,9 @@ export async function submitPending(
           const waitMs =
             refusal.askedMs ??
             backoffDelay(refusal.refusals, { baseMs: 2000, maxMs: opts.maxRefusedWaitMs ?? 60_000 });
-          refusedSince ??= Date.now();
-          if (opts.timeoutMs !== undefined && Date.now() + waitMs - refusedSince > opts.timeoutMs) {
+          if (opts.timeoutMs !== undefined && Date.now() + waitMs - opts.startedAt > opts.timeoutMs) {
             throw new TimeoutError(
-              `The API kept refusing shard ${shard.index + 1}'s batch for ${formatDuration(opts.timeoutMs)} (${refusal.reason}: ${refusal.message}); nothing was created for it`,
+              `The API was still refusing shard ${shard.index + 1}'s batch at the job's ${formatDuration(opts.timeoutMs)} timeout (${refusal.reason}: ${refusal.message}); nothing was created for it`,
               'wait for batches of the account to end, or raise the tier; run the same command again to continue',
             );
           }
@@ -302,6 +308,11 @@ export async function submitPending(
     );
     opts.onEvent?.({ kind: 'submitted', shard, attempt });
   }
+}
+
+/** The options with the job's clock started (kept if the caller started it). */
+function withStart(opts: JobOptions): JobOptions & { startedAt: number } {
+  return { ...opts, startedAt: opts.startedAt ?? Date.now() };
 }
 
 /** The betas a job was run with (`--beta`, kept in its options): every batch of the job is sent with them. */
@@ -363,6 +374,7 @@ async function watchUnfinished(
     {
       intervalMs: opts.intervalMs,
       timeoutMs: opts.timeoutMs,
+      startedAt: opts.startedAt,
       signal: opts.signal,
       // The job made these batches: one the API does not know yet is waited for a while.
       notFoundGraceMs: JOB_NOT_FOUND_GRACE_MS,
@@ -439,8 +451,9 @@ export async function finishAttempts(
   client: BatchClient,
   dir: string,
   manifest: Manifest,
-  opts: JobOptions,
+  options: JobOptions,
 ): Promise<void> {
+  const opts = withStart(options);
   await watchUnfinished(client, dir, manifest, opts);
   for (const { shard, attempt } of attemptsWithBatch(manifest)) {
     if (attempt.results_file) continue;
@@ -526,8 +539,10 @@ export function jobComplete(manifest: Manifest): boolean {
  */
 export async function runJob(
   client: BatchClient,
-  opts: JobOptions & { output?: Sink },
+  options: JobOptions & { output?: Sink },
 ): Promise<{ dir: string; manifest: Manifest; summary?: ResultsSummary }> {
+  // One deadline for the whole run: each wait gets what is left of --timeout, not a fresh one.
+  const opts = { ...options, startedAt: options.startedAt ?? Date.now() };
   const { dir, manifest } = await prepareJob(opts);
   planFirstAttempts(manifest);
   writeManifest(dir, manifest);

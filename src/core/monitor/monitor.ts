@@ -25,8 +25,13 @@ export interface PollSnapshot {
 export interface MonitorOptions {
   /** A fixed poll interval; by default it adapts to the batches' age. */
   intervalMs?: number | undefined;
-  /** Give up (exit code 5) when this much time has passed. */
+  /** Give up (exit code 5) when this much time has passed (since `startedAt`). */
   timeoutMs?: number | undefined;
+  /**
+   * When the `timeoutMs` clock started, in `now()` time (default: when the watch starts). A job
+   * gives its own start, so that its waits share one deadline instead of each starting afresh.
+   */
+  startedAt?: number | undefined;
   signal?: AbortSignal | undefined;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -112,6 +117,7 @@ export async function monitorBatches(
   const sleep = options.sleep ?? realSleep;
   const grace = options.notFoundGraceMs ?? 0;
   const start = now();
+  const timeoutFrom = options.startedAt ?? start;
   const latest = new Map<string, MessageBatch>();
   const seen = new Map<string, string>();
   let polls = 0;
@@ -120,9 +126,9 @@ export async function monitorBatches(
 
   const pending = () => ids.filter((id) => latest.get(id)?.processing_status !== 'ended');
   const wait = async (ms: number) => {
-    const left = options.timeoutMs === undefined ? ms : Math.min(ms, start + options.timeoutMs - now());
+    const left = options.timeoutMs === undefined ? ms : Math.min(ms, timeoutFrom + options.timeoutMs - now());
     if (left > 0) await sleep(left, options.signal);
-    if (options.timeoutMs !== undefined && now() - start >= options.timeoutMs) {
+    if (options.timeoutMs !== undefined && now() - timeoutFrom >= options.timeoutMs) {
       const running = pending();
       throw new CliError(
         `Timed out after ${formatDuration(options.timeoutMs)}; still running: ${running.join(' ')}`,
