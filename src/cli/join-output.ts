@@ -86,6 +86,29 @@ export function joinMapPath(options: Pick<JoinCliOptions, 'map' | 'requests'>, c
 }
 
 /** The stderr lines after a join. */
+/**
+ * Says how a join went: the summary as JSON on stdout (`json` fields first, the summary, then
+ * `jsonAfter`), or as text on stderr with the `wrote` line; exit 1 when no request succeeded.
+ */
+function reportJoin(
+  io: Context['io'],
+  asJson: boolean | undefined,
+  summary: JoinSummary,
+  say: { json: Record<string, unknown>; jsonAfter?: Record<string, unknown>; wrote: string | undefined },
+): number {
+  if (asJson) {
+    println(io.stdout, JSON.stringify({ ...say.json, ...summary, ...say.jsonAfter }, null, 2));
+  } else {
+    for (const line of joinSummaryText(summary)) println(io.stderr, line);
+    if (say.wrote) println(io.stderr, say.wrote);
+  }
+  if (summary.results.total > 0 && summary.results.succeeded === 0) {
+    println(io.stderr, 'warning: no request succeeded');
+    return 1;
+  }
+  return 0;
+}
+
 export function joinSummaryText(s: JoinSummary): string[] {
   const r = s.results;
   const lines = [
@@ -214,24 +237,12 @@ export async function joinToOutput(ctx: Context, from: JoinFrom, options: JoinCl
           ? { summary: await joinResults({ ...joinOptions, results: from.file }) }
           : await joinProduced(from.produce, joinOptions);
     progress.stop();
-    if (options.json) {
-      const out = {
-        ...(typeof from !== 'string' && 'file' in from ? { results_file: from.file } : { batch_id: batchId }),
-        input: options.join,
-        map,
-        output: toStdout ? 'stdout' : options.output,
-        ...summary,
-      };
-      println(io.stdout, JSON.stringify(out, null, 2));
-    } else {
-      for (const line of joinSummaryText(summary)) println(io.stderr, line);
-      if (!toStdout) println(io.stderr, `Wrote ${options.output}`);
-    }
-    if (summary.results.total > 0 && summary.results.succeeded === 0) {
-      println(io.stderr, 'warning: no request succeeded');
-      return 1;
-    }
-    return 0;
+    const where =
+      typeof from !== 'string' && 'file' in from ? { results_file: from.file } : { batch_id: batchId };
+    return reportJoin(io, options.json, summary, {
+      json: { ...where, input: options.join, map, output: toStdout ? 'stdout' : options.output },
+      wrote: toStdout ? undefined : `Wrote ${options.output}`,
+    });
   } finally {
     progress.stop();
   }
@@ -311,25 +322,13 @@ async function joinToSqlite(
       outputs,
     );
     progress.stop();
-    if (options.json) {
-      const out = {
-        ...(typeof from !== 'string' && 'file' in from ? { results_file: from.file } : { batch_id: label }),
-        input: options.join,
-        map: how.map,
-        output: path,
-        ...summary,
-        format: 'sqlite',
-      };
-      println(io.stdout, JSON.stringify(out, null, 2));
-    } else {
-      for (const line of joinSummaryText(summary)) println(io.stderr, line);
-      println(io.stderr, `Wrote ${n(rows)} rows into table results of ${path}`);
-    }
-    if (summary.results.total > 0 && summary.results.succeeded === 0) {
-      println(io.stderr, 'warning: no request succeeded');
-      return 1;
-    }
-    return 0;
+    const where =
+      typeof from !== 'string' && 'file' in from ? { results_file: from.file } : { batch_id: label };
+    return reportJoin(io, options.json, summary, {
+      json: { ...where, input: options.join, map: how.map, output: path },
+      jsonAfter: { format: 'sqlite' },
+      wrote: `Wrote ${n(rows)} rows into table results of ${path}`,
+    });
   } finally {
     progress.stop();
   }

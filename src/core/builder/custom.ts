@@ -1,10 +1,9 @@
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { mediaTokens, promptCharacters, toolTokens } from '../cost/tokens.js';
 import { CliError, UsageError } from '../errors.js';
 import { isRecord } from '../is-record.js';
 import { checkRequest } from '../requests/schema.js';
-import { LineSample, overContextWindow } from '../requests/warnings.js';
+import { LineSample } from '../requests/warnings.js';
 import type { IdRegistry } from './ids.js';
 import { withOutputFormat } from './output-format.js';
 import { checkSignal, Problems, type RowCounts, type RunHooks } from './pipeline.js';
@@ -226,18 +225,8 @@ export async function writeCustom(
       continue;
     }
     if (problems.count > 0) continue;
-    const params = request.params as { model: string; messages: unknown; system?: unknown; tools?: unknown };
-    const promptChars = promptCharacters(params);
-    if (overContextWindow(promptChars)) overContext.add(index + 1);
-    if (
-      writer.add(
-        JSON.stringify(request),
-        mapLine(request.custom_id as string, index + 1, undefined, original),
-        params.model,
-        promptChars,
-        mediaTokens(params) + toolTokens(params),
-      )
-    )
+    const mapped = mapLine(request.custom_id as string, index + 1, undefined, original);
+    if (writer.addRequest(request as { custom_id: string; params: unknown }, mapped, overContext, index + 1))
       await writer.flush();
   }
   checkSignal(signal);

@@ -21,13 +21,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { mediaTokens, promptCharacters, toolTokens } from '../cost/tokens.js';
 import { UsageError } from '../errors.js';
 import { isRecord } from '../is-record.js';
 import { API_VERSION } from '../requests/api-version.js';
 import { checkOutputSchema } from '../requests/output-schema.js';
 import { checkRequest } from '../requests/schema.js';
-import { LineSample, overContextWindow } from '../requests/warnings.js';
+import { LineSample } from '../requests/warnings.js';
 import type { IdRegistry } from './ids.js';
 import { jsonLinesItems } from './json.js';
 import { checkSignal, Problems, type RowCounts, type RunHooks } from './pipeline.js';
@@ -639,24 +638,8 @@ export async function writeOpenAi(
       for (const issue of issues) problems.add({ file, line, field: issue.field, message: issue.message });
       continue;
     }
-    const params = converted.params as {
-      model: string;
-      messages: unknown;
-      system?: unknown;
-      tools?: unknown;
-    };
-    const promptChars = promptCharacters(params);
-    if (overContextWindow(promptChars)) overContext.add(line);
-    if (
-      writer.add(
-        JSON.stringify(request),
-        mapLine(outcome.id, row, line, outcome.hashed ? converted.customId : undefined),
-        params.model,
-        promptChars,
-        mediaTokens(params) + toolTokens(params),
-      )
-    )
-      await writer.flush();
+    const mapped = mapLine(outcome.id, row, line, outcome.hashed ? converted.customId : undefined);
+    if (writer.addRequest(request, mapped, overContext, line)) await writer.flush();
   }
   checkSignal(signal);
   problems.throwIfAny();

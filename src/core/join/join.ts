@@ -37,15 +37,15 @@ import { parseDelimiter } from '../builder/csv.js';
 import { getPath } from '../builder/json.js';
 import type { MapHeader } from '../builder/sidecar.js';
 import type { SplitBy } from '../builder/text.js';
-import { InputError, InterruptedError, UsageError } from '../errors.js';
+import { InterruptedError, UsageError } from '../errors.js';
 import type { Sink } from '../fs/atomic-file.js';
 import { fileIdentity } from '../fs/hash.js';
-import { decodeUtf8, isBlank, readLines } from '../fs/lines.js';
+import { isBlank, readLines } from '../fs/lines.js';
 import { paced, READ_CHUNK_BYTES } from '../fs/memory.js';
 import { assertReadableFile } from '../fs/readable.js';
 import { ChunkWriter } from '../fs/streams.js';
 import { isRecord } from '../is-record.js';
-import { type ResultFacts, resultFacts } from '../results/line.js';
+import { resultFileLine } from '../results/line.js';
 import type { OutputColumns, OutputSpecs } from '../results/output.js';
 import { type ResultsSummary, SummaryBuilder } from '../results/summary.js';
 import { csvRecords, jsonInputItems, textInputRows } from './inputs.js';
@@ -61,6 +61,10 @@ import {
   resultKey,
 } from './output.js';
 import { type JoinedResult, RESULT_COLUMNS, ResultIndex } from './result-index.js';
+
+/** What to give when a results file holds something else. */
+const RESULTS_HINT =
+  'join the results as downloaded (monitor --results, or results -o without --format compact)';
 
 /** How the input is read: as `build csv`, `build json` (a document, or JSON Lines), or `build text`. */
 export type JoinSource = 'csv' | 'json' | 'jsonl' | 'text';
@@ -395,32 +399,6 @@ function checkAbort(options: Pick<JoinOptions, 'signal'>): void {
   if (options.signal?.aborted) throw new InterruptedError();
 }
 
-/** One results line as the API sends it, or an input error naming the line. */
-function resultLine(bytes: Buffer, number: number, file: string): ResultFacts {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(decodeUtf8(bytes) ?? '');
-  } catch {
-    throw new InputError([{ file, line: number, field: 'json', message: 'not a JSON line' }]);
-  }
-  const root = isRecord(parsed) ? parsed : undefined;
-  if (!root || typeof root.custom_id !== 'string' || !isRecord(root.result)) {
-    throw new InputError(
-      [
-        {
-          file,
-          line: number,
-          field: 'result',
-          message: 'not a result line as the API sends it ({"custom_id", "result": {…}})',
-        },
-      ],
-      1,
-      'join the results as downloaded (monitor --results, or results -o without --format compact)',
-    );
-  }
-  return resultFacts(parsed);
-}
-
 /** Pass 1: every result, indexed by its input row (through the map), and summarised. */
 async function indexResults(
   options: JoinOptions,
@@ -450,7 +428,7 @@ async function indexResults(
   const unmatchedIds: string[] = [];
   for await (const { number, bytes } of readLines(results)) {
     if (isBlank(bytes)) continue;
-    const facts = resultLine(bytes, number, resultsName);
+    const facts = resultFileLine(bytes, number, resultsName, RESULTS_HINT);
     summary.add(facts);
     const out = specs?.check(facts);
     summary.addOutput(facts, out);

@@ -9,6 +9,7 @@
  * 8 bytes a result for the histograms (and a number a numeric field), the map's ids when joined,
  * and output buffered in 1 MB chunks.
  */
+
 import { createReadStream } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { isMapHeader } from '../builder/sidecar.js';
@@ -27,12 +28,16 @@ import {
   type PreparedJoin,
 } from '../join/join.js';
 import { RESULT_COLUMNS } from '../join/result-index.js';
-import { type ResultFacts, resultFacts } from '../results/line.js';
+import { resultFileLine } from '../results/line.js';
 import type { OutputSpecs } from '../results/output.js';
 import type { ResultsSummary } from '../results/summary.js';
 import { cut, ReportBuilder, type ReportData, type ReportSource, reportRow } from './data.js';
 import { pageEnd, pageStart, scriptJson } from './html.js';
 import { ANSWER_LIMIT } from './limits.js';
+
+/** What to give when a results file holds something else. */
+const RESULTS_HINT =
+  'give the results as downloaded (monitor --results, or results -o without --format compact)';
 
 /** An input to join, as `results --join` takes it. */
 export interface ReportJoin {
@@ -73,31 +78,6 @@ export interface ReportOutcome {
 }
 
 const EVERY = 4096;
-
-/** One results line as the API sends it, or an input error naming the line. */
-function resultLine(bytes: Buffer, number: number, file: string): ResultFacts {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(decodeUtf8(bytes) ?? '');
-  } catch {
-    throw new InputError([{ file, line: number, field: 'json', message: 'not a JSON line' }]);
-  }
-  if (!isRecord(parsed) || typeof parsed.custom_id !== 'string' || !isRecord(parsed.result)) {
-    throw new InputError(
-      [
-        {
-          file,
-          line: number,
-          field: 'result',
-          message: 'not a result line as the API sends it ({"custom_id", "result": {…}})',
-        },
-      ],
-      1,
-      'give the results as downloaded (monitor --results, or results -o without --format compact)',
-    );
-  }
-  return resultFacts(parsed);
-}
 
 /** The custom_id of each row of a build map (index = row). */
 async function mapIds(path: string, name: string): Promise<string[]> {
@@ -186,7 +166,7 @@ export async function writeReport(options: ReportOptions): Promise<ReportOutcome
       const stream = createReadStream(resolve(cwd, file), { highWaterMark: 1 << 20 });
       for await (const { number, bytes } of readLines(stream)) {
         if (isBlank(bytes)) continue;
-        const facts = resultLine(bytes, number, file);
+        const facts = resultFileLine(bytes, number, file, RESULTS_HINT);
         const out = specs?.check(facts);
         builder.add(facts, out);
         if (!join) {

@@ -1,3 +1,5 @@
+import { InputError } from '../errors.js';
+import { decodeUtf8 } from '../fs/lines.js';
 import { isRecord } from '../is-record.js';
 import { csvCell, csvRecord } from '../join/output.js';
 import { type OutputColumns, outputFieldNames, outputValues, type StructuredOutput } from './output.js';
@@ -27,6 +29,34 @@ type Json = Record<string, unknown>;
 const obj = (v: unknown): Json | undefined => (isRecord(v) ? v : undefined);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/**
+ * One line of a results file as the API sends it, flattened; an InputError naming the file and
+ * line when it is not JSON or not a result line (`hint` says what to give instead).
+ */
+export function resultFileLine(bytes: Buffer, number: number, file: string, hint: string): ResultFacts {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(decodeUtf8(bytes) ?? '');
+  } catch {
+    throw new InputError([{ file, line: number, field: 'json', message: 'not a JSON line' }]);
+  }
+  if (!isRecord(parsed) || typeof parsed.custom_id !== 'string' || !isRecord(parsed.result)) {
+    throw new InputError(
+      [
+        {
+          file,
+          line: number,
+          field: 'result',
+          message: 'not a result line as the API sends it ({"custom_id", "result": {…}})',
+        },
+      ],
+      1,
+      hint,
+    );
+  }
+  return resultFacts(parsed);
+}
 
 /**
  * Flattens one parsed result line. Tolerates fields it does not know and missing ones. The error
