@@ -438,15 +438,14 @@ async function indexResults(
       unmatched += 1;
       if (unmatchedIds.length < 5) unmatchedIds.push(facts.custom_id);
     } else {
-      const writing = index.add(row, facts, columns ? outputRow(columns, out) : undefined);
-      if (writing) await writing;
+      index.add(row, facts, columns ? outputRow(columns, out) : undefined);
     }
     if (lines % EVERY === 0) {
       checkAbort(options);
       options.onProgress?.('index', lines);
     }
   }
-  await index.flush();
+  index.flush();
   if (lines > 0 && index.count === 0) {
     throw new UsageError(
       `none of the ${lines.toLocaleString('en-US')} results has a custom_id in ${options.map} (e.g. ${unmatchedIds[0] ?? ''})`,

@@ -91,9 +91,9 @@ export class ResultIndex {
 
   /**
    * Records the result of input row `row` (1 ≤ row ≤ rows); a later result for the same row
-   * replaces it. Returns a promise only when buffered records are being written out (await it).
+   * replaces it. Records are gathered in one buffer, written out (synchronously) when it fills.
    */
-  add(row: number, f: ResultFacts, outputs?: readonly unknown[]): Promise<void> | undefined {
+  add(row: number, f: ResultFacts, outputs?: readonly unknown[]): void {
     const packed: Packed = outputs ? [...resultValues(f), ...outputs] : resultValues(f);
     const record = `${JSON.stringify(packed)}\n`;
     // At most 3 bytes a UTF-16 unit: measure the record only when it might not fit.
@@ -101,7 +101,7 @@ export class ResultIndex {
     if (this.pendingBytes + length > this.pending.length) {
       length = Buffer.byteLength(record);
       if (this.pendingBytes + length > this.pending.length) {
-        this.flushSync();
+        this.flush();
         if (length > this.pending.length) this.pending = Buffer.allocUnsafe(length);
       }
     }
@@ -112,19 +112,14 @@ export class ResultIndex {
     this.lengths[row] = written;
     this.end += written;
     this.pendingBytes += written;
-    return undefined;
-  }
-
-  /** Writes buffered records to the file; call once every result is added, before reading. */
-  async flush(): Promise<void> {
-    this.flushSync();
   }
 
   /**
    * Writes buffered records at their place in the file, synchronously (to the page cache), so
-   * the one buffer can be reused at once and no record outlives a young collection.
+   * the one buffer can be reused at once and no record outlives a young collection. Call once
+   * every result is added, before reading.
    */
-  private flushSync(): void {
+  flush(): void {
     if (this.pendingBytes === 0) return;
     const at = this.end - this.pendingBytes;
     let done = 0;
